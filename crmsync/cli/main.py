@@ -1,0 +1,18 @@
+"""The ``crmsync`` command line: a thin shell over library functions."""
+
+from __future__ import annotations
+
+import typer
+
+from crmsync.cli import emulate
+
+app = typer.Typer(
+    name="crmsync",
+    help="Two-way sync between HubSpot and Salesforce, with local emulators of both.",
+    no_args_is_help=True,
+)
+app.add_typer(emulate.app, name="emulate")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

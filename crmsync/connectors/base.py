@@ -1,0 +1,179 @@
+"""The port every CRM adapter implements, and the plain values that cross it.
+
+The engine sees CRMs only through :class:`Connector`. Records are plain mappings of the
+CRM's own field names (``Email``, ``email``) to JSON values; object types keep the CRM's
+own names (``Lead``, ``Contact``, ``contacts``, ``companies``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+
+class System(StrEnum):
+    """The two CRMs crmsync connects."""
+
+    SALESFORCE = "salesforce"
+    HUBSPOT = "hubspot"
+
+
+class FieldType(StrEnum):
+    """A field's value type, common to both CRMs (used to refuse bad mappings, R23)."""
+
+    STRING = "string"
+    TEXT = "text"
+    EMAIL = "email"
+    PHONE = "phone"
+    URL = "url"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+    PICKLIST = "picklist"
+    MULTIPICKLIST = "multipicklist"
+    REFERENCE = "reference"
+    ID = "id"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FieldInfo:
+    """What a CRM says about one field of an object type."""
+
+    name: str
+    label: str
+    type: FieldType
+    length: int | None = None
+    nillable: bool = True
+    createable: bool = True
+    updateable: bool = True
+    picklist_values: tuple[str, ...] = ()
+    restricted_picklist: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteRecord:
+    """One record as read from a CRM."""
+
+    object_type: str
+    id: str
+    fields: Mapping[str, Any]
+    modified_at: datetime
+    deleted: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangePage:
+    """A page of changed records and the cursor to resume after it.
+
+    The caller makes the cursor durable only after it has durably handled every
+    record of the page (R25).
+    """
+
+    records: Sequence[RemoteRecord]
+    next_cursor: str | None
+    has_more: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriteRequest:
+    """Create (``id is None``) or update one record.
+
+    ``key`` is the caller's own name for the request (for instance a link id or a
+    normalised email); results carry it back so they can be matched to requests.
+    """
+
+    object_type: str
+    key: str
+    fields: Mapping[str, Any]
+    id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiErrorDetail:
+    """An error exactly as the API reported it."""
+
+    code: str
+    message: str
+    fields: tuple[str, ...] = ()
+    status: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriteResult:
+    """What became of one :class:`WriteRequest`."""
+
+    key: str
+    id: str | None
+    created: bool = False
+    errors: tuple[ApiErrorDetail, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the write succeeded."""
+        return not self.errors and self.id is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Capabilities:
+    """What an adapter can do, as data the engine reads (no ``if crm == ...``)."""
+
+    max_batch_write: int
+    max_batch_read: int
+    supports_upsert: bool = False
+    supports_bulk_read: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiUsage:
+    """API calls as the CRM last reported them (``Sforce-Limit-Info``, HubSpot headers)."""
+
+    calls_made: int
+    org_used: int | None = None
+    org_limit: int | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """The small interface the engine uses to talk to one CRM."""
+
+    system: System
+    capabilities: Capabilities
+
+    def account_id(self) -> str:
+        """The Salesforce org id or HubSpot portal id the connector is bound to."""
+        ...
+
+    def describe(self, object_type: str) -> Mapping[str, FieldInfo]:
+        """The fields of an object type, by API name."""
+        ...
+
+    def read_changes(
+        self, object_type: str, *, cursor: str | None, fields: Sequence[str], page_size: int
+    ) -> ChangePage:
+        """Records created, updated or deleted since ``cursor`` (``None``: everything)."""
+        ...
+
+    def read_by_ids(
+        self, object_type: str, ids: Sequence[str], *, fields: Sequence[str]
+    ) -> Sequence[RemoteRecord]:
+        """Records by id; missing ids are left out."""
+        ...
+
+    def find_by(
+        self, object_type: str, field_name: str, values: Sequence[str], *, fields: Sequence[str]
+    ) -> Sequence[RemoteRecord]:
+        """Records whose ``field_name`` equals one of ``values`` (matching by email)."""
+        ...
+
+    def write(self, requests: Sequence[WriteRequest]) -> Sequence[WriteResult]:
+        """Create or update records in as few calls as the API allows; one result each."""
+        ...
+
+    def usage(self) -> ApiUsage:
+        """API usage as last reported by the CRM."""
+        ...
