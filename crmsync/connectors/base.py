@@ -177,3 +177,30 @@ class Connector(Protocol):
     def usage(self) -> ApiUsage:
         """API usage as last reported by the CRM."""
         ...
+
+
+class CallObserver(Protocol):
+    """Asked before and told after every API call a connector makes (the API budget).
+
+    ``before_call`` may raise :class:`crmsync.errors.BudgetExhaustedError` to defer the
+    work; ``after_call`` receives the response status and headers (``Sforce-Limit-Info``,
+    ``X-HubSpot-RateLimit-*``) so usage is counted where it happens.
+    """
+
+    def before_call(self, system: System, *, purpose: str) -> None:
+        """Called before a call; raise BudgetExhaustedError to refuse it."""
+        ...
+
+    def after_call(self, system: System, *, status: int, headers: Mapping[str, str]) -> None:
+        """Called after a call with the response status and headers."""
+        ...
+
+
+class NoBudget:
+    """A :class:`CallObserver` that allows every call and records nothing."""
+
+    def before_call(self, system: System, *, purpose: str) -> None:
+        """Allow the call."""
+
+    def after_call(self, system: System, *, status: int, headers: Mapping[str, str]) -> None:
+        """Ignore the result."""
