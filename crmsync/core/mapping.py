@@ -1,0 +1,341 @@
+"""Property mappings as data: HubSpot property ⇄ Salesforce field, with a sync rule.
+
+An :class:`ObjectMapping` pairs one HubSpot object type with one Salesforce object
+(``contacts`` ⇄ ``Lead``, ``contacts`` ⇄ ``Contact``) and lists its
+:class:`FieldMapping` rows. Lead and Contact name some fields differently (``Street`` vs
+``MailingStreet``), so each gets its own mapping built from one shared table.
+
+Defaults (:data:`DEFAULT_LEAD_MAPPING`, :data:`DEFAULT_CONTACT_MAPPING`):
+
+- Every default row is ``two_way``: crmsync is a two-way sync and users edit the table.
+  (HubSpot's own defaults prefer Salesforce unless blank; pick that rule per row if
+  you want HubSpot's behaviour.)
+- ``company``, ``website``, ``industry`` and ``hs_lead_status`` map on Lead only. A
+  Contact's company is its Account's ``Name``, which cannot be written through the
+  Contact; company data moves with the companies ⇄ accounts sync (R21).
+- ``lifecyclestage`` is not mapped: it never changes Salesforce (R17).
+- ``state``/``country`` carry a transform (R11) and a picklist *code* field
+  (``StateCode``...). :func:`for_picklists` swaps to the code fields when the org's
+  state/country picklists are on and values are matched.
+
+Validation on save (R23): :func:`validate_object_mapping` raises
+:class:`MappingValidationError` listing every problem (missing field, type mismatch in a
+direction the rule writes, write to a non-updateable field, two rows writing one field).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from crmsync.connectors.base import FieldInfo, FieldType, System
+from crmsync.core.sync_rules import SyncRule
+from crmsync.errors import ConfigurationError
+
+
+class Transform(StrEnum):
+    """A named value transform applied when a value crosses between the CRMs."""
+
+    COUNTRY = "country"
+    STATE = "state"
+    OWNER_BY_EMAIL = "owner_by_email"
+    VALUE_MAP = "value_map"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FieldMapping:
+    """One HubSpot property ⇄ one Salesforce field of an object pair.
+
+    ``value_map`` (for :attr:`Transform.VALUE_MAP`) lists ``(hubspot, salesforce)``
+    value pairs; several HubSpot values may share a Salesforce value, and the first
+    pair naming a Salesforce value gives its HubSpot value. ``salesforce_code_field``
+    is the picklist code field used instead when state/country picklists are on.
+    """
+
+    hubspot_property: str
+    salesforce_field: str
+    rule: SyncRule
+    transform: Transform | None = None
+    value_map: tuple[tuple[str, str], ...] = ()
+    salesforce_code_field: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectMapping:
+    """The mapping table of one HubSpot object type and one Salesforce object."""
+
+    hubspot_object: str
+    salesforce_object: str
+    fields: tuple[FieldMapping, ...]
+
+    def hubspot_properties(self) -> tuple[str, ...]:
+        """HubSpot properties to read for this pair (mapped rows, including don't-sync)."""
+        return tuple(row.hubspot_property for row in self.fields)
+
+    def salesforce_fields(self) -> tuple[str, ...]:
+        """Salesforce fields to read for this pair."""
+        return tuple(row.salesforce_field for row in self.fields)
+
+    def by_hubspot_property(self, name: str) -> FieldMapping | None:
+        """The row for a HubSpot property, if mapped."""
+        return next((row for row in self.fields if row.hubspot_property == name), None)
+
+
+LEAD_STATUS_VALUE_MAP: tuple[tuple[str, str], ...] = (
+    # HubSpot hs_lead_status → Salesforce's default Lead Status values. The first row
+    # naming a Salesforce value is what that value becomes in HubSpot.
+    ("NEW", "Open - Not Contacted"),
+    ("OPEN", "Open - Not Contacted"),
+    ("ATTEMPTED_TO_CONTACT", "Working - Contacted"),
+    ("IN_PROGRESS", "Working - Contacted"),
+    ("CONNECTED", "Working - Contacted"),
+    ("OPEN_DEAL", "Closed - Converted"),
+    ("UNQUALIFIED", "Closed - Not Converted"),
+    ("BAD_TIMING", "Closed - Not Converted"),
+)
+
+_TWO_WAY = SyncRule.TWO_WAY
+
+# hubspot property, Lead field, Contact field (None: not on that object), rule, transform
+_CONTACT_ROWS: tuple[tuple[str, str | None, str | None, SyncRule, Transform | None], ...] = (
+    ("firstname", "FirstName", "FirstName", _TWO_WAY, None),
+    ("lastname", "LastName", "LastName", _TWO_WAY, None),
+    ("email", "Email", "Email", _TWO_WAY, None),
+    ("phone", "Phone", "Phone", _TWO_WAY, None),
+    ("mobilephone", "MobilePhone", "MobilePhone", _TWO_WAY, None),
+    ("company", "Company", None, _TWO_WAY, None),
+    ("jobtitle", "Title", "Title", _TWO_WAY, None),
+    ("address", "Street", "MailingStreet", _TWO_WAY, None),
+    ("city", "City", "MailingCity", _TWO_WAY, None),
+    ("zip", "PostalCode", "MailingPostalCode", _TWO_WAY, None),
+    ("state", "State", "MailingState", _TWO_WAY, Transform.STATE),
+    ("country", "Country", "MailingCountry", _TWO_WAY, Transform.COUNTRY),
+    ("website", "Website", None, _TWO_WAY, None),
+    ("industry", "Industry", None, _TWO_WAY, None),
+    ("hs_lead_status", "Status", None, _TWO_WAY, Transform.VALUE_MAP),
+    # HubSpot only syncs owners two-way, matched by the user's email.
+    ("hubspot_owner_id", "OwnerId", "OwnerId", _TWO_WAY, Transform.OWNER_BY_EMAIL),
+)
+
+PICKLIST_CODE_FIELDS: Mapping[str, str] = {
+    "State": "StateCode",
+    "Country": "CountryCode",
+    "MailingState": "MailingStateCode",
+    "MailingCountry": "MailingCountryCode",
+}
+"""Text address field → the code field Salesforce adds when state/country picklists are on."""
+
+_VALUE_MAPS: Mapping[str, tuple[tuple[str, str], ...]] = {"hs_lead_status": LEAD_STATUS_VALUE_MAP}
+
+
+def _build(salesforce_object: str, column: int) -> ObjectMapping:
+    rows: list[FieldMapping] = []
+    for row in _CONTACT_ROWS:
+        salesforce_field = row[column]
+        if not isinstance(salesforce_field, str):
+            continue
+        rows.append(
+            FieldMapping(
+                hubspot_property=row[0],
+                salesforce_field=salesforce_field,
+                rule=row[3],
+                transform=row[4],
+                value_map=_VALUE_MAPS.get(row[0], ()),
+                salesforce_code_field=PICKLIST_CODE_FIELDS.get(salesforce_field),
+            )
+        )
+    return ObjectMapping(
+        hubspot_object="contacts", salesforce_object=salesforce_object, fields=tuple(rows)
+    )
+
+
+DEFAULT_LEAD_MAPPING = _build("Lead", 1)
+"""contacts ⇄ Lead, the default table."""
+
+DEFAULT_CONTACT_MAPPING = _build("Contact", 2)
+"""contacts ⇄ Contact, the default table."""
+
+
+def for_picklists(mapping: ObjectMapping, *, use_code_fields: bool) -> ObjectMapping:
+    """The mapping with state/country rows pointed at their picklist code fields.
+
+    Pass ``use_code_fields=True`` when the org's state/country picklists are enabled
+    (or customised) and values are matched to Salesforce's (R11); the code field then
+    receives ``PL``, ``CA``... Otherwise the mapping is returned unchanged.
+    """
+    if not use_code_fields:
+        return mapping
+    rows = tuple(
+        replace(row, salesforce_field=row.salesforce_code_field)
+        if row.salesforce_code_field
+        else row
+        for row in mapping.fields
+    )
+    return replace(mapping, fields=rows)
+
+
+# --- validation (R23) ---------------------------------------------------------------
+
+TYPE_COMPATIBILITY: Mapping[FieldType, frozenset[FieldType]] = {
+    # A value of the key type may be written into a field of any listed type.
+    FieldType.STRING: frozenset(
+        {
+            FieldType.STRING,
+            FieldType.TEXT,
+            FieldType.EMAIL,
+            FieldType.PHONE,
+            FieldType.URL,
+            FieldType.PICKLIST,
+        }
+    ),
+    FieldType.TEXT: frozenset({FieldType.TEXT, FieldType.STRING}),
+    FieldType.EMAIL: frozenset({FieldType.EMAIL, FieldType.STRING, FieldType.TEXT}),
+    FieldType.PHONE: frozenset({FieldType.PHONE, FieldType.STRING, FieldType.TEXT}),
+    FieldType.URL: frozenset({FieldType.URL, FieldType.STRING, FieldType.TEXT}),
+    FieldType.NUMBER: frozenset({FieldType.NUMBER, FieldType.STRING, FieldType.TEXT}),
+    FieldType.BOOLEAN: frozenset({FieldType.BOOLEAN, FieldType.STRING, FieldType.TEXT}),
+    FieldType.DATE: frozenset(
+        {FieldType.DATE, FieldType.DATETIME, FieldType.STRING, FieldType.TEXT}
+    ),
+    FieldType.DATETIME: frozenset(
+        {FieldType.DATETIME, FieldType.DATE, FieldType.STRING, FieldType.TEXT}
+    ),
+    FieldType.PICKLIST: frozenset(
+        {FieldType.PICKLIST, FieldType.STRING, FieldType.TEXT, FieldType.REFERENCE}
+    ),
+    FieldType.MULTIPICKLIST: frozenset(
+        {FieldType.MULTIPICKLIST, FieldType.STRING, FieldType.TEXT}
+    ),
+    FieldType.REFERENCE: frozenset(
+        {FieldType.REFERENCE, FieldType.PICKLIST, FieldType.STRING, FieldType.ID}
+    ),
+    FieldType.ID: frozenset({FieldType.ID, FieldType.REFERENCE, FieldType.STRING}),
+}
+"""Which source type may be written into which target type (HubSpot's compatibility table)."""
+
+
+class ProblemKind(StrEnum):
+    """Why a mapping row is refused."""
+
+    MISSING_FIELD = "missing_field"
+    TYPE_MISMATCH = "type_mismatch"
+    NOT_UPDATEABLE = "not_updateable"
+    DUPLICATE_TARGET = "duplicate_target"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MappingProblem:
+    """One reason a mapping cannot be saved, in words a user can act on."""
+
+    kind: ProblemKind
+    hubspot_property: str
+    salesforce_field: str
+    message: str
+
+
+class MappingValidationError(ConfigurationError):
+    """A mapping table was refused; ``problems`` lists every reason (R23)."""
+
+    def __init__(self, problems: Iterable[MappingProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "; ".join(problem.message for problem in self.problems)
+        super().__init__(f"mapping refused ({len(self.problems)} problems): {lines}")
+
+
+def find_mapping_problems(
+    mapping: ObjectMapping,
+    *,
+    hubspot_fields: Mapping[str, FieldInfo],
+    salesforce_fields: Mapping[str, FieldInfo],
+) -> tuple[MappingProblem, ...]:
+    """Every problem of a mapping table against both sides' field descriptions."""
+    problems: list[MappingProblem] = []
+    described = {System.HUBSPOT: hubspot_fields, System.SALESFORCE: salesforce_fields}
+    targets: dict[tuple[System, str], str] = {}
+    for row in mapping.fields:
+        names = {System.HUBSPOT: row.hubspot_property, System.SALESFORCE: row.salesforce_field}
+        found = {system: described[system].get(names[system]) for system in System}
+        infos: dict[System, FieldInfo] = {}
+        for system, info in found.items():
+            if info is None:
+                problems.append(
+                    _problem(
+                        ProblemKind.MISSING_FIELD,
+                        row,
+                        f"{system.value} has no field '{names[system]}' on "
+                        f"{_object_name(mapping, system)}",
+                    )
+                )
+            else:
+                infos[system] = info
+        if len(infos) < len(found):
+            continue
+        for target in sorted(row.rule.writes_to):
+            source = System.HUBSPOT if target is System.SALESFORCE else System.SALESFORCE
+            problems.extend(_row_problems(row, infos[source], infos[target], target))
+            key = (target, names[target])
+            if key in targets:
+                problems.append(
+                    _problem(
+                        ProblemKind.DUPLICATE_TARGET,
+                        row,
+                        f"'{names[target]}' in {target.value} is written by both "
+                        f"'{targets[key]}' and '{row.hubspot_property}'",
+                    )
+                )
+            else:
+                targets[key] = row.hubspot_property
+    return tuple(problems)
+
+
+def validate_object_mapping(
+    mapping: ObjectMapping,
+    *,
+    hubspot_fields: Mapping[str, FieldInfo],
+    salesforce_fields: Mapping[str, FieldInfo],
+) -> None:
+    """Refuse a mapping table with :class:`MappingValidationError` unless it is sound."""
+    problems = find_mapping_problems(
+        mapping, hubspot_fields=hubspot_fields, salesforce_fields=salesforce_fields
+    )
+    if problems:
+        raise MappingValidationError(problems)
+
+
+def _row_problems(
+    row: FieldMapping, source: FieldInfo, target: FieldInfo, target_system: System
+) -> list[MappingProblem]:
+    problems: list[MappingProblem] = []
+    if target.type not in TYPE_COMPATIBILITY.get(source.type, frozenset()):
+        problems.append(
+            _problem(
+                ProblemKind.TYPE_MISMATCH,
+                row,
+                f"cannot write {source.type.value} '{source.name}' into "
+                f"{target.type.value} '{target.name}' ({target_system.value})",
+            )
+        )
+    if not target.updateable:
+        problems.append(
+            _problem(
+                ProblemKind.NOT_UPDATEABLE,
+                row,
+                f"'{target.name}' is read-only in {target_system.value}; "
+                f"rule '{row.rule.value}' would write to it",
+            )
+        )
+    return problems
+
+
+def _problem(kind: ProblemKind, row: FieldMapping, message: str) -> MappingProblem:
+    return MappingProblem(
+        kind=kind,
+        hubspot_property=row.hubspot_property,
+        salesforce_field=row.salesforce_field,
+        message=f"{row.hubspot_property} ⇄ {row.salesforce_field}: {message}",
+    )
+
+
+def _object_name(mapping: ObjectMapping, system: System) -> str:
+    return mapping.hubspot_object if system is System.HUBSPOT else mapping.salesforce_object
