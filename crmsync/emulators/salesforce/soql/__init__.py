@@ -12,7 +12,17 @@ Supported subset and deliberate differences from Salesforce are listed in
 from __future__ import annotations
 
 from crmsync.emulators.salesforce.soql.ast import Query
-from crmsync.emulators.salesforce.soql.errors import SoqlError
+from crmsync.emulators.salesforce.soql.errors import SoqlError, SoqlErrorCode
+from crmsync.emulators.salesforce.soql.executor import execute
 from crmsync.emulators.salesforce.soql.parser import parse
+from crmsync.emulators.salesforce.soql.source import QueryResult, QuerySource
 
-__all__ = ["Query", "SoqlError", "parse"]
+__all__ = [
+    "Query",
+    "QueryResult",
+    "QuerySource",
+    "SoqlError",
+    "SoqlErrorCode",
+    "execute",
+    "parse",
+]
