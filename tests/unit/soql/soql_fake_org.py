@@ -89,7 +89,9 @@ def _stamp(day: int, hour: int = 10) -> str:
     return f"2024-05-{day:02d}T{hour:02d}:00:00.000+0000"
 
 
-def _row(sobject: str, record_id: str, *, deleted: bool = False, day: int = 1, **values: Any) -> dict[str, Any]:
+def _row(
+    sobject: str, record_id: str, *, deleted: bool = False, day: int = 1, **values: Any
+) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(SCHEMA[sobject])
     row.update(
         Id=record_id,
