@@ -118,9 +118,7 @@ def test_two_way_times_within_skew_tolerance_are_a_tie_decided_by_tie_winner() -
     decision = decide(SyncRule.TWO_WAY, "Ann", "Annie", "Anna", hubspot_at=near)
     assert decision.reason is DecisionReason.TWO_WAY_TIE
     assert decision.write_to is HS  # Salesforce wins ties by default
-    hubspot_wins = decide(
-        SyncRule.TWO_WAY, "Ann", "Annie", "Anna", hubspot_at=near, tie_winner=HS
-    )
+    hubspot_wins = decide(SyncRule.TWO_WAY, "Ann", "Annie", "Anna", hubspot_at=near, tie_winner=HS)
     assert (hubspot_wins.write_to, hubspot_wins.value) == (SF, "Ann")
 
 
