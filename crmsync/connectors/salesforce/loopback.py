@@ -36,8 +36,12 @@ class LoopbackAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
-def loopback_session(base_url: str) -> requests.Session:
-    """A :class:`requests.Session` whose ``https://`` calls go to ``base_url``."""
-    session = requests.Session()
+def loopback_session(base_url: str, *, session: requests.Session | None = None) -> requests.Session:
+    """A :class:`requests.Session` whose ``https://`` calls go to ``base_url``.
+
+    Pass ``session`` to mount the rewrite on an existing session (for instance one
+    that reports every call to the API budget) instead of a new one.
+    """
+    session = session if session is not None else requests.Session()
     session.mount("https://", LoopbackAdapter(base_url))
     return session

@@ -1,0 +1,53 @@
+"""Construct the official simple-salesforce client on an observed session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simple_salesforce.api import Salesforce
+
+from crmsync.connectors.base import CallObserver
+from crmsync.connectors.salesforce.config import SalesforceConfig
+from crmsync.connectors.salesforce.loopback import loopback_session
+from crmsync.connectors.salesforce.transport import ObservedSession
+
+
+def build_session(config: SalesforceConfig, *, observer: CallObserver) -> ObservedSession:
+    """The session every call goes through (rewritten to the emulator when http://)."""
+    session = ObservedSession(observer=observer, timeout=config.timeout_seconds)
+    if config.is_loopback:
+        loopback_session(config.instance_url, session=session)
+    return session
+
+
+def build_client(config: SalesforceConfig, *, session: ObservedSession) -> Salesforce:
+    """A :class:`simple_salesforce.Salesforce` logged in per ``config``.
+
+    With an access token no call is made here; the username-password flow logs in
+    (one observed call) at login.salesforce.com, or test.salesforce.com for a sandbox.
+    """
+    common: dict[str, Any] = {
+        "session": session,
+        "version": config.api_version,
+        # Plain dicts: records are handed on as ordinary mappings.
+        "object_pairs_hook": dict,
+    }
+    if config.access_token is not None:
+        instance_url = f"https://{config.instance_host}"
+        return Salesforce(
+            instance_url=instance_url,
+            session_id=config.access_token.get_secret_value(),
+            **common,
+        )
+    assert config.password is not None and config.consumer_secret is not None
+    return Salesforce(
+        username=config.username,
+        password=config.password.get_secret_value(),
+        consumer_key=config.consumer_key,
+        consumer_secret=config.consumer_secret.get_secret_value(),
+        domain="test" if config.sandbox else "login",
+        **common,
+    )
+
+
+__all__ = ["build_client", "build_session"]

@@ -1,0 +1,304 @@
+"""The Salesforce adapter: :class:`~crmsync.connectors.base.Connector` on simple-salesforce.
+
+Every HTTP call goes through one observed session (the API budget, R1/R2); every
+client exception is translated once, in :meth:`SalesforceConnector._call`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+import requests
+from simple_salesforce.api import Salesforce
+from simple_salesforce.exceptions import SalesforceError, SalesforceOperationError
+
+from crmsync.connectors.base import (
+    ApiUsage,
+    CallObserver,
+    Capabilities,
+    ChangePage,
+    FieldInfo,
+    NoBudget,
+    RemoteRecord,
+    System,
+    WriteRequest,
+    WriteResult,
+)
+from crmsync.connectors.changes import ChangeCursor, fetch_limit, select_new
+from crmsync.connectors.retry import RetryPolicy, call_with_retry
+from crmsync.connectors.salesforce import records, soql
+from crmsync.connectors.salesforce.bulk import BulkReader
+from crmsync.connectors.salesforce.client import build_client, build_session
+from crmsync.connectors.salesforce.config import SalesforceConfig
+from crmsync.connectors.salesforce.errors import json_object, translate
+from crmsync.connectors.salesforce.transport import ObservedSession, purpose
+from crmsync.connectors.salesforce.writes import write_collections
+from crmsync.connectors.writes import WriteInterruptedError
+
+T = TypeVar("T")
+
+SALESFORCE_CAPABILITIES: Final = Capabilities(
+    max_batch_write=200,  # sObject Collections: 200 records per call
+    max_batch_read=2000,  # one SOQL page
+    supports_upsert=False,
+    supports_bulk_read=True,
+)
+
+_CLIENT_ERRORS = (SalesforceError, SalesforceOperationError, requests.RequestException)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IntegrationUser:
+    """The Salesforce user the integration acts as (R4), for the health page."""
+
+    user_id: str
+    username: str
+    email: str
+    name: str
+    org_id: str
+    is_sandbox: bool
+
+
+class SalesforceConnector:
+    """Reads and writes one Salesforce org."""
+
+    system = System.SALESFORCE
+    capabilities = SALESFORCE_CAPABILITIES
+
+    def __init__(
+        self,
+        *,
+        client: Salesforce,
+        session: ObservedSession,
+        config: SalesforceConfig,
+        retry: RetryPolicy,
+    ) -> None:
+        self._client = client
+        self._session = session
+        self._config = config
+        self._retry = retry
+        self._describes: dict[str, Mapping[str, Any]] = {}
+        self._userinfo: Mapping[str, Any] | None = None
+        self._bulk = BulkReader(
+            client=client,
+            poll_seconds=config.bulk_poll_seconds,
+            timeout_seconds=config.bulk_timeout_seconds,
+        )
+
+    @classmethod
+    def from_config(
+        cls,
+        config: SalesforceConfig,
+        *,
+        observer: CallObserver | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> SalesforceConnector:
+        """Build the client (logging in when ``config`` uses the password flow)."""
+        session = build_session(config, observer=observer or NoBudget())
+        connector_retry = retry or RetryPolicy()
+        with purpose("login"):
+            client = _translated(lambda: build_client(config, session=session), session)
+        return cls(client=client, session=session, config=config, retry=connector_retry)
+
+    # -- the boundary ------------------------------------------------------------------
+
+    def _call(self, name: str, fn: Callable[[], T], *, write: bool = False) -> T:
+        """Run ``fn`` labelled ``name``, with retries, translating client errors."""
+        with purpose(name):
+            return call_with_retry(
+                lambda: _translated(fn, self._session), policy=self._retry, write=write
+            )
+
+    def _query(self, name: str, query: str, *, include_deleted: bool = False) -> list[Any]:
+        result = self._call(
+            name, lambda: self._client.query_all(query, include_deleted=include_deleted)
+        )
+        return list(result.get("records") or [])
+
+    # -- Connector ---------------------------------------------------------------------
+
+    def account_id(self) -> str:
+        """The 18-character org id (from the OAuth userinfo endpoint)."""
+        return str(self._user_info()["organization_id"])
+
+    def whoami(self) -> IntegrationUser:
+        """The integration user and whether the org is a sandbox (R4, R6)."""
+        info = self._user_info()
+        rows = self._query("whoami", "SELECT Id, IsSandbox FROM Organization LIMIT 1")
+        return IntegrationUser(
+            user_id=str(info.get("user_id", "")),
+            username=str(info.get("preferred_username", "")),
+            email=str(info.get("email", "")),
+            name=str(info.get("name", "")),
+            org_id=str(info["organization_id"]),
+            is_sandbox=bool(rows and rows[0].get("IsSandbox")),
+        )
+
+    def describe(self, object_type: str) -> Mapping[str, FieldInfo]:
+        """The syncable fields of ``object_type`` by API name (cached per connector)."""
+        return records.fields_of(self._describe(object_type))
+
+    def read_changes(
+        self, object_type: str, *, cursor: str | None, fields: Sequence[str], page_size: int
+    ) -> ChangePage:
+        """Changes (deletions included) since ``cursor``; a big first read uses Bulk 2.0."""
+        state = ChangeCursor.decode(cursor) if cursor else None
+        if state is not None and "bulk" in state.extra:
+            return self._bulk_page(object_type, state=state, fields=fields, page_size=page_size)
+        if state is None:
+            count = self._count(object_type)
+            if count > self._config.bulk_threshold:
+                return self._start_bulk(object_type, fields=fields, page_size=page_size)
+        limit = fetch_limit(state, page_size)
+        query = soql.changes_query(
+            object_type, fields=fields, floor=state.floor if state else None, limit=limit
+        )
+        # queryAll: deleted rows (IsDeleted = true) are changes too.
+        rows = self._query("read_changes", query, include_deleted=True)
+        remote = [records.remote_record(object_type, row) for row in rows]
+        selected = select_new(
+            remote, cursor=state, page_size=page_size, overlap=self._config.overlap
+        )
+        return ChangePage(
+            records=selected.records,
+            next_cursor=selected.cursor.encode(),
+            has_more=selected.trimmed or len(rows) >= limit,
+        )
+
+    def read_by_ids(
+        self, object_type: str, ids: Sequence[str], *, fields: Sequence[str]
+    ) -> Sequence[RemoteRecord]:
+        """Records by id (SOQL ``IN``, chunked); missing and deleted ids are left out."""
+        return self._read_in(object_type, "Id", ids, fields=fields, name="read_by_ids")
+
+    def find_by(
+        self, object_type: str, field_name: str, values: Sequence[str], *, fields: Sequence[str]
+    ) -> Sequence[RemoteRecord]:
+        """Records whose ``field_name`` is one of ``values`` (SOQL compares case-blind)."""
+        return self._read_in(object_type, field_name, values, fields=fields, name="find_by")
+
+    def write(self, requests: Sequence[WriteRequest]) -> Sequence[WriteResult]:
+        """Create and update through sObject Collections, 200 records per call."""
+        return write_collections(
+            requests,
+            send=lambda method, body: self._call(
+                "write",
+                lambda: self._client.restful("composite/sobjects", method=method, json=body),
+                write=True,
+            ),
+            chunk_size=self.capabilities.max_batch_write,
+        )
+
+    def usage(self) -> ApiUsage:
+        """Calls made by this connector and the org usage from ``Sforce-Limit-Info``."""
+        return self._session.meter.snapshot()
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _user_info(self) -> Mapping[str, Any]:
+        if self._userinfo is None:
+            self._userinfo = self._call(
+                "whoami", lambda: json_object(self._client.oauth2("userinfo"))
+            )
+        return self._userinfo
+
+    def _describe(self, object_type: str) -> Mapping[str, Any]:
+        if object_type not in self._describes:
+            path = f"sobjects/{soql.checked_name(object_type)}/describe"
+            self._describes[object_type] = self._call(
+                "describe", lambda: json_object(self._client.restful(path))
+            )
+        return self._describes[object_type]
+
+    def _count(self, object_type: str) -> int:
+        query = f"SELECT COUNT() FROM {soql.checked_name(object_type)}"
+        result = self._call("read_changes", lambda: self._client.query(query))
+        return int(result.get("totalSize") or 0)
+
+    def _read_in(
+        self,
+        object_type: str,
+        field_name: str,
+        values: Sequence[str],
+        *,
+        fields: Sequence[str],
+        name: str,
+    ) -> list[RemoteRecord]:
+        found: list[RemoteRecord] = []
+        for chunk in soql.chunk_values(values):
+            query = soql.in_query(object_type, fields=fields, field_name=field_name, values=chunk)
+            found.extend(
+                records.remote_record(object_type, row) for row in self._query(name, query)
+            )
+        return found
+
+    def _start_bulk(self, object_type: str, *, fields: Sequence[str], page_size: int) -> ChangePage:
+        newest = self._query(
+            "read_changes",
+            f"SELECT Id, SystemModstamp FROM {soql.checked_name(object_type)} "
+            "ORDER BY SystemModstamp DESC LIMIT 1",
+        )
+        until = records.parse_datetime(str(newest[0]["SystemModstamp"]))
+        job_id = self._call(
+            "read_changes", lambda: self._bulk.start(object_type, fields=list(fields), until=until)
+        )
+        state = ChangeCursor(
+            floor=until - self._config.overlap,
+            extra={"bulk": {"job": job_id, "locator": "", "until": until.isoformat()}},
+        )
+        return self._bulk_page(object_type, state=state, fields=fields, page_size=page_size)
+
+    def _bulk_page(
+        self, object_type: str, *, state: ChangeCursor, fields: Sequence[str], page_size: int
+    ) -> ChangePage:
+        bulk = dict(state.extra["bulk"])
+        if not bulk.get("ready"):
+            self._call("read_changes", lambda: self._bulk.wait(bulk["job"]))
+            bulk["ready"] = True
+        types = records.raw_types(self._describe(object_type))
+        page = self._call(
+            "read_changes",
+            lambda: self._bulk.page(
+                object_type,
+                job_id=bulk["job"],
+                locator=bulk["locator"],
+                page_size=page_size,
+                types=types,
+            ),
+        )
+        # Pairs inside the overlap window are remembered so the incremental read that
+        # follows the backfill does not deliver them again.
+        tail = {
+            (record.id, record.modified_at)
+            for record in page.records
+            if record.modified_at >= state.floor
+        }
+        seen = frozenset(state.seen | tail)
+        if page.locator is None:
+            next_state = ChangeCursor(floor=state.floor, seen=seen)
+        else:
+            bulk["locator"] = page.locator
+            next_state = ChangeCursor(floor=state.floor, seen=seen, extra={"bulk": bulk})
+        return ChangePage(
+            records=page.records,
+            next_cursor=next_state.encode(),
+            has_more=page.locator is not None,
+        )
+
+
+def _translated(fn: Callable[[], T], session: ObservedSession) -> T:
+    """Call ``fn``; a client exception becomes the matching crmsync error."""
+    try:
+        return fn()
+    except _CLIENT_ERRORS as error:
+        raise translate(error, retry_after=session.meter.last_retry_after) from error
+
+
+__all__ = [
+    "SALESFORCE_CAPABILITIES",
+    "IntegrationUser",
+    "SalesforceConnector",
+    "WriteInterruptedError",
+]

@@ -1,0 +1,117 @@
+"""Salesforce JSON/CSV ↔ the port's plain values (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from crmsync.connectors.base import FieldInfo, FieldType, RemoteRecord
+
+SALESFORCE_FIELD_TYPES: Final[Mapping[str, FieldType]] = {
+    "id": FieldType.ID,
+    "string": FieldType.STRING,
+    "encryptedstring": FieldType.STRING,
+    "textarea": FieldType.TEXT,
+    "email": FieldType.EMAIL,
+    "phone": FieldType.PHONE,
+    "url": FieldType.URL,
+    "picklist": FieldType.PICKLIST,
+    # A combobox is a picklist that also takes free text.
+    "combobox": FieldType.PICKLIST,
+    "multipicklist": FieldType.MULTIPICKLIST,
+    "reference": FieldType.REFERENCE,
+    "boolean": FieldType.BOOLEAN,
+    "int": FieldType.NUMBER,
+    "long": FieldType.NUMBER,
+    "double": FieldType.NUMBER,
+    "currency": FieldType.NUMBER,
+    "percent": FieldType.NUMBER,
+    "date": FieldType.DATE,
+    "datetime": FieldType.DATETIME,
+    "time": FieldType.STRING,
+}
+"""Salesforce describe ``type`` → :class:`FieldType`. Compound types (address,
+location) and base64 are left out: they are not synced as single values."""
+
+_INTEGER_TYPES: Final = frozenset({"int", "long"})
+_FLOAT_TYPES: Final = frozenset({"double", "currency", "percent"})
+
+
+def parse_datetime(text: str) -> datetime:
+    """A Salesforce dateTime (``2024-01-01T10:00:00.000+0000``) as an aware datetime."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def remote_record(object_type: str, row: Mapping[str, Any]) -> RemoteRecord:
+    """A query row (``attributes`` dropped) as a :class:`RemoteRecord`."""
+    fields = {name: value for name, value in row.items() if name != "attributes"}
+    return RemoteRecord(
+        object_type=object_type,
+        id=str(row["Id"]),
+        fields=fields,
+        modified_at=parse_datetime(str(row["SystemModstamp"])),
+        deleted=row.get("IsDeleted") is True,
+    )
+
+
+def field_info(field: Mapping[str, Any]) -> FieldInfo | None:
+    """One describe ``fields[]`` entry as :class:`FieldInfo` (``None``: not syncable)."""
+    field_type = SALESFORCE_FIELD_TYPES.get(str(field.get("type", "")))
+    if field_type is None:
+        return None
+    picklist = tuple(
+        str(entry["value"])
+        for entry in field.get("picklistValues") or ()
+        if entry.get("active", True)
+    )
+    length = field.get("length")
+    return FieldInfo(
+        name=str(field["name"]),
+        label=str(field.get("label") or field["name"]),
+        type=field_type,
+        length=int(length) if length else None,
+        nillable=bool(field.get("nillable", True)),
+        createable=bool(field.get("createable", False)),
+        updateable=bool(field.get("updateable", False)),
+        picklist_values=picklist,
+        restricted_picklist=bool(field.get("restrictedPicklist", False)),
+    )
+
+
+def fields_of(describe: Mapping[str, Any]) -> dict[str, FieldInfo]:
+    """The syncable fields of a describe result, by API name."""
+    infos = (field_info(field) for field in describe.get("fields") or ())
+    return {info.name: info for info in infos if info is not None}
+
+
+def raw_types(describe: Mapping[str, Any]) -> dict[str, str]:
+    """Field name → Salesforce type, for reading Bulk CSV values."""
+    return {
+        str(field["name"]): str(field.get("type", "")) for field in describe.get("fields") or ()
+    }
+
+
+def csv_value(text: str, sf_type: str) -> Any:
+    """A Bulk API 2.0 CSV cell as the value a REST query would have returned.
+
+    Bulk CSV has no types: empty is null, booleans are ``true``/``false``.
+    """
+    if text == "":
+        return None
+    if sf_type == "boolean":
+        return text.lower() == "true"
+    if sf_type in _INTEGER_TYPES:
+        return int(text)
+    if sf_type in _FLOAT_TYPES:
+        return float(text)
+    return text
+
+
+def csv_row(row: Mapping[str, str], types: Mapping[str, str]) -> dict[str, Any]:
+    """A Bulk CSV row with typed values (columns matched case-insensitively)."""
+    by_lower = {name.lower(): sf_type for name, sf_type in types.items()}
+    return {
+        name: csv_value(text, by_lower.get(name.lower(), "string")) for name, text in row.items()
+    }
