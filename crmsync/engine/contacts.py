@@ -1,0 +1,218 @@
+"""HubSpot contacts ⇄ Salesforce contacts and leads, as an :class:`ObjectPair` (R8-R14, R20).
+
+The seed's contact settings become a :class:`ContactPolicy` over the decisions in
+:mod:`crmsync.core.policies`; the mapping tables come from :mod:`crmsync.core.mapping`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+from crmsync.connectors.base import Connector, RemoteRecord
+from crmsync.core.email import check_email, normalise_email
+from crmsync.core.geography import GeographyMode, OrgPicklists, PicklistOption, PicklistSetup
+from crmsync.core.mapping import (
+    DEFAULT_CONTACT_MAPPING,
+    DEFAULT_LEAD_MAPPING,
+    ObjectMapping,
+    Transform,
+    for_picklists,
+)
+from crmsync.core.matching import conversion_move
+from crmsync.core.policies import (
+    ContactSettings,
+    InboundAction,
+    OutboundAction,
+    hubspot_to_salesforce,
+    salesforce_to_hubspot,
+)
+from crmsync.core.translation import FieldTranslator, OwnerDirectory, Translator
+from crmsync.engine.pairs import Action, Gate, MatchKey, ObjectPair
+from crmsync.errors import ConfigurationError
+
+INVALID_EMAIL_CODE = "INVALID_EMAIL_SKIPPED"
+
+
+@runtime_checkable
+class ListMembership(Protocol):
+    """A HubSpot connector that can list a contact list's members (R8)."""
+
+    def list_member_ids(self, list_id: str) -> Sequence[str]:
+        """Ids of the records on the list."""
+        ...
+
+
+class ContactPolicy:
+    """The seed's contact settings as decisions for the engine."""
+
+    def __init__(
+        self,
+        *,
+        settings: ContactSettings,
+        owners: OwnerDirectory | None = None,
+        allow_test_domains: bool = False,
+    ) -> None:
+        self.settings = settings
+        self._owners = owners
+        self._allow_test_domains = allow_test_domains
+        self._members: frozenset[str] = frozenset()
+        self._translator: Translator = FieldTranslator(
+            picklists=settings.state_country_picklists,
+            mode=settings.state_country_mode,
+            owners=owners,
+        )
+
+    def prepare(self, *, hubspot: Connector, salesforce: Connector) -> None:
+        """Load the inclusion list (R8) and, when customised, the org's picklists (R11)."""
+        list_id = self.settings.inclusion_list_id
+        if list_id is not None:
+            if not isinstance(hubspot, ListMembership):
+                raise ConfigurationError(
+                    "an inclusion list is set but the HubSpot connector cannot read lists"
+                )
+            self._members = frozenset(str(member) for member in hubspot.list_member_ids(list_id))
+        org = None
+        if self.settings.state_country_picklists is PicklistSetup.CUSTOMIZED:
+            org = _org_picklists(salesforce)
+        self._translator = FieldTranslator(
+            picklists=self.settings.state_country_picklists,
+            mode=self.settings.state_country_mode,
+            org_picklists=org,
+            owners=self._owners,
+        )
+
+    def outbound(self, record: RemoteRecord, *, linked_type: str | None) -> Gate:
+        """R8 (inclusion list) and R9 (create as lead or contact)."""
+        decision = hubspot_to_salesforce(
+            settings=self.settings,
+            on_inclusion_list=record.id in self._members,
+            linked_object=linked_type,
+        )
+        if decision.action is OutboundAction.SKIP_NOT_ON_INCLUSION_LIST:
+            return Gate(action=Action.SKIP, reason="not on the inclusion list (R8)")
+        if decision.action is OutboundAction.UPDATE_LINKED:
+            return Gate(action=Action.UPDATE)
+        return Gate(action=Action.CREATE_OR_UPDATE, create_as=decision.salesforce_object)
+
+    def inbound(self, record: RemoteRecord, *, linked_hubspot_id: str | None) -> Gate:
+        """R12 (valid email only), R13 (policy per object), R14 and R8 for updates."""
+        raw = record.fields.get("Email")
+        check = check_email(
+            raw if isinstance(raw, str) else None, allow_test_domains=self._allow_test_domains
+        )
+        action = salesforce_to_hubspot(
+            settings=self.settings,
+            salesforce_object=record.object_type,
+            email_valid=check.valid,
+            linked=linked_hubspot_id is not None,
+            on_inclusion_list=linked_hubspot_id in self._members,
+        )
+        match action:
+            case InboundAction.SKIP_INVALID_EMAIL:
+                return Gate(
+                    action=Action.SKIP,
+                    reason=f"invalid email (R12): {check.reason}",
+                    error_code=INVALID_EMAIL_CODE,
+                    field="Email",
+                )
+            case InboundAction.SKIP_POLICY_NOTHING:
+                return Gate(
+                    action=Action.SKIP, reason=f"{record.object_type} policy: nothing (R13)"
+                )
+            case InboundAction.SKIP_NOT_ON_INCLUSION_LIST:
+                return Gate(action=Action.SKIP, reason="not on the inclusion list (R8)")
+            case InboundAction.UPDATE_LINKED:
+                return Gate(action=Action.UPDATE)
+            case InboundAction.CREATE_OR_UPDATE_BY_EMAIL:
+                return Gate(action=Action.CREATE_OR_UPDATE)
+
+    def translator(self) -> Translator:
+        """The translator for this run's R11 settings."""
+        return self._translator
+
+
+def _org_picklists(salesforce: Connector) -> OrgPicklists:
+    """The org's own country and state values from describe (customised picklists, R11).
+
+    Describe does not say which states belong to which country, so every country is
+    offered every state value; a state code is still checked against the country by
+    the geography lookup.
+    """
+    fields = salesforce.describe("Contact")
+    countries = tuple(
+        PicklistOption(value=value, label=value) for value in _values(fields, "MailingCountryCode")
+    )
+    states = tuple(
+        PicklistOption(value=value, label=value) for value in _values(fields, "MailingStateCode")
+    )
+    return OrgPicklists(
+        countries=countries, states={country.value: states for country in countries}
+    )
+
+
+def _values(fields: Mapping[str, object], name: str) -> tuple[str, ...]:
+    info = fields.get(name)
+    values = getattr(info, "picklist_values", ())
+    return tuple(str(value) for value in values)
+
+
+def _lead_conversion(record: RemoteRecord) -> tuple[str, str] | None:
+    if record.object_type != "Lead":
+        return None
+    move = conversion_move(lead_id=record.id, lead_fields=record.fields)
+    return None if move is None else (move.to_object, move.to_id)
+
+
+def _without_owner(mapping: ObjectMapping) -> ObjectMapping:
+    rows = tuple(row for row in mapping.fields if row.transform is not Transform.OWNER_BY_EMAIL)
+    return ObjectMapping(
+        hubspot_object=mapping.hubspot_object,
+        salesforce_object=mapping.salesforce_object,
+        fields=rows,
+    )
+
+
+def contacts_pair(
+    settings: ContactSettings,
+    *,
+    mappings: Mapping[str, ObjectMapping] | None = None,
+    owners: OwnerDirectory | None = None,
+    allow_test_domains: bool = False,
+) -> ObjectPair:
+    """The contacts pair under ``settings``.
+
+    ``mappings`` (keyed ``Contact``/``Lead``) defaults to core's tables. Owner rows need
+    an :class:`OwnerDirectory`; without one they are left out rather than failing
+    every record with ``OWNER_NOT_MATCHED``.
+    """
+    chosen = dict(mappings or {"Contact": DEFAULT_CONTACT_MAPPING, "Lead": DEFAULT_LEAD_MAPPING})
+    use_codes = (
+        settings.state_country_picklists is not PicklistSetup.DISABLED
+        and settings.state_country_mode is GeographyMode.MATCH_SALESFORCE
+    )
+    ordered: dict[str, ObjectMapping] = {
+        name: for_picklists(
+            chosen[name] if owners is not None else _without_owner(chosen[name]),
+            use_code_fields=use_codes,
+        )
+        for name in ("Contact", "Lead")
+        if name in chosen
+    }
+    return ObjectPair(
+        name="contacts",
+        hubspot_object="contacts",
+        mappings=ordered,
+        match=MatchKey(
+            hubspot_property="email", salesforce_field="Email", normalise=normalise_email
+        ),
+        policy=ContactPolicy(
+            settings=settings, owners=owners, allow_test_domains=allow_test_domains
+        ),
+        salesforce_extra_fields={
+            "Lead": ("CreatedDate", "IsConverted", "ConvertedContactId"),
+            "Contact": ("CreatedDate",),
+        },
+        conversion=_lead_conversion,
+        salesforce_read_order=tuple(name for name in ("Lead", "Contact") if name in ordered),
+    )

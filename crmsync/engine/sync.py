@@ -1,0 +1,494 @@
+"""The sync engine: one entry point that syncs any :class:`ObjectPair` both ways.
+
+One run, per pair:
+
+1. recover creates journalled but never recorded (a crash between write and record);
+2. retry records with open sync errors;
+3. read HubSpot changes from the saved cursor, in batches of pages;
+4. read Salesforce changes of each object type likewise;
+5. per batch: follow lead conversions, drop echoes (values equal to the snapshot),
+   ask the policy, match unlinked records by key in batches, merge linked pairs field
+   by field, create the rest; then write in batches and record durably;
+6. move the cursor past the batch only once all of that is durable (R25).
+
+A dry run does the reads and decisions and lists every planned field write; it
+writes nothing to either CRM or the store (not even cursors).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from crmsync.connectors.base import Connector, RemoteRecord, System
+from crmsync.engine.hooks import Checkpoint, NoHooks, SyncHooks
+from crmsync.engine.matching import Matcher
+from crmsync.engine.merge import creation_plan, hubspot_changed, merge_pair, salesforce_changed
+from crmsync.engine.pairs import Action, ObjectPair
+from crmsync.engine.report import SyncReport
+from crmsync.engine.work import Item, LinkView, other_side
+from crmsync.engine.writer import Writer
+from crmsync.store.state import Scope, StateStore
+
+DEFAULT_BATCH_SIZE = 1000
+"""Records gathered from change pages before they are matched and written together."""
+
+MAX_RETRY_ATTEMPTS = 10
+"""Records with open errors are retried at the start of each run up to this many times."""
+
+
+class SyncEngine:
+    """Syncs object pairs between one HubSpot portal and one Salesforce org."""
+
+    def __init__(
+        self,
+        *,
+        hubspot: Connector,
+        salesforce: Connector,
+        store: StateStore,
+        pairs: Sequence[ObjectPair],
+        hooks: SyncHooks | None = None,
+        page_size: int = 200,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        self.connectors: Mapping[System, Connector] = {
+            System.HUBSPOT: hubspot,
+            System.SALESFORCE: salesforce,
+        }
+        self.store = store
+        self.pairs = tuple(pairs)
+        self.hooks: SyncHooks = hooks or NoHooks()
+        self.page_size = page_size
+        self.batch_size = batch_size
+        self._scope: Scope | None = None
+
+    @property
+    def scope(self) -> Scope:
+        """The (org, portal) pair this engine's links belong to (R6), read once."""
+        if self._scope is None:
+            self._scope = Scope(
+                salesforce_org_id=self.connectors[System.SALESFORCE].account_id(),
+                hubspot_portal_id=self.connectors[System.HUBSPOT].account_id(),
+            )
+        return self._scope
+
+    # -- entry points ----------------------------------------------------------------
+
+    def run_once(self, *, dry_run: bool = False) -> SyncReport:
+        """One full incremental sync of every pair, both ways."""
+        report = SyncReport()
+        for pair in self.pairs:
+            run = _PairRun(engine=self, pair=pair, report=report, dry_run=dry_run)
+            run.prepare()
+            if not dry_run:
+                run.recover_journal()
+                run.retry_errors()
+            run.sync_source(System.HUBSPOT, pair.hubspot_object)
+            for salesforce_object in pair.salesforce_feeds():
+                run.sync_source(System.SALESFORCE, salesforce_object)
+        return report
+
+    def resync(self, key: str, *, dry_run: bool = False) -> SyncReport:
+        """Re-evaluate one record both ways, ignoring cursors and the echo filter.
+
+        ``key`` is an email (matched on both sides) or a record id of either CRM.
+        """
+        report = SyncReport()
+        for pair in self.pairs:
+            run = _PairRun(engine=self, pair=pair, report=report, dry_run=dry_run)
+            run.prepare()
+            hubspot_records, salesforce_records = run.find_records(key)
+            run.process(System.HUBSPOT, hubspot_records, force=True)
+            run.process(System.SALESFORCE, salesforce_records, force=True)
+        return report
+
+
+class _PairRun:
+    """The work of one run for one pair (kept apart so the engine stays reusable)."""
+
+    def __init__(
+        self, *, engine: SyncEngine, pair: ObjectPair, report: SyncReport, dry_run: bool
+    ) -> None:
+        self.engine = engine
+        self.pair = pair
+        self.report = report
+        self.dry_run = dry_run
+        self.store = engine.store
+        self.scope = engine.scope
+        self.connectors = engine.connectors
+        self.writer = Writer(
+            pair=pair,
+            store=engine.store,
+            scope=engine.scope,
+            connectors=engine.connectors,
+            hooks=engine.hooks,
+            report=report,
+            dry_run=dry_run,
+        )
+        self.matcher = Matcher(
+            pair=pair, store=engine.store, scope=engine.scope, connectors=engine.connectors
+        )
+
+    def prepare(self) -> None:
+        """Let the policy load what it needs (inclusion list, picklists)."""
+        self.pair.policy.prepare(
+            hubspot=self.connectors[System.HUBSPOT], salesforce=self.connectors[System.SALESFORCE]
+        )
+        self.translator = self.pair.policy.translator()
+
+    def fields(self, system: System, object_type: str) -> tuple[str, ...]:
+        """The fields to read of ``object_type``."""
+        if system is System.HUBSPOT:
+            return self.pair.hubspot_fields()
+        return self.pair.salesforce_fields(object_type)
+
+    # -- recovery --------------------------------------------------------------------
+
+    def recover_journal(self) -> None:
+        """Link records created before a crash could record them, or give the intent up."""
+        with self.store.begin(self.scope) as tx:
+            pending = [
+                (
+                    entry.id,
+                    entry.target_system,
+                    entry.target_type,
+                    entry.key,
+                    entry.source_system,
+                    entry.source_type,
+                    entry.source_id,
+                )
+                for entry in tx.pending_intents(pair=self.pair.name)
+            ]
+        for entry_id, target_name, target_type, key, source_name, source_type, source_id in pending:
+            target = System(target_name)
+            found = self.matcher.find_created(target, target_type, key) if key else None
+            with self.store.begin(self.scope) as tx:
+                if found is None:
+                    tx.resolve_intent(entry_id, state="abandoned", result_id=None)
+                    continue
+                source_is_hubspot = System(source_name) is System.HUBSPOT
+                hubspot_id = source_id if source_is_hubspot else found
+                salesforce_id = found if source_is_hubspot else source_id
+                salesforce_type = target_type if source_is_hubspot else source_type
+                taken = tx.links_by_hubspot(hubspot_type=self.pair.hubspot_object, ids=[hubspot_id])
+                taken_sf = tx.links_by_salesforce(
+                    salesforce_types=[salesforce_type], ids=[salesforce_id]
+                )
+                if not taken and not taken_sf:
+                    # Empty snapshot: the next look at the pair finds equal values and settles.
+                    tx.add_link(
+                        pair=self.pair.name,
+                        hubspot_type=self.pair.hubspot_object,
+                        hubspot_id=hubspot_id,
+                        salesforce_type=salesforce_type,
+                        salesforce_id=salesforce_id,
+                    )
+                tx.resolve_intent(entry_id, state="recovered", result_id=found)
+                self.report.recovered += 1
+
+    def retry_errors(self) -> None:
+        """Re-process records with open errors: an error clears itself on success (R3)."""
+        with self.store.begin(self.scope) as tx:
+            wanted: dict[tuple[str, str], list[str]] = defaultdict(list)
+            for row in tx.open_errors(pair=self.pair.name):
+                if row.attempts < MAX_RETRY_ATTEMPTS:
+                    wanted[(row.source_system, row.object_type)].append(row.source_id)
+        for (system_name, object_type), ids in wanted.items():
+            system = System(system_name)
+            if system is System.SALESFORCE and object_type not in self.pair.mappings:
+                continue
+            records = self._read_ids(system, object_type, sorted(set(ids)))
+            self.process(system, records, force=False)
+
+    def _read_ids(self, system: System, object_type: str, ids: Sequence[str]) -> list[RemoteRecord]:
+        connector = self.connectors[system]
+        size = max(1, connector.capabilities.max_batch_read)
+        found: list[RemoteRecord] = []
+        for start in range(0, len(ids), size):
+            found.extend(
+                connector.read_by_ids(
+                    object_type, ids[start : start + size], fields=self.fields(system, object_type)
+                )
+            )
+        return found
+
+    def find_records(self, key: str) -> tuple[list[RemoteRecord], list[RemoteRecord]]:
+        """Both sides' records for an email or an id (``resync``)."""
+        match = self.pair.match
+        if match is not None and "@" in key:
+            value = match.normalise(key) or key
+            hubspot = list(
+                self.connectors[System.HUBSPOT].find_by(
+                    self.pair.hubspot_object,
+                    match.hubspot_property,
+                    [value],
+                    fields=self.fields(System.HUBSPOT, self.pair.hubspot_object),
+                )
+            )
+            salesforce: list[RemoteRecord] = []
+            for name in self.pair.salesforce_objects:
+                salesforce.extend(
+                    self.connectors[System.SALESFORCE].find_by(
+                        name,
+                        match.salesforce_field,
+                        [value],
+                        fields=self.fields(System.SALESFORCE, name),
+                    )
+                )
+            return hubspot, salesforce
+        if key.isdigit():
+            return self._read_ids(System.HUBSPOT, self.pair.hubspot_object, [key]), []
+        found: list[RemoteRecord] = []
+        for name in self.pair.salesforce_objects:
+            found.extend(self._read_ids(System.SALESFORCE, name, [key]))
+        return [], found
+
+    # -- change feeds ----------------------------------------------------------------
+
+    def sync_source(self, system: System, object_type: str) -> None:
+        """Read one object type's changes from its cursor and process them in batches."""
+        connector = self.connectors[system]
+        account_id = (
+            self.scope.hubspot_portal_id
+            if system is System.HUBSPOT
+            else self.scope.salesforce_org_id
+        )
+        with self.store.begin(self.scope) as tx:
+            cursor = tx.cursor(system=system.value, account_id=account_id, object_type=object_type)
+        fields = self.fields(system, object_type)
+        more = True
+        while more:
+            batch: list[RemoteRecord] = []
+            next_cursor = cursor
+            while more and len(batch) < self.engine.batch_size:
+                page = connector.read_changes(
+                    object_type, cursor=next_cursor, fields=fields, page_size=self.engine.page_size
+                )
+                batch.extend(page.records)
+                more = page.has_more
+                if page.next_cursor is not None:
+                    next_cursor = page.next_cursor
+            self.process(system, batch, force=False)
+            self.engine.hooks.progress(
+                source=system.value, object_type=object_type, records=len(batch)
+            )
+            self.engine.hooks.checkpoint(Checkpoint.BEFORE_CURSOR)
+            if not self.dry_run and next_cursor != cursor:
+                with self.store.begin(self.scope) as tx:
+                    tx.set_cursor(
+                        system=system.value,
+                        account_id=account_id,
+                        object_type=object_type,
+                        value=next_cursor,
+                    )
+                self.engine.hooks.checkpoint(Checkpoint.AFTER_CURSOR)
+            cursor = next_cursor
+
+    # -- one batch -------------------------------------------------------------------
+
+    def process(self, source: System, records: Iterable[RemoteRecord], *, force: bool) -> None:
+        """Decide, write and record one batch of records read from ``source``."""
+        latest: dict[tuple[str, str], RemoteRecord] = {}
+        for record in records:
+            key = (record.object_type, record.id)
+            if key not in latest or record.modified_at >= latest[key].modified_at:
+                latest[key] = record
+        live = [record for record in latest.values() if not record.deleted]
+        self.report.read[source.value] += len(latest)
+        self.report.skipped["deleted"] += len(latest) - len(live)
+        if not live:
+            return
+        links = self._links(source, live)
+        if source is System.SALESFORCE:
+            live = self._follow_conversions(live, links)
+        to_merge: list[tuple[RemoteRecord, LinkView]] = []
+        unlinked: list[tuple[RemoteRecord, str | None]] = []
+        for record in live:
+            link = links.get(record.id)
+            if link is not None and not force and not self._changed(source, record, link):
+                self.report.unchanged += 1
+                continue
+            if source is System.HUBSPOT:
+                gate = self.pair.policy.outbound(
+                    record, linked_type=None if link is None else link.salesforce_type
+                )
+            else:
+                gate = self.pair.policy.inbound(
+                    record, linked_hubspot_id=None if link is None else link.hubspot_id
+                )
+            if gate.action is Action.SKIP:
+                if gate.error_code is not None:
+                    self.writer.record_skip(
+                        record.id,
+                        source=source,
+                        object_type=record.object_type,
+                        code=gate.error_code,
+                        message=gate.reason,
+                        field=gate.field,
+                    )
+                else:
+                    self.report.skipped[gate.reason] += 1
+                continue
+            if link is not None:
+                to_merge.append((record, link))
+            elif gate.action is Action.CREATE_OR_UPDATE:
+                unlinked.append((record, gate.create_as))
+            else:
+                self.report.skipped["not linked and creation not allowed"] += 1
+        matched, creates, duplicates = self.matcher.match(source, unlinked)
+        for duplicate in duplicates:
+            self.writer.record_skip(
+                duplicate.record_id,
+                source=duplicate.system,
+                object_type=duplicate.object_type,
+                code=duplicate.code,
+                message=duplicate.message,
+                field=duplicate.field,
+            )
+        items = self._merge_items(source, to_merge, matched)
+        items.extend(self._create_items(source, creates))
+        self.writer.settle(items)
+        self.writer.write(items)
+
+    def _links(self, source: System, records: Sequence[RemoteRecord]) -> dict[str, LinkView]:
+        ids = [record.id for record in records]
+        with self.store.begin(self.scope) as tx:
+            if source is System.HUBSPOT:
+                found = tx.links_by_hubspot(hubspot_type=self.pair.hubspot_object, ids=ids)
+            else:
+                found = tx.links_by_salesforce(
+                    salesforce_types=self.pair.salesforce_objects, ids=ids
+                )
+            return {record_id: LinkView.of(link) for record_id, link in found.items()}
+
+    def _follow_conversions(
+        self, records: list[RemoteRecord], links: dict[str, LinkView]
+    ) -> list[RemoteRecord]:
+        """Move links of converted leads to their contacts; a converted lead is never written."""
+        conversion = self.pair.conversion
+        if conversion is None:
+            return records
+        kept: list[RemoteRecord] = []
+        for record in records:
+            moved_to = conversion(record)
+            if moved_to is None:
+                kept.append(record)
+                continue
+            self.report.converted += 1
+            link = links.pop(record.id, None)
+            if link is None or self.dry_run:
+                continue
+            to_type, to_id = moved_to
+            with self.store.begin(self.scope) as tx:
+                if tx.links_by_salesforce(salesforce_types=[to_type], ids=[to_id]):
+                    continue
+                stored = tx.link(link.id) if link.id is not None else None
+                if stored is not None:
+                    tx.move_link(
+                        stored,
+                        salesforce_type=to_type,
+                        salesforce_id=to_id,
+                        note=f"lead {record.id} converted to {to_type} {to_id}",
+                    )
+        return kept
+
+    def _changed(self, source: System, record: RemoteRecord, link: LinkView) -> bool:
+        mapping = self.pair.mappings[link.salesforce_type]
+        if source is System.HUBSPOT:
+            return hubspot_changed(
+                record, mapping=mapping, snapshot=link.snapshot, translator=self.translator
+            )
+        return salesforce_changed(record, mapping=mapping, snapshot=link.snapshot)
+
+    def _merge_items(
+        self,
+        source: System,
+        to_merge: Sequence[tuple[RemoteRecord, LinkView]],
+        matched: Sequence[tuple[RemoteRecord, RemoteRecord]],
+    ) -> list[Item]:
+        pairs: list[tuple[RemoteRecord, LinkView, RemoteRecord | None]] = [
+            (record, link, None) for record, link in to_merge
+        ]
+        for record, found_record in matched:
+            pairs.append((record, self._link_matched(source, record, found_record), found_record))
+        target = other_side(source)
+        wanted: dict[str, list[str]] = defaultdict(list)
+        for _record, link, known in pairs:
+            if known is None:
+                object_type = (
+                    self.pair.hubspot_object if target is System.HUBSPOT else link.salesforce_type
+                )
+                wanted[object_type].append(link.id_on(target))
+        fetched: dict[str, RemoteRecord] = {}
+        for object_type, ids in wanted.items():
+            for found in self._read_ids(target, object_type, ids):
+                fetched[found.id] = found
+        items: list[Item] = []
+        for record, link, counterpart in pairs:
+            other = counterpart or fetched.get(link.id_on(target))
+            if other is None:
+                self.report.skipped["linked record missing on the other side"] += 1
+                continue
+            hubspot_record, salesforce_record = (
+                (record, other) if source is System.HUBSPOT else (other, record)
+            )
+            plan = merge_pair(
+                hubspot=hubspot_record,
+                salesforce=salesforce_record,
+                mapping=self.pair.mappings[link.salesforce_type],
+                snapshot=link.snapshot,
+                translator=self.translator,
+            )
+            items.append(Item(source=record, source_system=source, plan=plan, link=link))
+        return items
+
+    def _link_matched(
+        self, source: System, record: RemoteRecord, counterpart: RemoteRecord
+    ) -> LinkView:
+        hubspot_record, salesforce_record = (
+            (record, counterpart) if source is System.HUBSPOT else (counterpart, record)
+        )
+        self.report.linked += 1
+        view = LinkView(
+            id=None,
+            hubspot_id=hubspot_record.id,
+            salesforce_type=salesforce_record.object_type,
+            salesforce_id=salesforce_record.id,
+        )
+        if self.dry_run:
+            return view
+        with self.store.begin(self.scope) as tx:
+            link = tx.add_link(
+                pair=self.pair.name,
+                hubspot_type=self.pair.hubspot_object,
+                hubspot_id=view.hubspot_id,
+                salesforce_type=view.salesforce_type,
+                salesforce_id=view.salesforce_id,
+            )
+            return LinkView.of(link)
+
+    def _create_items(
+        self, source: System, creates: Sequence[tuple[RemoteRecord, str, str | None]]
+    ) -> list[Item]:
+        items: list[Item] = []
+        for record, key, create_as in creates:
+            object_type = create_as if source is System.HUBSPOT else record.object_type
+            if object_type is None or object_type not in self.pair.mappings:
+                self.report.skipped["no target object to create"] += 1
+                continue
+            plan = creation_plan(
+                source=record,
+                source_system=source,
+                mapping=self.pair.mappings[object_type],
+                translator=self.translator,
+            )
+            items.append(
+                Item(
+                    source=record,
+                    source_system=source,
+                    plan=plan,
+                    create_type=object_type if source is System.HUBSPOT else None,
+                    key=key,
+                )
+            )
+        return items

@@ -1,0 +1,337 @@
+"""Sending a batch's writes in as few calls as the APIs allow, and recording them durably.
+
+For each target CRM: creates are journalled first (R25), requests go out in chunks of
+the connector's ``max_batch_write`` (Salesforce 200, HubSpot 100), and each chunk's
+results are recorded in one transaction: links and snapshots for successes, typed sync
+errors with the API's own code and message for failures (R27). A failed record never
+stops the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from crmsync.connectors.base import ApiErrorDetail, Connector, System, WriteRequest, WriteResult
+from crmsync.core.errors_table import ErrorSource, classify
+from crmsync.engine.hooks import Checkpoint, SyncHooks
+from crmsync.engine.pairs import ObjectPair
+from crmsync.engine.report import PlannedWrite, SyncReport
+from crmsync.engine.work import Item, LinkView, direction, other_side
+from crmsync.errors import RecordError
+from crmsync.store.state import ErrorReport, Scope, StateStore, StoreTransaction
+
+
+class Writer:
+    """Writes and records the items of one batch of one object pair."""
+
+    def __init__(
+        self,
+        *,
+        pair: ObjectPair,
+        store: StateStore,
+        scope: Scope,
+        connectors: Mapping[System, Connector],
+        hooks: SyncHooks,
+        report: SyncReport,
+        dry_run: bool,
+    ) -> None:
+        self.pair = pair
+        self.store = store
+        self.scope = scope
+        self.connectors = connectors
+        self.hooks = hooks
+        self.report = report
+        self.dry_run = dry_run
+
+    # -- before any write ------------------------------------------------------------
+
+    def settle(self, items: Sequence[Item]) -> None:
+        """Store translation problems and snapshots that need no write."""
+        for item in items:
+            self.report.errors += len(item.plan.problems)
+        if self.dry_run:
+            return
+        with self.store.begin(self.scope) as tx:
+            for item in items:
+                for problem in item.plan.problems:
+                    classification = classify(
+                        ErrorSource.CRMSYNC, problem.code, field=problem.target_field
+                    )
+                    tx.record_error(
+                        self._error_report(
+                            item,
+                            target=problem.target,
+                            system=ErrorSource.CRMSYNC.value,
+                            code=problem.code,
+                            message=problem.detail,
+                            field=problem.target_field,
+                            category=classification.category.value,
+                            hint=classification.hint,
+                        )
+                    )
+                link = item.link
+                if link is not None and link.id is not None and item.plan.settled:
+                    merged = {**link.snapshot, **item.plan.settled}
+                    if merged != link.snapshot:
+                        stored = tx.link(link.id)
+                        if stored is not None:
+                            tx.save_snapshot(stored, merged)
+                            link.snapshot = merged
+                writes = item.plan.salesforce_values or item.plan.hubspot_values
+                if not writes and not item.plan.problems:
+                    tx.resolve_errors(
+                        pair=self.pair.name,
+                        source_system=item.source_system.value,
+                        source_id=item.source.id,
+                    )
+
+    def record_skip(
+        self,
+        record_id: str,
+        *,
+        source: System,
+        object_type: str,
+        code: str,
+        message: str,
+        field: str | None,
+    ) -> None:
+        """Store a record skipped on purpose with a visible reason (R12)."""
+        self.report.errors += 1
+        if self.dry_run:
+            return
+        classification = classify(ErrorSource.CRMSYNC, code, field=field)
+        with self.store.begin(self.scope) as tx:
+            tx.record_error(
+                ErrorReport(
+                    pair=self.pair.name,
+                    object_type=object_type,
+                    source_system=source.value,
+                    source_id=record_id,
+                    salesforce_id=record_id if source is System.SALESFORCE else None,
+                    hubspot_id=record_id if source is System.HUBSPOT else None,
+                    direction=direction(other_side(source)),
+                    system=ErrorSource.CRMSYNC.value,
+                    api_code=code,
+                    api_message=message,
+                    category=classification.category.value,
+                    field=field,
+                    hint=classification.hint,
+                )
+            )
+
+    # -- writes ----------------------------------------------------------------------
+
+    def write(self, items: Sequence[Item]) -> None:
+        """Send every write of ``items``: Salesforce first, then HubSpot."""
+        for target in (System.SALESFORCE, System.HUBSPOT):
+            chosen = [
+                item
+                for item in items
+                if item.plan.values_for(target)
+                and not (item.is_create and target is item.source_system)
+            ]
+            if not chosen:
+                continue
+            if self.dry_run:
+                self._plan(chosen, target)
+                continue
+            self._journal([item for item in chosen if item.is_create], target)
+            size = max(1, self.connectors[target].capabilities.max_batch_write)
+            for start in range(0, len(chosen), size):
+                self._write_chunk(chosen[start : start + size], target)
+
+    def _target_type(self, item: Item, target: System) -> str:
+        if target is System.HUBSPOT:
+            return self.pair.hubspot_object
+        if item.link is not None:
+            return item.link.salesforce_type
+        return str(item.create_type)
+
+    def _plan(self, items: Sequence[Item], target: System) -> None:
+        for item in items:
+            record_id = None if item.link is None else item.link.id_on(target)
+            for change in item.plan.changes:
+                if change.target is not target:
+                    continue
+                self.report.planned.append(
+                    PlannedWrite(
+                        system=target.value,
+                        object_type=self._target_type(item, target),
+                        record_id=record_id,
+                        source=f"{item.source_system.value}/{item.source.id}",
+                        field=change.target_field,
+                        old_value=change.old_value,
+                        new_value=change.new_value,
+                        action="create" if item.is_create else "update",
+                    )
+                )
+
+    def _journal(self, creates: Sequence[Item], target: System) -> None:
+        if not creates:
+            return
+        with self.store.begin(self.scope) as tx:
+            for item in creates:
+                entry = tx.journal_intent(
+                    pair=self.pair.name,
+                    target_system=target.value,
+                    target_type=self._target_type(item, target),
+                    key=item.key or "",
+                    source_system=item.source_system.value,
+                    source_type=item.source.object_type,
+                    source_id=item.source.id,
+                )
+                item.journal_id = entry.id
+
+    def _write_chunk(self, items: Sequence[Item], target: System) -> None:
+        requests = [
+            WriteRequest(
+                object_type=self._target_type(item, target),
+                key=str(index),
+                fields=dict(item.plan.values_for(target)),
+                id=None if item.link is None else item.link.id_on(target),
+            )
+            for index, item in enumerate(items)
+        ]
+        self.hooks.checkpoint(Checkpoint.BEFORE_WRITE)
+        try:
+            results: Sequence[WriteResult] = self.connectors[target].write(requests)
+        except RecordError as error:
+            # The whole call was refused for a record-level reason: every record gets it.
+            detail = ApiErrorDetail(code=error.api_code, message=error.api_message)
+            results = [WriteResult(key=r.key, id=None, errors=(detail,)) for r in requests]
+        self.hooks.checkpoint(Checkpoint.AFTER_WRITE_BEFORE_RECORD)
+        by_key = {result.key: result for result in results}
+        with self.store.begin(self.scope) as tx:
+            for index, item in enumerate(items):
+                result = by_key.get(str(index))
+                if result is not None and result.ok:
+                    self._record_success(tx, item, target, str(result.id))
+                else:
+                    self._record_failure(tx, item, target, result)
+        self.hooks.checkpoint(Checkpoint.AFTER_RECORD)
+
+    def _record_success(
+        self, tx: StoreTransaction, item: Item, target: System, new_id: str
+    ) -> None:
+        plan = item.plan
+        if item.link is None:
+            hubspot_id = new_id if target is System.HUBSPOT else item.source.id
+            salesforce_id = new_id if target is System.SALESFORCE else item.source.id
+            salesforce_type = (
+                self._target_type(item, target)
+                if target is System.SALESFORCE
+                else item.source.object_type
+            )
+            link = tx.add_link(
+                pair=self.pair.name,
+                hubspot_type=self.pair.hubspot_object,
+                hubspot_id=hubspot_id,
+                salesforce_type=salesforce_type,
+                salesforce_id=salesforce_id,
+                snapshot={**plan.settled, **plan.snapshot_after(target)},
+            )
+            item.link = LinkView.of(link)
+            if item.journal_id is not None:
+                tx.resolve_intent(item.journal_id, state="done", result_id=new_id)
+            self.report.created[target.value] += 1
+        else:
+            stored = tx.link(item.link.id) if item.link.id is not None else None
+            if stored is None:
+                return
+            snapshot = {**(stored.snapshot or {}), **plan.settled, **plan.snapshot_after(target)}
+            tx.save_snapshot(stored, snapshot)
+            item.link.snapshot = snapshot
+            link = stored
+            self.report.updated[target.value] += 1
+        for change in plan.changes:
+            if change.target is not target:
+                continue
+            self.report.conflicts += int(change.conflict)
+            tx.audit(
+                kind="field",
+                link=link,
+                field=change.hubspot_property,
+                direction=direction(target),
+                old_value=_json(change.old_value),
+                new_value=_json(change.new_value),
+                rule=f"{change.rule}:{change.reason}",
+                losing_value=_json(change.losing_value),
+                note=f"{target.value} field {change.target_field}",
+            )
+        if not item.failed and not plan.problems:
+            tx.resolve_errors(
+                pair=self.pair.name,
+                source_system=item.source_system.value,
+                source_id=item.source.id,
+            )
+
+    def _record_failure(
+        self, tx: StoreTransaction, item: Item, target: System, result: WriteResult | None
+    ) -> None:
+        item.failed = True
+        self.report.errors += 1
+        detail = (
+            result.errors[0]
+            if result is not None and result.errors
+            else ApiErrorDetail(code="NO_RESULT", message="the API returned no result")
+        )
+        field = detail.fields[0] if detail.fields else None
+        classification = classify(target, detail.code, field=field)
+        tx.record_error(
+            self._error_report(
+                item,
+                target=target,
+                system=target.value,
+                code=detail.code,
+                message=detail.message,
+                field=field,
+                category=classification.category.value,
+                hint=classification.hint,
+            )
+        )
+        if item.journal_id is not None:
+            tx.resolve_intent(item.journal_id, state="failed", result_id=None)
+
+    def _error_report(
+        self,
+        item: Item,
+        *,
+        target: System,
+        system: str,
+        code: str,
+        message: str,
+        field: str | None,
+        category: str,
+        hint: str,
+    ) -> ErrorReport:
+        link = item.link
+        source_is_hubspot = item.source_system is System.HUBSPOT
+        return ErrorReport(
+            pair=self.pair.name,
+            object_type=item.source.object_type,
+            source_system=item.source_system.value,
+            source_id=item.source.id,
+            hubspot_id=item.source.id if source_is_hubspot else _linked_id(link, System.HUBSPOT),
+            salesforce_id=(
+                _linked_id(link, System.SALESFORCE) if source_is_hubspot else item.source.id
+            ),
+            direction=direction(target),
+            system=system,
+            api_code=code,
+            api_message=message,
+            category=category,
+            field=field,
+            hint=hint,
+        )
+
+
+def _linked_id(link: LinkView | None, system: System) -> str | None:
+    return None if link is None else link.id_on(system)
+
+
+def _json(value: Any) -> Any:
+    """Values as JSON can store them (dates and the like as text)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
