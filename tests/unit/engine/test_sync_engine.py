@@ -12,8 +12,8 @@ from crmsync.core.policies import ContactSettings, CreateAs, SalesforcePolicy
 from crmsync.engine.contacts import contacts_pair
 from crmsync.engine.hooks import Checkpoint
 from crmsync.engine.sync import SyncEngine
-from crmsync.store import Scope, StateStore
 from crmsync.errors import RetriableError
+from crmsync.store import Scope, StateStore
 from tests.unit.engine.fakes import CrashError, FakeCrm, fake_pair
 
 SCOPE = Scope(salesforce_org_id="00D000000000001AAA", hubspot_portal_id="portal-1")
