@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from crmsync.connectors.base import ApiErrorDetail, Connector, System, WriteRequest, WriteResult
+from crmsync.connectors.writes import WriteInterruptedError
 from crmsync.core.errors_table import ErrorSource, classify
 from crmsync.engine.hooks import Checkpoint, SyncHooks
 from crmsync.engine.pairs import ObjectPair
@@ -200,16 +201,31 @@ class Writer:
             # The whole call was refused for a record-level reason: every record gets it.
             detail = ApiErrorDetail(code=error.api_code, message=error.api_message)
             results = [WriteResult(key=r.key, id=None, errors=(detail,)) for r in requests]
+        except WriteInterruptedError as error:
+            # Part of the chunk went out: record it, then let the run stop and resume
+            # later (the rest keeps its pending journal entries and old cursor, R25).
+            self._record(items, target, error.completed, partial=True)
+            raise
         self.hooks.checkpoint(Checkpoint.AFTER_WRITE_BEFORE_RECORD)
+        self._record(items, target, results, partial=False)
+        self.hooks.checkpoint(Checkpoint.AFTER_RECORD)
+
+    def _record(
+        self,
+        items: Sequence[Item],
+        target: System,
+        results: Sequence[WriteResult],
+        *,
+        partial: bool,
+    ) -> None:
         by_key = {result.key: result for result in results}
         with self.store.begin(self.scope) as tx:
             for index, item in enumerate(items):
                 result = by_key.get(str(index))
                 if result is not None and result.ok:
                     self._record_success(tx, item, target, str(result.id))
-                else:
+                elif result is not None or not partial:
                     self._record_failure(tx, item, target, result)
-        self.hooks.checkpoint(Checkpoint.AFTER_RECORD)
 
     def _record_success(
         self, tx: StoreTransaction, item: Item, target: System, new_id: str
