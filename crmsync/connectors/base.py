@@ -110,6 +110,9 @@ class WriteResult:
     id: str | None
     created: bool = False
     errors: tuple[ApiErrorDetail, ...] = ()
+    existing: bool = False
+    """A create found the record already there (HubSpot 409 "already exists");
+    ``id`` is that record's id, nothing was written, and the caller links to it."""
 
     @property
     def ok(self) -> bool:

@@ -1,0 +1,38 @@
+"""Settings of the HubSpot adapter (the token is a secret, redacted in ``repr``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class HubSpotConfig(BaseSettings):
+    """How to reach one HubSpot account: a private-app or OAuth access token.
+
+    ``base_url`` is ``https://api.hubapi.com`` in production and the emulator's
+    ``http://127.0.0.1:PORT`` in tests (hubspot-api-client takes any host).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CRMSYNC_HS_", extra="ignore")
+
+    base_url: str = "https://api.hubapi.com"
+    access_token: SecretStr
+    overlap_seconds: float = Field(default=120.0, ge=0)
+    search_page_size: int = Field(default=200, ge=1, le=200)
+    timeout_seconds: float = Field(default=60.0, gt=0)
+
+    @property
+    def overlap(self) -> timedelta:
+        """How far each change read reaches back before the newest change seen.
+
+        HubSpot's search index lags writes by seconds, so a record can appear in search
+        after records modified later than it; the overlap re-reads that window.
+        """
+        return timedelta(seconds=self.overlap_seconds)
+
+    @property
+    def host(self) -> str:
+        """``base_url`` without a trailing slash."""
+        return self.base_url.rstrip("/")

@@ -1,0 +1,392 @@
+"""The HubSpot adapter: :class:`~crmsync.connectors.base.Connector` on hubspot-api-client.
+
+Every call goes through the observed transport (budget, rate-limit headers, error
+translation). The generated APIs are called with ``_preload_content=False`` and the
+wire JSON is read as is: property values stay the strings HubSpot sent, and a 201
+or 207 is never silently turned into ``None`` by a status the generated code does
+not expect (wire facts §0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from functools import partial
+from typing import Any, Final, Literal
+
+from crmsync.connectors.base import (
+    ApiUsage,
+    CallObserver,
+    Capabilities,
+    ChangePage,
+    FieldInfo,
+    NoBudget,
+    RemoteRecord,
+    System,
+    WriteRequest,
+    WriteResult,
+)
+from crmsync.connectors.changes import ChangeCursor, fetch_limit, select_new
+from crmsync.connectors.errors import NotFoundError
+from crmsync.connectors.hubspot import records
+from crmsync.connectors.hubspot.client import HubSpotApis, build_apis
+from crmsync.connectors.hubspot.config import HubSpotConfig
+from crmsync.connectors.hubspot.errors import parse_body
+from crmsync.connectors.hubspot.transport import UsageMeter, purpose
+from crmsync.connectors.hubspot.writes import create_all, update_all
+from crmsync.connectors.retry import RetryPolicy, call_with_retry
+from crmsync.connectors.writes import Chunk, run_chunks
+from crmsync.errors import FatalError
+
+HUBSPOT_CAPABILITIES: Final = Capabilities(
+    max_batch_write=100,  # batch/create and batch/update take 100 inputs
+    max_batch_read=100,  # batch/read takes 100 inputs
+    supports_upsert=False,
+    supports_bulk_read=False,
+)
+SEARCH_RESULT_CAP: Final = 10_000
+"""Search refuses to page past 10,000 results (wire facts B.4)."""
+
+
+class HubSpotConnector:
+    """Reads and writes one HubSpot account."""
+
+    system = System.HUBSPOT
+    capabilities = HUBSPOT_CAPABILITIES
+
+    def __init__(
+        self, *, apis: HubSpotApis, meter: UsageMeter, config: HubSpotConfig, retry: RetryPolicy
+    ) -> None:
+        self._apis = apis
+        self._meter = meter
+        self._config = config
+        self._retry = retry
+        self._portal_id: str | None = None
+        self._properties: dict[str, list[Mapping[str, Any]]] = {}
+
+    @classmethod
+    def from_config(
+        cls,
+        config: HubSpotConfig,
+        *,
+        observer: CallObserver | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> HubSpotConnector:
+        """Build the client; no call is made until the first method call."""
+        meter = UsageMeter()
+        apis = build_apis(config, observer=observer or NoBudget(), meter=meter)
+        return cls(apis=apis, meter=meter, config=config, retry=retry or RetryPolicy())
+
+    # -- the boundary ------------------------------------------------------------------
+
+    def _json(self, name: str, fn: Callable[[], Any], *, write: bool = False) -> Any:
+        """Run one API call labelled ``name`` with retries; its parsed JSON body.
+
+        The transport already raised crmsync errors for non-2xx answers.
+        """
+
+        def once() -> Any:
+            response = fn()
+            try:
+                return parse_body(response.data)
+            finally:
+                response.release_conn()
+
+        with purpose(name):
+            return call_with_retry(once, policy=self._retry, write=write)
+
+    def _opts(self) -> dict[str, Any]:
+        return {"_preload_content": False, "_request_timeout": self._config.timeout_seconds}
+
+    # -- Connector ---------------------------------------------------------------------
+
+    def account_id(self) -> str:
+        """The portal id, from ``/account-info/v3/details``."""
+        if self._portal_id is None:
+            # account-info is not in hubspot-api-client 12, and its ``api_request``
+            # uses module-level ``requests`` (no session: it would bypass the observed
+            # transport). The generic ``call_api`` of a generated client shares it.
+            api_client = self._apis.objects_basic.api_client
+            body = self._json(
+                "account_id",
+                lambda: api_client.call_api(
+                    "/account-info/v3/details",
+                    "GET",
+                    auth_settings=["oauth2"],
+                    response_types_map={},
+                    _return_http_data_only=True,
+                    **self._opts(),
+                ),
+            )
+            self._portal_id = str(body["portalId"])
+        return self._portal_id
+
+    def describe(self, object_type: str) -> Mapping[str, FieldInfo]:
+        """The properties of ``object_type`` by name (cached per connector)."""
+        if object_type not in self._properties:
+            body = self._json(
+                "describe", lambda: self._apis.properties.get_all(object_type, **self._opts())
+            )
+            self._properties[object_type] = list(body.get("results") or [])
+        return {
+            str(prop["name"]): records.field_info(prop)
+            for prop in self._properties[object_type]
+            if not prop.get("archived")
+        }
+
+    def read_changes(
+        self, object_type: str, *, cursor: str | None, fields: Sequence[str], page_size: int
+    ) -> ChangePage:
+        """Records modified since ``cursor``: search sorted by last-modified, ascending.
+
+        Each read restarts at the cursor's floor and asks for at most 10,000 rows,
+        so paging never crosses the search cap: the floor moves forward with every
+        page, which is the time slice (wire facts B.4).
+        """
+        state = ChangeCursor.decode(cursor) if cursor else None
+        limit = min(fetch_limit(state, page_size), SEARCH_RESULT_CAP)
+        rows, total = self._search_changes(
+            object_type, floor=state.floor if state else None, fields=fields, limit=limit
+        )
+        remote = [records.remote_record(object_type, obj) for obj in rows]
+        selected = select_new(
+            remote, cursor=state, page_size=page_size, overlap=self._config.overlap
+        )
+        return ChangePage(
+            records=selected.records,
+            next_cursor=selected.cursor.encode(),
+            has_more=selected.trimmed or total > len(rows),
+        )
+
+    def read_by_ids(
+        self, object_type: str, ids: Sequence[str], *, fields: Sequence[str]
+    ) -> Sequence[RemoteRecord]:
+        """Records by id through ``batch/read`` (100 per call); missing ids left out."""
+        return self._batch_read(object_type, ids, fields=fields, id_property=None)
+
+    def find_by(
+        self, object_type: str, field_name: str, values: Sequence[str], *, fields: Sequence[str]
+    ) -> Sequence[RemoteRecord]:
+        """Records by a unique property (``email``) through ``batch/read``.
+
+        Not search: a contact created seconds ago is not in the search index yet, and
+        matching it late would create a duplicate.
+        """
+        if field_name in ("id", "hs_object_id"):
+            return self.read_by_ids(object_type, values, fields=fields)
+        return self._batch_read(object_type, values, fields=fields, id_property=field_name)
+
+    def write(self, requests: Sequence[WriteRequest]) -> Sequence[WriteResult]:
+        """``batch/create`` and ``batch/update``, 100 per call; conflicts become matches."""
+
+        def send_chunk(chunk: Chunk) -> list[WriteResult]:
+            if chunk.create:
+                return create_all(
+                    chunk.object_type,
+                    chunk.requests,
+                    send=self._batch_sender(chunk.object_type),
+                    find_existing=self._find_existing,
+                )
+            return update_all(
+                chunk.object_type, chunk.requests, send=self._batch_sender(chunk.object_type)
+            )
+
+        return run_chunks(requests, size=self.capabilities.max_batch_write, send=send_chunk)
+
+    def usage(self) -> ApiUsage:
+        """Calls made by this connector and the rate-limit headers HubSpot last sent."""
+        return self._meter.snapshot()
+
+    # -- HubSpot-only ------------------------------------------------------------------
+
+    def list_member_ids(self, list_id: str) -> set[str]:
+        """Record ids on a Lists v3 list (the R8 inclusion list), all pages."""
+        members: set[str] = set()
+        after: str | None = None
+        while True:
+            options = {"limit": 250, **({"after": after} if after else {}), **self._opts()}
+            body = self._json(
+                "list_members", partial(self._apis.list_memberships.get_page, list_id, **options)
+            )
+            members.update(str(row["recordId"]) for row in body.get("results") or ())
+            after = _next_after(body)
+            if after is None:
+                return members
+
+    def associate(
+        self, from_type: str, to_type: str, pairs: Sequence[tuple[str, str]], *, type_id: int
+    ) -> None:
+        """Associate ``(from_id, to_id)`` pairs with one HUBSPOT_DEFINED type (v4 batch)."""
+        for start in range(0, len(pairs), self.capabilities.max_batch_write):
+            inputs = [
+                {
+                    "from": {"id": from_id},
+                    "to": {"id": to_id},
+                    "types": [
+                        {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}
+                    ],
+                }
+                for from_id, to_id in pairs[start : start + self.capabilities.max_batch_write]
+            ]
+            create = partial(
+                self._apis.associations_batch.create,
+                from_type,
+                to_type,
+                {"inputs": inputs},
+                **self._opts(),
+            )
+            self._json("associate", create, write=True)
+
+    def read_deletions(
+        self, object_type: str, *, since: datetime | None, fields: Sequence[str] = ()
+    ) -> list[RemoteRecord]:
+        """Records archived at or after ``since`` (the ``archived=true`` list, all pages).
+
+        Search never returns archived records, so deletions are read here; the list
+        is not sorted by archive time, so every page is read and filtered.
+        """
+        found: list[RemoteRecord] = []
+        after: str | None = None
+        while True:
+            options = {
+                "limit": 100,
+                "archived": True,
+                **({"properties": list(fields)} if fields else {}),
+                **({"after": after} if after else {}),
+                **self._opts(),
+            }
+            body = self._json(
+                "read_deletions", partial(self._apis.objects_basic.get_page, object_type, **options)
+            )
+            for obj in body.get("results") or ():
+                record = records.remote_record(object_type, obj)
+                if since is None or record.modified_at >= since:
+                    found.append(record)
+            after = _next_after(body)
+            if after is None:
+                return found
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _search_changes(
+        self, object_type: str, *, floor: datetime | None, fields: Sequence[str], limit: int
+    ) -> tuple[list[Mapping[str, Any]], int]:
+        modified = records.modified_property(object_type)
+        filters = (
+            [
+                {
+                    "filters": [
+                        {
+                            "propertyName": modified,
+                            "operator": "GTE",
+                            "value": records.epoch_millis(floor),
+                        }
+                    ]
+                }
+            ]
+            if floor
+            else []
+        )
+        properties = list(dict.fromkeys([*fields, modified]))
+        rows: list[Mapping[str, Any]] = []
+        total = 0
+        after = 0
+        while len(rows) < limit:
+            body = {
+                "filterGroups": filters,
+                "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
+                "properties": properties,
+                "limit": min(self._config.search_page_size, limit - len(rows)),
+                "after": str(after),
+            }
+            answer = self._json(
+                "read_changes",
+                partial(self._apis.objects_search.do_search, object_type, body, **self._opts()),
+            )
+            page = list(answer.get("results") or [])
+            total = int(answer.get("total") or 0)
+            rows.extend(page)
+            next_after = _next_after(answer)
+            if not page or next_after is None:
+                break
+            after = int(next_after)
+        return rows, max(total, len(rows))
+
+    def _batch_read(
+        self,
+        object_type: str,
+        values: Sequence[str],
+        *,
+        fields: Sequence[str],
+        id_property: str | None,
+    ) -> list[RemoteRecord]:
+        found: list[RemoteRecord] = []
+        unique = list(dict.fromkeys(values))
+        properties = list(dict.fromkeys([*fields, records.modified_property(object_type)]))
+        for start in range(0, len(unique), self.capabilities.max_batch_read):
+            body: dict[str, Any] = {
+                "inputs": [
+                    {"id": value}
+                    for value in unique[start : start + self.capabilities.max_batch_read]
+                ],
+                "properties": properties,
+                "propertiesWithHistory": [],
+            }
+            if id_property:
+                body["idProperty"] = id_property
+            try:
+                answer = self._json(
+                    "read_by_ids" if id_property is None else "find_by",
+                    partial(
+                        self._apis.objects_batch.read,
+                        object_type,
+                        body,
+                        archived=False,
+                        **self._opts(),
+                    ),
+                )
+            except NotFoundError:
+                # Some portals answer 404 rather than 207 when no input exists.
+                continue
+            found.extend(
+                records.remote_record(object_type, obj) for obj in answer.get("results") or ()
+            )
+        return found
+
+    def _find_existing(
+        self, object_type: str, property_name: str, values: Sequence[str]
+    ) -> Mapping[str, str]:
+        matches = self._batch_read(
+            object_type, values, fields=[property_name], id_property=property_name
+        )
+        return {
+            str(record.fields.get(property_name) or "").strip().lower(): record.id
+            for record in matches
+        }
+
+    def _batch_sender(
+        self, object_type: str
+    ) -> Callable[[Literal["create", "update"], Mapping[str, Any]], Any]:
+        def send(kind: Literal["create", "update"], body: Mapping[str, Any]) -> Any:
+            method = (
+                self._apis.objects_batch.create
+                if kind == "create"
+                else self._apis.objects_batch.update
+            )
+            answer = self._json(
+                f"write_{kind}", lambda: method(object_type, dict(body), **self._opts()), write=True
+            )
+            if not isinstance(answer, Mapping):
+                raise FatalError(f"HubSpot batch/{kind} answered without a JSON body")
+            return answer
+
+        return send
+
+
+def _next_after(body: Mapping[str, Any]) -> str | None:
+    paging = body.get("paging") or {}
+    after = (paging.get("next") or {}).get("after")
+    return str(after) if after not in (None, "") else None
+
+
+__all__ = ["HUBSPOT_CAPABILITIES", "HubSpotConnector"]
