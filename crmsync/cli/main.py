@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crmsync.cli import emulate
+from crmsync.cli import emulate, settings, sync
 
 app = typer.Typer(
     name="crmsync",
@@ -12,6 +12,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(emulate.app, name="emulate")
+app.add_typer(settings.app, name="settings")
+sync.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,65 @@
+"""``crmsync settings show`` and ``crmsync settings set KEY=VALUE``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from crmsync.config import load_config
+from crmsync.store import StateStore
+
+app = typer.Typer(help="Show and change the integration settings.", no_args_is_help=True)
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML file (default: crmsync.toml if present).")
+]
+
+
+@app.command("show")
+def show(config_path: ConfigOption = None) -> None:
+    """Print every setting as JSON."""
+    from crmsync.engine.settings import settings_document
+
+    config = load_config(config_path)
+    store = StateStore.open(config.database_url)
+    try:
+        document = settings_document(store)
+    finally:
+        store.close()
+    Console().print_json(json.dumps(document))
+
+
+@app.command("set")
+def set_(
+    assignment: Annotated[str, typer.Argument(metavar="KEY=VALUE")],
+    config_path: ConfigOption = None,
+) -> None:
+    """Change one setting (mapping tables are checked against both CRMs first)."""
+    from crmsync.engine.settings import MAPPING_PREFIX, save_setting
+
+    key, sep, value = assignment.partition("=")
+    if not sep:
+        raise typer.BadParameter("expected KEY=VALUE")
+    config = load_config(config_path)
+    if key.strip().startswith(MAPPING_PREFIX):
+        from crmsync.cli.sync import connected
+
+        with connected(config) as opened:
+            stored = save_setting(
+                opened.store,
+                key.strip(),
+                value,
+                hubspot=opened.hubspot,
+                salesforce=opened.salesforce,
+            )
+    else:
+        store = StateStore.open(config.database_url)
+        try:
+            stored = save_setting(store, key.strip(), value)
+        finally:
+            store.close()
+    Console().print_json(json.dumps({key.strip(): stored}))

@@ -1,0 +1,168 @@
+"""``crmsync sync``, ``crmsync run`` and ``crmsync resync``: thin shells over the engine."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
+
+from crmsync.config import CrmsyncConfig, load_config
+from crmsync.connectors.base import Connector
+from crmsync.engine.hooks import Checkpoint
+from crmsync.engine.report import SyncReport
+from crmsync.engine.sync import SyncEngine
+from crmsync.store import StateStore
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML file (default: crmsync.toml if present).")
+]
+
+
+@dataclass(frozen=True)
+class Connected:
+    """Both connectors and the store, opened from a configuration."""
+
+    hubspot: Connector
+    salesforce: Connector
+    store: StateStore
+
+
+@contextmanager
+def connected(config: CrmsyncConfig) -> Iterator[Connected]:
+    """Open both CRMs and the state store (closed on leaving the block)."""
+    from crmsync.connectors.hubspot.config import HubSpotConfig
+    from crmsync.connectors.hubspot.connector import HubSpotConnector
+    from crmsync.connectors.salesforce.config import SalesforceConfig
+    from crmsync.connectors.salesforce.connector import SalesforceConnector
+
+    salesforce_token, hubspot_token = config.require_credentials()
+    salesforce = SalesforceConnector.from_config(
+        SalesforceConfig(
+            instance_url=config.salesforce_url,
+            access_token=salesforce_token,
+            sandbox=config.salesforce_sandbox,
+        )
+    )
+    hubspot = HubSpotConnector.from_config(
+        HubSpotConfig(base_url=config.hubspot_url, access_token=hubspot_token)
+    )
+    store = StateStore.open(config.database_url)
+    try:
+        yield Connected(hubspot=hubspot, salesforce=salesforce, store=store)
+    finally:
+        store.close()
+
+
+def build_engine(
+    opened: Connected, config: CrmsyncConfig, *, hooks: RichHooks | None = None
+) -> SyncEngine:
+    """The engine for the contacts pair under the stored settings."""
+    from crmsync.engine.contacts import contacts_pair
+    from crmsync.engine.settings import contact_mappings, contact_settings
+
+    pair = contacts_pair(contact_settings(opened.store), mappings=contact_mappings(opened.store))
+    return SyncEngine(
+        hubspot=opened.hubspot,
+        salesforce=opened.salesforce,
+        store=opened.store,
+        pairs=[pair],
+        hooks=hooks,
+        page_size=config.page_size,
+        batch_size=config.batch_size,
+    )
+
+
+class RichHooks:
+    """Progress bars (one per change feed) on the terminal."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[tuple[str, str], TaskID] = {}
+
+    def checkpoint(self, point: Checkpoint) -> None:
+        """Nothing to show."""
+
+    def progress(self, *, source: str, object_type: str, records: int) -> None:
+        """Advance the bar of this feed."""
+        key = (source, object_type)
+        if key not in self._tasks:
+            self._tasks[key] = self._progress.add_task(f"{source} {object_type}", total=None)
+        self._progress.advance(self._tasks[key], records)
+
+
+def _print_report(console: Console, report: SyncReport, *, dry_run: bool) -> None:
+    if dry_run:
+        for planned in report.planned:
+            console.print(planned.describe(), markup=False, highlight=False)
+    console.print_json(json.dumps(report.summary()))
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed} records"),
+        console=console,
+        transient=True,
+    )
+
+
+def sync_command(
+    once: Annotated[bool, typer.Option("--once", help="Run one sync and exit.")] = True,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print each planned write; change nothing.")
+    ] = False,
+    config_path: ConfigOption = None,
+) -> None:
+    """Sync HubSpot and Salesforce once (both ways)."""
+    config = load_config(config_path)
+    console = Console()
+    with connected(config) as opened, _progress(console) as progress:
+        report = build_engine(opened, config, hooks=RichHooks(progress)).run_once(dry_run=dry_run)
+    _print_report(console, report, dry_run=dry_run)
+
+
+def run_command(
+    interval: Annotated[
+        float | None, typer.Option("--interval", help="Seconds between syncs.")
+    ] = None,
+    config_path: ConfigOption = None,
+) -> None:
+    """Sync repeatedly, every ``--interval`` seconds, until interrupted."""
+    config = load_config(config_path)
+    console = Console()
+    pause = interval or config.interval_seconds
+    with connected(config) as opened:
+        engine = build_engine(opened, config)
+        while True:
+            report = engine.run_once()
+            console.print_json(json.dumps(report.summary()))
+            time.sleep(pause)
+
+
+def resync_command(
+    key: Annotated[str, typer.Argument(help="An email, or a HubSpot or Salesforce id.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
+    config_path: ConfigOption = None,
+) -> None:
+    """Re-evaluate one record both ways, ignoring cursors."""
+    config = load_config(config_path)
+    console = Console()
+    with connected(config) as opened:
+        report = build_engine(opened, config).resync(key, dry_run=dry_run)
+    _print_report(console, report, dry_run=dry_run)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``sync``, ``run`` and ``resync`` to the main command."""
+    app.command("sync")(sync_command)
+    app.command("run")(run_command)
+    app.command("resync")(resync_command)

@@ -1,0 +1,94 @@
+"""Configuration of a crmsync installation: a TOML file plus ``CRMSYNC_*`` variables.
+
+Environment variables win over the file, so a deployment can keep secrets out of it::
+
+    CRMSYNC_SALESFORCE_URL=https://login.salesforce.com
+    CRMSYNC_SALESFORCE_TOKEN=...      # an access token (secret)
+    CRMSYNC_HUBSPOT_URL=https://api.hubapi.com
+    CRMSYNC_HUBSPOT_TOKEN=...         # a private-app token (secret)
+    CRMSYNC_DATABASE_URL=sqlite:///crmsync.sqlite
+
+The same keys, lower-case and without the prefix, go in ``crmsync.toml``.
+Integration settings (inclusion list, create as lead/contact...) live in the state
+store, not here: they are edited with ``crmsync settings set`` and kept with history.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from crmsync.errors import ConfigurationError
+
+DEFAULT_CONFIG_FILE = Path("crmsync.toml")
+
+
+class CrmsyncConfig(BaseSettings):
+    """Where the two CRMs and the state store are, and how the sync runs."""
+
+    model_config = SettingsConfigDict(env_prefix="CRMSYNC_", extra="ignore")
+
+    salesforce_url: str = "https://login.salesforce.com"
+    salesforce_token: SecretStr | None = None
+    salesforce_sandbox: bool = False
+    hubspot_url: str = "https://api.hubapi.com"
+    hubspot_token: SecretStr | None = None
+    database_url: str = "sqlite:///crmsync.sqlite"
+    interval_seconds: float = Field(default=900.0, gt=0)
+    page_size: int = Field(default=200, ge=1, le=2000)
+    batch_size: int = Field(default=1000, ge=1)
+
+    def require_credentials(self) -> tuple[SecretStr, SecretStr]:
+        """Both tokens, or a :class:`ConfigurationError` naming what is missing."""
+        missing = [
+            name
+            for name, value in (
+                ("CRMSYNC_SALESFORCE_TOKEN", self.salesforce_token),
+                ("CRMSYNC_HUBSPOT_TOKEN", self.hubspot_token),
+            )
+            if value is None
+        ]
+        if self.salesforce_token is None or self.hubspot_token is None:
+            raise ConfigurationError(
+                f"set {' and '.join(missing)} (environment) or the same keys in crmsync.toml"
+            )
+        return self.salesforce_token, self.hubspot_token
+
+
+def load_config(path: Path | None = None, **overrides: Any) -> CrmsyncConfig:
+    """The configuration from ``path`` (default ``crmsync.toml`` if present) and the env."""
+    chosen = path
+    if chosen is None and DEFAULT_CONFIG_FILE.exists():
+        chosen = DEFAULT_CONFIG_FILE
+    if chosen is not None and not chosen.exists():
+        raise ConfigurationError(f"configuration file {chosen} does not exist")
+    if chosen is None:
+        return CrmsyncConfig(**overrides)
+    toml_file = chosen
+
+    class _WithFile(CrmsyncConfig):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            # Explicit arguments, then the environment, then the file.
+            return (
+                init_settings,
+                env_settings,
+                TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+            )
+
+    return _WithFile(**overrides)

@@ -1,0 +1,165 @@
+"""Integration settings kept in the state store (JSON, with history in the audit log).
+
+Keys are core's dotted contact keys (``contacts.create_as``...) plus one mapping table
+per Salesforce object (``contacts.mappings.Lead``, ``contacts.mappings.Contact``), saved
+only after :func:`crmsync.core.mapping.validate_object_mapping` accepts them against
+both CRMs' field descriptions (R23: type mismatches are refused when saved).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from crmsync.connectors.base import Connector
+from crmsync.core.mapping import (
+    DEFAULT_CONTACT_MAPPING,
+    DEFAULT_LEAD_MAPPING,
+    FieldMapping,
+    ObjectMapping,
+    Transform,
+    validate_object_mapping,
+)
+from crmsync.core.policies import SETTING_KEYS, ContactSettings, SettingError, apply_setting
+from crmsync.core.sync_rules import SyncRule
+from crmsync.store.state import StateStore
+
+MAPPING_PREFIX = "contacts.mappings."
+DEFAULT_MAPPINGS: Mapping[str, ObjectMapping] = {
+    "Contact": DEFAULT_CONTACT_MAPPING,
+    "Lead": DEFAULT_LEAD_MAPPING,
+}
+
+
+def contact_settings(store: StateStore) -> ContactSettings:
+    """The stored contact settings over core's defaults."""
+    with store.begin() as tx:
+        stored = tx.settings()
+    settings = ContactSettings()
+    for key in SETTING_KEYS:
+        if key in stored:
+            settings = apply_setting(settings, key, stored[key])
+    return settings
+
+
+def contact_mappings(store: StateStore) -> dict[str, ObjectMapping]:
+    """The mapping table of each Salesforce object (stored, or core's default)."""
+    with store.begin() as tx:
+        stored = tx.settings()
+    result: dict[str, ObjectMapping] = {}
+    for name, default in DEFAULT_MAPPINGS.items():
+        rows = stored.get(MAPPING_PREFIX + name)
+        result[name] = default if rows is None else mapping_from_json(name, rows)
+    return result
+
+
+def settings_document(store: StateStore) -> dict[str, Any]:
+    """Every setting with its effective value, as ``crmsync settings show`` prints it."""
+    settings = contact_settings(store)
+    document: dict[str, Any] = {
+        "contacts.create_as": settings.create_as.value,
+        "contacts.inclusion_list_id": settings.inclusion_list_id,
+        "contacts.state_country.picklists": settings.state_country_picklists.value,
+        "contacts.state_country.mode": settings.state_country_mode.value,
+        "contacts.salesforce_leads": settings.salesforce_leads.value,
+        "contacts.salesforce_contacts": (
+            None if settings.salesforce_contacts is None else settings.salesforce_contacts.value
+        ),
+    }
+    for name, mapping in contact_mappings(store).items():
+        document[MAPPING_PREFIX + name] = mapping_to_json(mapping)
+    return document
+
+
+def save_setting(
+    store: StateStore,
+    key: str,
+    value: Any,
+    *,
+    hubspot: Connector | None = None,
+    salesforce: Connector | None = None,
+) -> Any:
+    """Validate and store one setting; returns the value as stored.
+
+    A mapping table (JSON text or a list of rows) needs both connectors to check field
+    types on both sides; it is refused with
+    :class:`~crmsync.core.mapping.MappingValidationError` listing every problem.
+    """
+    if key.startswith(MAPPING_PREFIX):
+        name = key.removeprefix(MAPPING_PREFIX)
+        if name not in DEFAULT_MAPPINGS:
+            raise SettingError(key, f"no mapping table for '{name}'")
+        rows = json.loads(value) if isinstance(value, str) else value
+        mapping = mapping_from_json(name, rows)
+        if hubspot is None or salesforce is None:
+            raise SettingError(key, "checking a mapping needs both CRMs connected")
+        validate_object_mapping(
+            mapping,
+            hubspot_fields=hubspot.describe(mapping.hubspot_object),
+            salesforce_fields=salesforce.describe(name),
+        )
+        stored: Any = mapping_to_json(mapping)
+    else:
+        updated = apply_setting(contact_settings(store), key, value)
+        field_value = getattr(updated, _attribute(key))
+        stored = field_value.value if isinstance(field_value, StrEnum) else field_value
+    with store.begin() as tx:
+        tx.set_setting(key, stored)
+    return stored
+
+
+def _attribute(key: str) -> str:
+    return {
+        "contacts.create_as": "create_as",
+        "contacts.inclusion_list_id": "inclusion_list_id",
+        "contacts.state_country.picklists": "state_country_picklists",
+        "contacts.state_country.mode": "state_country_mode",
+        "contacts.salesforce_leads": "salesforce_leads",
+        "contacts.salesforce_contacts": "salesforce_contacts",
+    }[key]
+
+
+def mapping_to_json(mapping: ObjectMapping) -> list[dict[str, Any]]:
+    """A mapping table as JSON rows."""
+    return [
+        {
+            "hubspot_property": row.hubspot_property,
+            "salesforce_field": row.salesforce_field,
+            "rule": row.rule.value,
+            "transform": None if row.transform is None else row.transform.value,
+            "value_map": [list(pair) for pair in row.value_map],
+            "salesforce_code_field": row.salesforce_code_field,
+        }
+        for row in mapping.fields
+    ]
+
+
+def mapping_from_json(salesforce_object: str, rows: Any) -> ObjectMapping:
+    """A mapping table from JSON rows (unknown rules or transforms are refused)."""
+    key = MAPPING_PREFIX + salesforce_object
+    if not isinstance(rows, list):
+        raise SettingError(key, "expected a list of mapping rows")
+    fields: list[FieldMapping] = []
+    for row in rows:
+        if not isinstance(row, dict):
+            raise SettingError(key, "each mapping row is an object")
+        try:
+            fields.append(
+                FieldMapping(
+                    hubspot_property=str(row["hubspot_property"]),
+                    salesforce_field=str(row["salesforce_field"]),
+                    rule=SyncRule(row.get("rule", SyncRule.TWO_WAY.value)),
+                    transform=Transform(row["transform"]) if row.get("transform") else None,
+                    value_map=tuple(
+                        (str(pair[0]), str(pair[1])) for pair in row.get("value_map") or ()
+                    ),
+                    salesforce_code_field=row.get("salesforce_code_field"),
+                )
+            )
+        except (KeyError, ValueError, IndexError) as error:
+            raise SettingError(key, f"bad mapping row {row!r}: {error}") from error
+    return ObjectMapping(
+        hubspot_object="contacts", salesforce_object=salesforce_object, fields=tuple(fields)
+    )
