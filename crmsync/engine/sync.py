@@ -348,7 +348,13 @@ class _PairRun:
         items = self._merge_items(source, to_merge, matched)
         items.extend(self._create_items(source, creates))
         self.writer.settle(items)
+        self.writer.relinked.clear()
         self.writer.write(items)
+        again = [item.source for item in self.writer.relinked]
+        if again:
+            # Linked to a record that already existed: merge the pair now (it is linked,
+            # so this cannot create again).
+            self.process(source, again, force=True)
 
     def _links(self, source: System, records: Sequence[RemoteRecord]) -> dict[str, LinkView]:
         ids = [record.id for record in records]

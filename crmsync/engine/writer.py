@@ -44,6 +44,8 @@ class Writer:
         self.hooks = hooks
         self.report = report
         self.dry_run = dry_run
+        self.relinked: list[Item] = []
+        """Creates that found the record already there (HubSpot 409): linked, not merged."""
 
     # -- before any write ------------------------------------------------------------
 
@@ -223,12 +225,12 @@ class Writer:
             for index, item in enumerate(items):
                 result = by_key.get(str(index))
                 if result is not None and result.ok:
-                    self._record_success(tx, item, target, str(result.id))
+                    self._record_success(tx, item, target, str(result.id), existing=result.existing)
                 elif result is not None or not partial:
                     self._record_failure(tx, item, target, result)
 
     def _record_success(
-        self, tx: StoreTransaction, item: Item, target: System, new_id: str
+        self, tx: StoreTransaction, item: Item, target: System, new_id: str, *, existing: bool
     ) -> None:
         plan = item.plan
         if item.link is None:
@@ -239,17 +241,23 @@ class Writer:
                 if target is System.SALESFORCE
                 else item.source.object_type
             )
+            # A create that found the record already there wrote nothing: link with an
+            # empty snapshot and merge the pair afterwards.
             link = tx.add_link(
                 pair=self.pair.name,
                 hubspot_type=self.pair.hubspot_object,
                 hubspot_id=hubspot_id,
                 salesforce_type=salesforce_type,
                 salesforce_id=salesforce_id,
-                snapshot={**plan.settled, **plan.snapshot_after(target)},
+                snapshot={} if existing else {**plan.settled, **plan.snapshot_after(target)},
             )
             item.link = LinkView.of(link)
             if item.journal_id is not None:
                 tx.resolve_intent(item.journal_id, state="done", result_id=new_id)
+            if existing:
+                self.relinked.append(item)
+                self.report.linked += 1
+                return
             self.report.created[target.value] += 1
         else:
             stored = tx.link(item.link.id) if item.link.id is not None else None
