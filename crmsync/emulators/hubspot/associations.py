@@ -1,0 +1,167 @@
+"""Associations between records, both directions kept in step (v4 numeric type ids, B.5)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from crmsync.emulators.hubspot import catalog
+from crmsync.emulators.hubspot.errors import HubSpotApiError, bad_request
+from crmsync.emulators.hubspot.persistence import AssociationRow, Persistence
+
+Key = tuple[str, int]  # (object type, record id)
+
+
+class AssociationStore:
+    """``links[(type, id)][to_type][to_id]`` is the set of type ids from one record to another."""
+
+    def __init__(self, *, persistence: Persistence) -> None:
+        self._persist = persistence
+        self._lock = threading.RLock()
+        self.links: dict[Key, dict[str, dict[int, set[int]]]] = {}
+
+    def clear(self) -> None:
+        """Forget every association."""
+        with self._lock:
+            self.links = {}
+
+    def load(self, rows: Iterable[AssociationRow]) -> None:
+        """Rebuild from a data file."""
+        with self._lock:
+            for from_type, from_id, to_type, to_id, ids in rows:
+                self.links.setdefault((from_type, from_id), {}).setdefault(to_type, {})[to_id] = (
+                    set(ids)
+                )
+
+    def types_between(self, *, from_type: str, from_id: int, to_type: str, to_id: int) -> set[int]:
+        """The type ids from one record to another (empty when not associated)."""
+        return set(self.links.get((from_type, from_id), {}).get(to_type, {}).get(to_id, set()))
+
+    def targets(self, *, from_type: str, from_id: int, to_type: str) -> dict[int, set[int]]:
+        """Every record of ``to_type`` associated from one record, with its type ids."""
+        return self.links.get((from_type, from_id), {}).get(to_type, {})
+
+    def add(
+        self, *, from_type: str, from_id: int, to_type: str, to_id: int, type_ids: Iterable[int]
+    ) -> set[int]:
+        """Associate two records with the given types (and their reverses); returns all types."""
+        wanted = set(type_ids)
+        for type_id in list(wanted):
+            kind = check_type(from_type=from_type, to_type=to_type, type_id=type_id)
+            if kind.implies is not None:
+                wanted.add(kind.implies)
+        with self._lock:
+            if 1 in wanted or 5 in wanted:
+                self._drop_other_primary(
+                    from_type=from_type,
+                    from_id=from_id,
+                    to_type=to_type,
+                    keep=to_id,
+                    primary=1 if 1 in wanted else 5,
+                )
+            forward = self.links.setdefault((from_type, from_id), {}).setdefault(to_type, {})
+            forward.setdefault(to_id, set()).update(wanted)
+            reverse = self.links.setdefault((to_type, to_id), {}).setdefault(from_type, {})
+            reverse.setdefault(from_id, set()).update(
+                catalog.ASSOCIATION_TYPES[t].reverse_id for t in wanted
+            )
+            self._save_pair(from_type, from_id, to_type, to_id)
+            return set(forward[to_id])
+
+    def remove(
+        self,
+        *,
+        from_type: str,
+        from_id: int,
+        to_type: str,
+        to_id: int,
+        type_ids: Iterable[int] | None = None,
+    ) -> None:
+        """Remove some types (all when ``type_ids`` is None) between two records."""
+        with self._lock:
+            forward = self.links.get((from_type, from_id), {}).get(to_type, {})
+            current = forward.get(to_id)
+            if not current:
+                return
+            drop = set(current) if type_ids is None else set(type_ids) & current
+            current -= drop
+            reverse = self.links.get((to_type, to_id), {}).get(from_type, {})
+            back = reverse.get(from_id, set())
+            back -= {catalog.ASSOCIATION_TYPES[t].reverse_id for t in drop}
+            if not current:
+                forward.pop(to_id, None)
+            if not back:
+                reverse.pop(from_id, None)
+            self._save_pair(from_type, from_id, to_type, to_id)
+
+    def move(self, *, object_type: str, from_id: int, to_id: int) -> None:
+        """Give every association of one record to another (contact merge)."""
+        with self._lock:
+            for to_type, targets in list(self.links.get((object_type, from_id), {}).items()):
+                for target_id, ids in list(targets.items()):
+                    if (to_type, target_id) == (object_type, to_id):
+                        continue
+                    self.remove(
+                        from_type=object_type, from_id=from_id, to_type=to_type, to_id=target_id
+                    )
+                    plain = {i for i in ids if catalog.ASSOCIATION_TYPES[i].label != "Primary"}
+                    self.add(
+                        from_type=object_type,
+                        from_id=to_id,
+                        to_type=to_type,
+                        to_id=target_id,
+                        type_ids=plain or ids,
+                    )
+
+    def _drop_other_primary(
+        self, *, from_type: str, from_id: int, to_type: str, keep: int, primary: int
+    ) -> None:
+        """A record has one primary company: a new primary replaces the old one."""
+        for other, ids in list(
+            self.targets(from_type=from_type, from_id=from_id, to_type=to_type).items()
+        ):
+            if other != keep and primary in ids:
+                self.remove(
+                    from_type=from_type,
+                    from_id=from_id,
+                    to_type=to_type,
+                    to_id=other,
+                    type_ids=[primary],
+                )
+
+    def _save_pair(self, from_type: str, from_id: int, to_type: str, to_id: int) -> None:
+        forward = self.types_between(
+            from_type=from_type, from_id=from_id, to_type=to_type, to_id=to_id
+        )
+        back = self.types_between(
+            from_type=to_type, from_id=to_id, to_type=from_type, to_id=from_id
+        )
+        self._persist.save_associations(
+            [
+                (from_type, from_id, to_type, to_id, sorted(forward)),
+                (to_type, to_id, from_type, from_id, sorted(back)),
+            ]
+        )
+
+
+def check_type(*, from_type: str, to_type: str, type_id: int) -> catalog.AssociationType:
+    """The association type, if it really joins these two object types; else HubSpot's 400."""
+    kind = catalog.ASSOCIATION_TYPES.get(type_id)
+    if kind is None or (kind.from_type, kind.to_type) != (from_type, to_type):
+        raise bad_request(
+            f"{type_id} is not a valid association type id between {from_type} and {to_type}",
+            sub_category="crm-associations.INVALID_ASSOCIATION_TYPE",
+        )
+    return kind
+
+
+def target_type_of(*, from_type: str, type_id: int) -> str:
+    """The object type an association type id points to, from a given object type."""
+    kind = catalog.ASSOCIATION_TYPES.get(type_id)
+    if kind is None or kind.from_type != from_type:
+        raise HubSpotApiError(
+            status=400,
+            category="VALIDATION_ERROR",
+            message=f"association type id {type_id} is not valid from {from_type}",
+        )
+    return kind.to_type

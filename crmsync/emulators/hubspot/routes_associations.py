@@ -1,0 +1,330 @@
+"""``/crm/v4/...`` associations: per-record and batch calls with numeric type ids (B.5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from crmsync.emulators.hubspot import catalog
+from crmsync.emulators.hubspot.account import HubSpotAccount
+from crmsync.emulators.hubspot.associations import check_type
+from crmsync.emulators.hubspot.errors import BatchErrors, HubSpotApiError, bad_request, not_found
+from crmsync.emulators.hubspot.http import Call, api, json_response, no_content, object_scope
+from crmsync.emulators.hubspot.values import iso
+from crmsync.emulators.hubspot.wire import batch_envelope, decode_cursor, encode_cursor
+
+MAX_BATCH_READ = 1000
+MAX_BATCH_WRITE = 100
+
+
+def _kinds(type_ids: set[int]) -> list[dict[str, Any]]:
+    return [
+        {"category": "HUBSPOT_DEFINED", "typeId": t, "label": catalog.ASSOCIATION_TYPES[t].label}
+        for t in sorted(type_ids)
+    ]
+
+
+def _require(call: Call, object_type: str, raw: str) -> int:
+    rid = int(raw) if str(raw).isdigit() else -1
+    if call.account.store.get(object_type, rid) is None:
+        raise not_found(f"No {catalog.OBJECT_TYPES[object_type].singular} with id {raw} exists")
+    return rid
+
+
+def _type_ids(specs: Any, *, from_type: str, to_type: str) -> list[int]:
+    if not isinstance(specs, list) or not specs:
+        raise bad_request("at least one association type is required")
+    ids = []
+    for spec in specs:
+        if spec.get("associationCategory", "HUBSPOT_DEFINED") != "HUBSPOT_DEFINED":
+            raise bad_request("only HUBSPOT_DEFINED association types exist in this account")
+        type_id = int(spec.get("associationTypeId", 0))
+        check_type(from_type=from_type, to_type=to_type, type_id=type_id)
+        ids.append(type_id)
+    return ids
+
+
+def _live_targets(call: Call, from_type: str, from_id: int, to_type: str) -> dict[int, set[int]]:
+    targets = call.account.links.targets(from_type=from_type, from_id=from_id, to_type=to_type)
+    return {
+        i: set(t)
+        for i, t in sorted(targets.items())
+        if call.account.store.get(to_type, i) is not None
+    }
+
+
+async def list_associations(call: Call) -> Response:
+    """GET one record's associations to a type, paged by target id."""
+    meta, target = call.object_type("objectType"), call.object_type("toObjectType")
+    from_id = _require(call, meta.name, call.param("objectId"))
+    limit = int(call.query("limit") or 500)
+    start = decode_cursor(call.query("after"))
+    items = [
+        (i, t)
+        for i, t in _live_targets(call, meta.name, from_id, target.name).items()
+        if i >= start
+    ]
+    body: dict[str, Any] = {
+        "results": [{"toObjectId": i, "associationTypes": _kinds(t)} for i, t in items[:limit]]
+    }
+    if len(items) > limit:
+        cursor = encode_cursor(items[limit][0])
+        body["paging"] = {"next": {"after": cursor, "link": f"?after={cursor}"}}
+    return json_response(body)
+
+
+async def create_labeled(call: Call) -> Response:
+    """PUT types between two records: 201 with the labels now between them."""
+    meta, target = call.object_type("objectType"), call.object_type("toObjectType")
+    from_id = _require(call, meta.name, call.param("objectId"))
+    to_id = _require(call, target.name, call.param("toObjectId"))
+    ids = _type_ids(await call.body(), from_type=meta.name, to_type=target.name)
+    now_types = call.account.links.add(
+        from_type=meta.name, from_id=from_id, to_type=target.name, to_id=to_id, type_ids=ids
+    )
+    labels = [catalog.ASSOCIATION_TYPES[t].label for t in sorted(now_types)]
+    return json_response(
+        {
+            "fromObjectTypeId": meta.type_id,
+            "fromObjectId": from_id,
+            "toObjectTypeId": target.type_id,
+            "toObjectId": to_id,
+            "labels": [label for label in labels if label],
+        },
+        status=201,
+    )
+
+
+def _default_result(from_type: str, from_id: int, to_type: str, to_id: int) -> dict[str, Any]:
+    return {
+        "from": {"id": str(from_id)},
+        "to": {"id": str(to_id)},
+        "associationSpec": {
+            "associationCategory": "HUBSPOT_DEFINED",
+            "associationTypeId": catalog.DEFAULT_ASSOCIATION[(from_type, to_type)],
+        },
+    }
+
+
+def _add_default(
+    call: Call, from_type: str, from_id: int, to_type: str, to_id: int
+) -> dict[str, Any]:
+    if (from_type, to_type) not in catalog.DEFAULT_ASSOCIATION:
+        raise bad_request(f"{from_type} and {to_type} cannot be associated")
+    call.account.links.add(
+        from_type=from_type,
+        from_id=from_id,
+        to_type=to_type,
+        to_id=to_id,
+        type_ids=[catalog.DEFAULT_ASSOCIATION[(from_type, to_type)]],
+    )
+    return _default_result(from_type, from_id, to_type, to_id)
+
+
+async def create_default(call: Call) -> Response:
+    """PUT the default (unlabeled) association: 200 with a batch envelope."""
+    meta, target = call.object_type("fromObjectType"), call.object_type("toObjectType")
+    started = iso(call.account.clock.now())
+    from_id = _require(call, meta.name, call.param("fromObjectId"))
+    to_id = _require(call, target.name, call.param("toObjectId"))
+    result = _add_default(call, meta.name, from_id, target.name, to_id)
+    return json_response(
+        batch_envelope(
+            results=[result], errors=[], started=started, completed=iso(call.account.clock.now())
+        )
+    )
+
+
+async def archive_pair(call: Call) -> Response:
+    """DELETE every association between two records: 204."""
+    meta, target = call.object_type("objectType"), call.object_type("toObjectType")
+    from_id = int(call.param("objectId")) if call.param("objectId").isdigit() else -1
+    to_id = int(call.param("toObjectId")) if call.param("toObjectId").isdigit() else -1
+    call.account.links.remove(
+        from_type=meta.name, from_id=from_id, to_type=target.name, to_id=to_id
+    )
+    return no_content()
+
+
+# --- batch ------------------------------------------------------------------------------
+def _batch_inputs(body: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list):
+        raise bad_request("inputs is required")
+    if len(inputs) > limit:
+        raise bad_request(f"Too many inputs: {len(inputs)}; at most {limit}")
+    return inputs
+
+
+def _answer(
+    call: Call, *, results: list[Any], errors: BatchErrors, started: str, ok: int
+) -> Response:
+    rows = errors.collect()
+    body = batch_envelope(
+        results=results, errors=rows, started=started, completed=iso(call.account.clock.now())
+    )
+    return json_response(body, status=207 if rows else ok)
+
+
+async def batch_create(call: Call) -> Response:
+    """Create labeled associations for many pairs: 201, or 207 for bad rows."""
+    meta, target = call.object_type("fromObjectType"), call.object_type("toObjectType")
+    started = iso(call.account.clock.now())
+    errors = BatchErrors(object_label=meta.singular.upper())
+    results = []
+    for item in _batch_inputs(await call.object_body(), MAX_BATCH_WRITE):
+        try:
+            from_id = _require(call, meta.name, str(item.get("from", {}).get("id", "")))
+            to_id = _require(call, target.name, str(item.get("to", {}).get("id", "")))
+            ids = _type_ids(item.get("types"), from_type=meta.name, to_type=target.name)
+        except HubSpotApiError as error:
+            errors.add(error)
+            continue
+        now_types = call.account.links.add(
+            from_type=meta.name, from_id=from_id, to_type=target.name, to_id=to_id, type_ids=ids
+        )
+        labels = [catalog.ASSOCIATION_TYPES[t].label for t in sorted(now_types)]
+        results.append(
+            {
+                "fromObjectTypeId": meta.type_id,
+                "fromObjectId": from_id,
+                "toObjectTypeId": target.type_id,
+                "toObjectId": to_id,
+                "labels": [label for label in labels if label],
+            }
+        )
+    return _answer(call, results=results, errors=errors, started=started, ok=201)
+
+
+async def batch_default(call: Call) -> Response:
+    """Create default associations for many pairs: 200."""
+    meta, target = call.object_type("fromObjectType"), call.object_type("toObjectType")
+    started = iso(call.account.clock.now())
+    errors = BatchErrors(object_label=meta.singular.upper())
+    results = []
+    for item in _batch_inputs(await call.object_body(), MAX_BATCH_WRITE):
+        try:
+            from_id = _require(call, meta.name, str(item.get("from", {}).get("id", "")))
+            to_id = _require(call, target.name, str(item.get("to", {}).get("id", "")))
+        except HubSpotApiError as error:
+            errors.add(error)
+            continue
+        results.append(_add_default(call, meta.name, from_id, target.name, to_id))
+    return _answer(call, results=results, errors=errors, started=started, ok=200)
+
+
+async def batch_read(call: Call) -> Response:
+    """Read associations of many records (1,000 at most): 200, or 207 for unknown ids."""
+    meta, target = call.object_type("fromObjectType"), call.object_type("toObjectType")
+    started = iso(call.account.clock.now())
+    errors = BatchErrors(object_label=meta.singular.upper())
+    results = []
+    for item in _batch_inputs(await call.object_body(), MAX_BATCH_READ):
+        raw = str(item.get("id", ""))
+        rid = int(raw) if raw.isdigit() else -1
+        if call.account.store.get(meta.name, rid) is None:
+            errors.missing(raw)
+            continue
+        targets = _live_targets(call, meta.name, rid, target.name)
+        if not targets:
+            # HubSpot reports "no associations" as a row error, not an empty result.
+            errors.add(
+                HubSpotApiError(
+                    status=404,
+                    category="OBJECT_NOT_FOUND",
+                    message=f"No {target.singular} is associated with {meta.singular} {raw}.",
+                    sub_category="crm.associations.NO_ASSOCIATIONS_FOUND",
+                ),
+                record_id=raw,
+            )
+            continue
+        results.append(
+            {
+                "from": {"id": raw},
+                "to": [
+                    {"toObjectId": i, "associationTypes": _kinds(t)} for i, t in targets.items()
+                ],
+            }
+        )
+    return _answer(call, results=results, errors=errors, started=started, ok=200)
+
+
+async def batch_archive(call: Call) -> Response:
+    """Remove every association between listed pairs: 204."""
+    meta, target = call.object_type("fromObjectType"), call.object_type("toObjectType")
+    for item in _batch_inputs(await call.object_body(), MAX_BATCH_WRITE):
+        raw_from = str(item.get("from", {}).get("id", ""))
+        from_id = int(raw_from) if raw_from.isdigit() else -1
+        for to in item.get("to") or []:
+            raw_to = str(to.get("id", ""))
+            to_id = int(raw_to) if raw_to.isdigit() else -1
+            call.account.links.remove(
+                from_type=meta.name, from_id=from_id, to_type=target.name, to_id=to_id
+            )
+    return no_content()
+
+
+async def batch_archive_labels(call: Call) -> Response:
+    """Remove some association types between listed pairs: 204."""
+    meta, target = call.object_type("fromObjectType"), call.object_type("toObjectType")
+    for item in _batch_inputs(await call.object_body(), MAX_BATCH_WRITE):
+        raw_from, raw_to = (
+            str(item.get("from", {}).get("id", "")),
+            str(item.get("to", {}).get("id", "")),
+        )
+        ids = _type_ids(item.get("types"), from_type=meta.name, to_type=target.name)
+        call.account.links.remove(
+            from_type=meta.name,
+            from_id=int(raw_from) if raw_from.isdigit() else -1,
+            to_type=target.name,
+            to_id=int(raw_to) if raw_to.isdigit() else -1,
+            type_ids=ids,
+        )
+    return no_content()
+
+
+async def labels(call: Call) -> Response:
+    """GET the association types between two object types."""
+    meta, target = call.object_type("fromObjectType"), call.object_type("toObjectType")
+    return json_response(
+        {
+            "results": [
+                {"category": "HUBSPOT_DEFINED", "typeId": a.type_id, "label": a.label}
+                for a in catalog.association_types_between(meta.name, target.name)
+            ]
+        }
+    )
+
+
+def routes(account: HubSpotAccount) -> list[Route]:
+    """The association routes bound to one account."""
+    read, write = object_scope("read"), object_scope("write")
+    read_from, write_from = (
+        object_scope("read", param="fromObjectType"),
+        object_scope("write", param="fromObjectType"),
+    )
+    one = "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}"
+    batch = "/crm/v4/associations/{fromObjectType}/{toObjectType}"
+
+    def r(path: str, handler: Any, method: str, scope: Any) -> Route:
+        return Route(path, api(account, handler, scope=scope), methods=[method])
+
+    return [
+        r(
+            "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
+            create_default,
+            "PUT",
+            write_from,
+        ),
+        r(one, list_associations, "GET", read),
+        r(one + "/{toObjectId}", create_labeled, "PUT", write),
+        r(one + "/{toObjectId}", archive_pair, "DELETE", write),
+        r(batch + "/batch/create", batch_create, "POST", write_from),
+        r(batch + "/batch/associate/default", batch_default, "POST", write_from),
+        r(batch + "/batch/read", batch_read, "POST", read_from),
+        r(batch + "/batch/archive", batch_archive, "POST", write_from),
+        r(batch + "/batch/labels/archive", batch_archive_labels, "POST", write_from),
+        r(batch + "/labels", labels, "GET", read_from),
+    ]
