@@ -126,9 +126,9 @@ class RecordStore:
     def get(self, object_type: str, record_id: int, *, archived: bool = False) -> Record | None:
         """A record by id (a merged-away id resolves to the surviving record)."""
         table = self.records[object_type]
+        if record_id in self.merged and not archived:
+            record_id = self.merged[record_id]
         record = table.get(record_id)
-        if record is None and record_id in self.merged and not archived:
-            record = table.get(self.merged[record_id])
         if record is None or (record.archived_at is not None) != archived:
             return None
         return record
