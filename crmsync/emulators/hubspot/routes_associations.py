@@ -67,7 +67,7 @@ async def list_associations(call: Call) -> Response:
         if i >= start
     ]
     body: dict[str, Any] = {
-        "results": [{"toObjectId": i, "associationTypes": _kinds(t)} for i, t in items[:limit]]
+        "results": [{"toObjectId": str(i), "associationTypes": _kinds(t)} for i, t in items[:limit]]
     }
     if len(items) > limit:
         cursor = encode_cursor(items[limit][0])
@@ -88,9 +88,9 @@ async def create_labeled(call: Call) -> Response:
     return json_response(
         {
             "fromObjectTypeId": meta.type_id,
-            "fromObjectId": from_id,
+            "fromObjectId": str(from_id),
             "toObjectTypeId": target.type_id,
-            "toObjectId": to_id,
+            "toObjectId": str(to_id),
             "labels": [label for label in labels if label],
         },
         status=201,
@@ -189,9 +189,9 @@ async def batch_create(call: Call) -> Response:
         results.append(
             {
                 "fromObjectTypeId": meta.type_id,
-                "fromObjectId": from_id,
+                "fromObjectId": str(from_id),
                 "toObjectTypeId": target.type_id,
-                "toObjectId": to_id,
+                "toObjectId": str(to_id),
                 "labels": [label for label in labels if label],
             }
         )
@@ -244,7 +244,8 @@ async def batch_read(call: Call) -> Response:
             {
                 "from": {"id": raw},
                 "to": [
-                    {"toObjectId": i, "associationTypes": _kinds(t)} for i, t in targets.items()
+                    {"toObjectId": str(i), "associationTypes": _kinds(t)}
+                    for i, t in targets.items()
                 ],
             }
         )
