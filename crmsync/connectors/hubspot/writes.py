@@ -150,7 +150,8 @@ def _by_trace(requests: Sequence[WriteRequest], answer: Any, *, created: bool) -
     """Match a batch answer's results and 207 errors back to ``requests``."""
     body = answer if isinstance(answer, Mapping) else {}
     results: dict[int, WriteResult] = {}
-    by_id = {str(request.id): index for index, request in enumerate(requests) if request.id}
+    # 207 rows name records by id; on a create that "id" is the input's trace id.
+    by_id = {str(request.id or index): index for index, request in enumerate(requests)}
     untraced: list[Mapping[str, Any]] = []
     for obj in body.get("results") or ():
         index = _trace_index(obj.get("objectWriteTraceId"), len(requests))
@@ -214,9 +215,7 @@ def _trace_index(trace: Any, size: int) -> int | None:
     return None
 
 
-def _error_indexes(
-    error: Mapping[str, Any], by_id: Mapping[str, int], size: int
-) -> list[int]:
+def _error_indexes(error: Mapping[str, Any], by_id: Mapping[str, int], size: int) -> list[int]:
     context = error.get("context") or {}
     indexes = [
         index
