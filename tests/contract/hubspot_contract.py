@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from contract_support import TEST_RETRY
 from pydantic import SecretStr
 
 from crmsync.connectors.base import CallObserver, System
@@ -15,7 +16,6 @@ from crmsync.connectors.retry import RetryPolicy
 from crmsync.emulators.common.server import running
 from crmsync.emulators.hubspot.control_client import HubSpotEmulatorControl
 from crmsync.emulators.hubspot.server import create_app
-from contract_support import TEST_RETRY
 
 TOKEN = "crmsync-hs-token"
 
