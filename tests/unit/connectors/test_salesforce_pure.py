@@ -1,0 +1,114 @@
+"""Salesforce adapter pure parts: Collections bodies and results, describe and CSV typing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from crmsync.connectors.base import FieldType, WriteRequest
+from crmsync.connectors.salesforce import records
+from crmsync.connectors.salesforce.writes import write_collections
+
+
+def test_r27_collections_write_splits_creates_from_updates_and_keeps_per_record_codes() -> None:
+    calls: list[tuple[str, Mapping[str, Any]]] = []
+
+    def send(method: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+        calls.append((method, body))
+        answers = []
+        for row in body["records"]:
+            if method == "POST" and "LastName" not in row:
+                answers.append(
+                    {
+                        "success": False,
+                        "errors": [
+                            {
+                                "statusCode": "REQUIRED_FIELD_MISSING",
+                                "message": "Required fields are missing: [LastName]",
+                                "fields": ["LastName"],
+                            }
+                        ],
+                    }
+                )
+            else:
+                answers.append({"id": row.get("id", "003NEW"), "success": True, "errors": []})
+        return answers
+
+    requests = [
+        WriteRequest(object_type="Contact", key="new", fields={"LastName": "A"}),
+        WriteRequest(object_type="Contact", key="upd", id="003OLD", fields={"LastName": "B"}),
+        WriteRequest(object_type="Contact", key="bad", fields={"FirstName": "C"}),
+    ]
+    results = write_collections(requests, send=send, chunk_size=200)
+    assert [call[0] for call in calls] == ["POST", "PATCH"]
+    assert calls[0][1]["allOrNone"] is False
+    assert calls[1][1]["records"][0]["id"] == "003OLD"
+    assert [(r.key, r.ok, r.created) for r in results] == [
+        ("new", True, True),
+        ("upd", True, False),
+        ("bad", False, False),
+    ]
+    assert results[2].errors[0].code == "REQUIRED_FIELD_MISSING"
+    assert results[2].errors[0].fields == ("LastName",)
+
+
+def test_chunks_never_exceed_the_batch_size() -> None:
+    sizes: list[int] = []
+
+    def send(method: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+        sizes.append(len(body["records"]))
+        return [{"id": "003X", "success": True} for _ in body["records"]]
+
+    requests = [WriteRequest(object_type="Lead", key=str(n), fields={}) for n in range(450)]
+    assert len(write_collections(requests, send=send, chunk_size=200)) == 450
+    assert sizes == [200, 200, 50]
+
+
+def test_describe_maps_types_and_skips_compound_fields() -> None:
+    describe = {
+        "fields": [
+            {
+                "name": "Email",
+                "label": "Email",
+                "type": "email",
+                "createable": True,
+                "updateable": True,
+            },
+            {"name": "MailingAddress", "type": "address"},
+            {
+                "name": "LeadSource",
+                "type": "picklist",
+                "restrictedPicklist": True,
+                "picklistValues": [
+                    {"value": "Web", "active": True},
+                    {"value": "Old", "active": False},
+                ],
+            },
+        ]
+    }
+    fields = records.fields_of(describe)
+    assert fields["Email"].type is FieldType.EMAIL
+    assert "MailingAddress" not in fields
+    assert fields["LeadSource"].picklist_values == ("Web",)
+    assert fields["LeadSource"].restricted_picklist
+
+
+def test_bulk_csv_cells_get_rest_types() -> None:
+    types = {"IsDeleted": "boolean", "NumberOfEmployees": "int", "AnnualRevenue": "currency"}
+    row = records.csv_row(
+        {
+            "Id": "001A",
+            "isdeleted": "false",
+            "NumberOfEmployees": "12",
+            "AnnualRevenue": "",
+            "Name": "X",
+        },
+        types,
+    )
+    assert row == {
+        "Id": "001A",
+        "isdeleted": False,
+        "NumberOfEmployees": 12,
+        "AnnualRevenue": None,
+        "Name": "X",
+    }
