@@ -68,6 +68,7 @@ class ListStore:
             if not isinstance(branch, dict):
                 raise bad_request("DYNAMIC lists need a filterBranch")
             compile_branch(branch, lists=self, object_type=_TYPE_IDS[object_type_id])
+            branch = normalise_branch(branch)
         with self._lock:
             if self.by_name(name=name, object_type_id=object_type_id) is not None:
                 raise HubSpotApiError(
@@ -145,7 +146,7 @@ class ListStore:
                 raise bad_request("Only DYNAMIC lists have filters")
             compile_branch(branch, lists=self, object_type=_TYPE_IDS[definition["objectTypeId"]])
             definition.update(
-                filterBranch=branch,
+                filterBranch=normalise_branch(branch),
                 filtersUpdatedAt=now,
                 updatedAt=now,
                 listVersion=definition["listVersion"] + 1,
@@ -245,6 +246,23 @@ class ListStore:
 
 # --- filter branches ----------------------------------------------------------------------
 Matcher = Callable[[Record], bool]
+
+
+def normalise_branch(branch: dict[str, Any]) -> dict[str, Any]:
+    """The branch as HubSpot stores and returns it, with every default filled in."""
+    kind = branch["filterBranchType"]
+    filters = []
+    for f in branch.get("filters") or []:
+        shown = dict(f)
+        if "operation" in shown:
+            shown["operation"] = {"includeObjectsWithNoValueSet": False, **shown["operation"]}
+        filters.append(shown)
+    return {
+        "filterBranchType": kind,
+        "filterBranchOperator": kind,
+        "filters": filters,
+        "filterBranches": [normalise_branch(b) for b in branch.get("filterBranches") or []],
+    }
 
 
 def compile_branch(branch: dict[str, Any], *, lists: ListStore, object_type: str) -> Matcher:

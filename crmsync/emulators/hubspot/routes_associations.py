@@ -20,10 +20,15 @@ MAX_BATCH_WRITE = 100
 
 
 def _kinds(type_ids: set[int]) -> list[dict[str, Any]]:
-    return [
-        {"category": "HUBSPOT_DEFINED", "typeId": t, "label": catalog.ASSOCIATION_TYPES[t].label}
-        for t in sorted(type_ids)
-    ]
+    out = []
+    for t in sorted(type_ids):
+        kind: dict[str, Any] = {"category": "HUBSPOT_DEFINED", "typeId": t}
+        label = catalog.ASSOCIATION_TYPES[t].label
+        if label is not None:
+            # The spec types label as a non-null string: unlabeled types leave it out.
+            kind["label"] = label
+        out.append(kind)
+    return out
 
 
 def _require(call: Call, object_type: str, raw: str) -> int:

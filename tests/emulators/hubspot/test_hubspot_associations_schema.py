@@ -8,8 +8,8 @@ import pytest
 from hubspot import HubSpot
 from hubspot.crm.associations.v4 import BatchInputPublicAssociationMultiPost
 from hubspot.crm.associations.v4.models import (
-    BatchInputPublicFetchAssociationsBatchRequest,
     BatchInputPublicAssociationMultiArchive,
+    BatchInputPublicFetchAssociationsBatchRequest,
 )
 from hubspot.crm.properties.exceptions import ApiException as PropertiesApiException
 
@@ -33,7 +33,7 @@ def test_create_with_associations_and_read_them_in_v3_and_v4(client: HubSpot) ->
                     "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}],
                 }
             ],
-        }  # fmt: skip
+        }
     )
     v3 = client.crm.contacts.basic_api.get_by_id(contact.id, associations=["companies"])
     assert [(a.id, a.type) for a in v3.associations["companies"].results] == [
@@ -47,9 +47,12 @@ def test_create_with_associations_and_read_them_in_v3_and_v4(client: HubSpot) ->
 def test_labeled_primary_create_default_and_archive(client: HubSpot) -> None:
     contact, company = _contact(client, "p@acme.com"), _company(client, "Acme")
     created = client.crm.associations.v4.basic_api.create(
-        "contacts", contact, "companies", company,
+        "contacts",
+        contact,
+        "companies",
+        company,
         [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}],
-    )  # fmt: skip
+    )
     assert created.labels == ["Primary"]
     page = client.crm.associations.v4.basic_api.get_page("contacts", contact, "companies")
     assert sorted(t.type_id for t in page.results[0].association_types) == [1, 279]
@@ -71,9 +74,12 @@ def test_wrong_type_id_is_400(client: HubSpot) -> None:
 
     with pytest.raises(ApiException) as caught:
         client.crm.associations.v4.basic_api.create(
-            "contacts", contact, "companies", company,
+            "contacts",
+            contact,
+            "companies",
+            company,
             [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}],
-        )  # fmt: skip
+        )
     assert caught.value.status == 400
 
 
@@ -82,23 +88,34 @@ def test_batch_create_read_archive(client: HubSpot) -> None:
     company = _company(client, "Acme")
     batch = client.crm.associations.v4.batch_api
     created = batch.create(
-        "contacts", "companies",
-        BatchInputPublicAssociationMultiPost(inputs=[
-            {"from": {"id": c}, "to": {"id": company},
-             "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}]}
-            for c in contacts]),
-    )  # fmt: skip
+        "contacts",
+        "companies",
+        BatchInputPublicAssociationMultiPost(
+            inputs=[
+                {
+                    "from": {"id": c},
+                    "to": {"id": company},
+                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}],
+                }
+                for c in contacts
+            ]
+        ),
+    )
     assert len(created.results) == 2
     read = batch.get_page(
-        "companies", "contacts",
+        "companies",
+        "contacts",
         BatchInputPublicFetchAssociationsBatchRequest(inputs=[{"id": company}, {"id": "999999"}]),
-    )  # fmt: skip
+    )
     assert read.num_errors == 1
     assert sorted(t.to_object_id for t in read.results[0].to) == sorted(contacts)
     batch.archive(
-        "companies", "contacts",
-        BatchInputPublicAssociationMultiArchive(inputs=[{"from": {"id": company}, "to": [{"id": contacts[0]}]}]),
-    )  # fmt: skip
+        "companies",
+        "contacts",
+        BatchInputPublicAssociationMultiArchive(
+            inputs=[{"from": {"id": company}, "to": [{"id": contacts[0]}]}]
+        ),
+    )
     left = client.crm.associations.v4.basic_api.get_page("companies", company, "contacts")
     assert [r.to_object_id for r in left.results] == [contacts[1]]
 
@@ -109,15 +126,26 @@ def test_properties_list_get_create_update_and_enumeration_validation(client: Hu
     assert {"email", "lifecyclestage", "hs_object_id", "lastmodifieddate"} <= names
     lifecycle = core.get_by_name("contacts", "lifecyclestage")
     assert [o.value for o in lifecycle.options] == [
-        "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead",
-        "opportunity", "customer", "evangelist", "other",
-    ]  # fmt: skip
+        "subscriber",
+        "lead",
+        "marketingqualifiedlead",
+        "salesqualifiedlead",
+        "opportunity",
+        "customer",
+        "evangelist",
+        "other",
+    ]
     created = core.create(
         "contacts",
-        {"name": "tier", "label": "Tier", "type": "enumeration", "fieldType": "select",
-         "groupName": "contactinformation",
-         "options": [{"label": "Gold", "value": "gold"}, {"label": "Silver", "value": "silver"}]},
-    )  # fmt: skip
+        {
+            "name": "tier",
+            "label": "Tier",
+            "type": "enumeration",
+            "fieldType": "select",
+            "groupName": "contactinformation",
+            "options": [{"label": "Gold", "value": "gold"}, {"label": "Silver", "value": "silver"}],
+        },
+    )
     assert created.name == "tier" and created.hubspot_defined is False
     client.crm.contacts.basic_api.create({"properties": {"email": "t@x.com", "tier": "gold"}})
     from hubspot.crm.contacts.exceptions import ApiException
@@ -127,17 +155,36 @@ def test_properties_list_get_create_update_and_enumeration_validation(client: Hu
             {"properties": {"email": "t2@x.com", "tier": "bronze"}}
         )
     assert "INVALID_OPTION" in json.loads(caught.value.body)["message"]
-    updated = core.update("contacts", "tier", {"label": "Customer tier",
-                                               "options": [{"label": "Bronze", "value": "bronze"}]})  # fmt: skip
+    updated = core.update(
+        "contacts",
+        "tier",
+        {"label": "Customer tier", "options": [{"label": "Bronze", "value": "bronze"}]},
+    )
     assert updated.label == "Customer tier"
     client.crm.contacts.basic_api.create({"properties": {"email": "t3@x.com", "tier": "bronze"}})
     with pytest.raises(PropertiesApiException) as dup:
-        core.create("contacts", {"name": "tier", "label": "T", "type": "string", "fieldType": "text",
-                                 "groupName": "contactinformation"})  # fmt: skip
+        core.create(
+            "contacts",
+            {
+                "name": "tier",
+                "label": "T",
+                "type": "string",
+                "fieldType": "text",
+                "groupName": "contactinformation",
+            },
+        )
     assert dup.value.status == 409
     with pytest.raises(PropertiesApiException) as bad_type:
-        core.create("contacts", {"name": "n", "label": "N", "type": "number", "fieldType": "select",
-                                 "groupName": "contactinformation"})  # fmt: skip
+        core.create(
+            "contacts",
+            {
+                "name": "n",
+                "label": "N",
+                "type": "number",
+                "fieldType": "select",
+                "groupName": "contactinformation",
+            },
+        )
     assert bad_type.value.status == 400
     groups = client.crm.properties.groups_api.get_all("contacts").results
     assert "contactinformation" in {g.name for g in groups}

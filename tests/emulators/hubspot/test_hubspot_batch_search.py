@@ -74,7 +74,7 @@ def test_batch_read_by_id_and_email_reports_missing_with_207(client: HubSpot) ->
     by_id = client.crm.contacts.batch_api.read(
         BatchReadInputSimplePublicObjectId(
             inputs=[{"id": i} for i in ids], properties=["email"], properties_with_history=[]
-        )  # fmt: skip
+        )
     )
     assert sorted(r.id for r in by_id.results) == sorted(ids)
     assert getattr(by_id, "num_errors", None) is None
@@ -84,7 +84,7 @@ def test_batch_read_by_id_and_email_reports_missing_with_207(client: HubSpot) ->
             id_property="email",
             properties=["email"],
             properties_with_history=[],
-        )  # fmt: skip
+        )
     )
     assert isinstance(by_email, BatchResponseSimplePublicObjectWithErrors)
     assert by_email.errors[0].category == "OBJECT_NOT_FOUND"
@@ -142,27 +142,45 @@ def test_search_operators(client: HubSpot) -> None:
         "s1@acme.com"
     ]
     assert _search(client, [{"propertyName": "firstname", "operator": "NEQ", "value": "Ann"}]) == [
-        "s2@other.org", "s3@acme.com"]  # fmt: skip
-    assert _search(client, [{"propertyName": "associatedcompanyid", "operator": "GT", "value": "5"}]) == [
-        "s3@acme.com"]  # fmt: skip
-    assert _search(client, [{"propertyName": "associatedcompanyid", "operator": "LTE", "value": "5"}]) == [
-        "s2@other.org"]  # fmt: skip
-    assert _search(client, [{"propertyName": "associatedcompanyid", "operator": "BETWEEN",
-                             "value": "4", "highValue": "10"}]) == ["s2@other.org", "s3@acme.com"]  # fmt: skip
-    assert _search(client, [{"propertyName": "email", "operator": "IN",
-                             "values": ["s1@acme.com", "s3@acme.com"]}]) == ["s1@acme.com", "s3@acme.com"]  # fmt: skip
-    assert _search(client, [{"propertyName": "email", "operator": "NOT_IN", "values": ["s1@acme.com"]}]) == [
-        "s2@other.org", "s3@acme.com"]  # fmt: skip
+        "s2@other.org",
+        "s3@acme.com",
+    ]
+    assert _search(
+        client, [{"propertyName": "associatedcompanyid", "operator": "GT", "value": "5"}]
+    ) == ["s3@acme.com"]
+    assert _search(
+        client, [{"propertyName": "associatedcompanyid", "operator": "LTE", "value": "5"}]
+    ) == ["s2@other.org"]
+    assert _search(
+        client,
+        [
+            {
+                "propertyName": "associatedcompanyid",
+                "operator": "BETWEEN",
+                "value": "4",
+                "highValue": "10",
+            }
+        ],
+    ) == ["s2@other.org", "s3@acme.com"]
+    assert _search(
+        client,
+        [{"propertyName": "email", "operator": "IN", "values": ["s1@acme.com", "s3@acme.com"]}],
+    ) == ["s1@acme.com", "s3@acme.com"]
+    assert _search(
+        client, [{"propertyName": "email", "operator": "NOT_IN", "values": ["s1@acme.com"]}]
+    ) == ["s2@other.org", "s3@acme.com"]
     assert _search(client, [{"propertyName": "lifecyclestage", "operator": "HAS_PROPERTY"}]) == [
         "s1@acme.com"
     ]
     assert _search(client, [{"propertyName": "firstname", "operator": "NOT_HAS_PROPERTY"}]) == [
         "s3@acme.com"
     ]
-    assert _search(client, [{"propertyName": "email", "operator": "CONTAINS_TOKEN", "value": "*@acme.com"}]) == [
-        "s1@acme.com", "s3@acme.com"]  # fmt: skip
-    assert _search(client, [{"propertyName": "email", "operator": "NOT_CONTAINS_TOKEN",
-                             "value": "*@acme.com"}]) == ["s2@other.org"]  # fmt: skip
+    assert _search(
+        client, [{"propertyName": "email", "operator": "CONTAINS_TOKEN", "value": "*@acme.com"}]
+    ) == ["s1@acme.com", "s3@acme.com"]
+    assert _search(
+        client, [{"propertyName": "email", "operator": "NOT_CONTAINS_TOKEN", "value": "*@acme.com"}]
+    ) == ["s2@other.org"]
     created = client.crm.contacts.basic_api.get_by_id(
         client.crm.contacts.get_all()[0].id, properties=["createdate"]
     ).properties["createdate"]

@@ -102,9 +102,12 @@ def test_client_retry_recovers_from_injected_429(
     from tests.emulators.hubspot.conftest import TOKEN
 
     retrying = HubSpot(
-        access_token=TOKEN, host=hubspot_server.url,
-        retry=urllib3.Retry(total=3, status_forcelist=(429,), allowed_methods=None, backoff_factor=0),
-    )  # fmt: skip
+        access_token=TOKEN,
+        host=hubspot_server.url,
+        retry=urllib3.Retry(
+            total=3, status_forcelist=(429,), allowed_methods=None, backoff_factor=0
+        ),
+    )
     emulator.inject_fault(kind="status", status=429, count=2, retry_after=0)
     created = retrying.crm.contacts.basic_api.create({"properties": {"email": "r@x.com"}})
     assert created.properties["email"] == "r@x.com"

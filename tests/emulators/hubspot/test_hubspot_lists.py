@@ -45,12 +45,23 @@ def test_dynamic_list_follows_property_values(client: HubSpot) -> None:
         "filterBranchType": "OR",
         "filters": [],
         "filterBranches": [
-            {"filterBranchType": "AND", "filterBranches": [], "filters": [
-                {"filterType": "PROPERTY", "property": "lifecyclestage",
-                 "operation": {"operationType": "ENUMERATION", "operator": "IS_ANY_OF",
-                               "values": ["customer", "evangelist"]}}]}
+            {
+                "filterBranchType": "AND",
+                "filterBranches": [],
+                "filters": [
+                    {
+                        "filterType": "PROPERTY",
+                        "property": "lifecyclestage",
+                        "operation": {
+                            "operationType": "ENUMERATION",
+                            "operator": "IS_ANY_OF",
+                            "values": ["customer", "evangelist"],
+                        },
+                    }
+                ],
+            }
         ],
-    }  # fmt: skip
+    }
     list_id = client.crm.lists.lists_api.create(
         {
             "name": "Customers",

@@ -39,8 +39,14 @@ def test_create_returns_201_object_with_string_properties_and_iso_dates(client: 
 def test_get_by_id_and_by_email_with_requested_and_default_properties(client: HubSpot) -> None:
     contact_id = _create(client, email="b@example.com", phone="+48 600 000 000")
     default = client.crm.contacts.basic_api.get_by_id(contact_id)
-    assert set(default.properties) >= {"email", "firstname", "lastname", "createdate",
-                                       "lastmodifieddate", "hs_object_id"}  # fmt: skip
+    assert set(default.properties) >= {
+        "email",
+        "firstname",
+        "lastname",
+        "createdate",
+        "lastmodifieddate",
+        "hs_object_id",
+    }
     assert default.properties["firstname"] is None  # known but unset → null
     by_email = client.crm.contacts.basic_api.get_by_id(
         "b@example.com", id_property="email", properties=["phone"]
@@ -172,8 +178,9 @@ def test_merge_keeps_primary_fills_blanks_and_redirects_merged_id(client: HubSpo
         {"primaryObjectId": primary, "objectIdToMerge": other}
     )
     assert merged.id == primary
-    got = client.crm.contacts.basic_api.get_by_id(other, properties=["firstname", "jobtitle",
-                                                                     "hs_merged_object_ids"])  # fmt: skip
+    got = client.crm.contacts.basic_api.get_by_id(
+        other, properties=["firstname", "jobtitle", "hs_merged_object_ids"]
+    )
     assert got.id == primary
     assert got.properties["firstname"] == "Keep"
     assert got.properties["jobtitle"] == "CEO"
@@ -212,9 +219,14 @@ def test_deals_and_engagements_via_generic_objects_api(client: HubSpot) -> None:
 def test_date_property_must_be_midnight_utc(client: HubSpot) -> None:
     client.crm.properties.core_api.create(
         "contacts",
-        {"name": "renewal_date", "label": "Renewal", "type": "date", "fieldType": "date",
-         "groupName": "contactinformation"},
-    )  # fmt: skip
+        {
+            "name": "renewal_date",
+            "label": "Renewal",
+            "type": "date",
+            "fieldType": "date",
+            "groupName": "contactinformation",
+        },
+    )
     ok = _create(client, email="dt@example.com", renewal_date="2024-03-01")
     assert (
         client.crm.contacts.basic_api.get_by_id(ok, properties=["renewal_date"]).properties[

@@ -26,10 +26,19 @@ def test_r25_data_file_survives_restart_with_same_portal_id(tmp_path: Path) -> N
         hs = HubSpot(access_token="t", host=server.url)
         contact = hs.crm.contacts.basic_api.create({"properties": {"email": "keep@x.com"}})
         company = hs.crm.companies.basic_api.create({"properties": {"name": "Acme"}})
-        hs.crm.associations.v4.basic_api.create_default("contacts", contact.id, "companies", company.id)
+        hs.crm.associations.v4.basic_api.create_default(
+            "contacts", contact.id, "companies", company.id
+        )
         hs.crm.properties.core_api.create(
-            "contacts", {"name": "score", "label": "Score", "type": "number", "fieldType": "number",
-                         "groupName": "contactinformation"})  # fmt: skip
+            "contacts",
+            {
+                "name": "score",
+                "label": "Score",
+                "type": "number",
+                "fieldType": "number",
+                "groupName": "contactinformation",
+            },
+        )
         list_id = hs.crm.lists.lists_api.create(
             {"name": "L", "objectTypeId": "0-1", "processingType": "MANUAL"}
         ).list.list_id
@@ -42,7 +51,9 @@ def test_r25_data_file_survives_restart_with_same_portal_id(tmp_path: Path) -> N
         links = hs.crm.associations.v4.basic_api.get_page("contacts", contact.id, "companies")
         assert [r.to_object_id for r in links.results] == [company.id]
         assert hs.crm.properties.core_api.get_by_name("contacts", "score").type == "number"
-        assert [m.record_id for m in hs.crm.lists.memberships_api.get_page(list_id).results] == [contact.id]
+        assert [m.record_id for m in hs.crm.lists.memberships_api.get_page(list_id).results] == [
+            contact.id
+        ]
         assert HubSpotEmulatorControl(server.url).portal_id() == portal
         fresh = hs.crm.contacts.basic_api.create({"properties": {"email": "new@x.com"}})
         assert int(fresh.id) > int(company.id)  # ids keep counting after a restart
@@ -53,22 +64,47 @@ def test_seed_file_loads_records_associations_and_lists(tmp_path: Path) -> None:
     seed.write_text(
         json.dumps(
             {
-                "properties": {"contacts": [{"name": "region", "label": "Region", "type": "string",
-                                             "fieldType": "text", "groupName": "contactinformation"}]},
+                "properties": {
+                    "contacts": [
+                        {
+                            "name": "region",
+                            "label": "Region",
+                            "type": "string",
+                            "fieldType": "text",
+                            "groupName": "contactinformation",
+                        }
+                    ]
+                },
                 "records": {
-                    "contacts": [{"id": "5001", "properties": {"email": "s@x.com", "region": "EU"}}],
+                    "contacts": [
+                        {"id": "5001", "properties": {"email": "s@x.com", "region": "EU"}}
+                    ],
                     "companies": [{"id": "6001", "properties": {"name": "Seeded"}}],
                 },
-                "associations": [{"fromType": "contacts", "fromId": "5001", "toType": "companies",
-                                  "toId": "6001"}],
-                "lists": [{"name": "Inclusion", "objectTypeId": "0-1", "processingType": "MANUAL",
-                           "recordIds": ["5001"]}],
-            }  # fmt: skip
+                "associations": [
+                    {
+                        "fromType": "contacts",
+                        "fromId": "5001",
+                        "toType": "companies",
+                        "toId": "6001",
+                    }
+                ],
+                "lists": [
+                    {
+                        "name": "Inclusion",
+                        "objectTypeId": "0-1",
+                        "processingType": "MANUAL",
+                        "recordIds": ["5001"],
+                    }
+                ],
+            }
         )
     )
     with running(create_app(token="t", seed=seed)) as server:
         hs = HubSpot(access_token="t", host=server.url)
-        got = hs.crm.contacts.basic_api.get_by_id("5001", properties=["region"], associations=["companies"])
+        got = hs.crm.contacts.basic_api.get_by_id(
+            "5001", properties=["region"], associations=["companies"]
+        )
         assert got.properties["region"] == "EU"
         assert got.associations["companies"].results[0].id == "6001"
         found = hs.crm.lists.lists_api.get_by_name("Inclusion", "0-1")
@@ -120,11 +156,15 @@ def test_webhooks_are_batched_signed_v3_and_retried(
 ) -> None:
     url, handler = receiver
     emulator.configure_webhooks(
-        target_url=url, app_secret=SECRET, backoff_seconds=0.05,
-        subscriptions=[{"eventType": "contact.creation"},
-                       {"eventType": "contact.propertyChange", "propertyName": "firstname"},
-                       {"eventType": "contact.deletion"}],
-    )  # fmt: skip
+        target_url=url,
+        app_secret=SECRET,
+        backoff_seconds=0.05,
+        subscriptions=[
+            {"eventType": "contact.creation"},
+            {"eventType": "contact.propertyChange", "propertyName": "firstname"},
+            {"eventType": "contact.deletion"},
+        ],
+    )
     contact = client.crm.contacts.basic_api.create({"properties": {"email": "w@x.com"}})
     client.crm.contacts.basic_api.update(contact.id, {"properties": {"firstname": "Wanda"}})
     client.crm.contacts.basic_api.archive(contact.id)
@@ -143,13 +183,20 @@ def test_webhooks_are_batched_signed_v3_and_retried(
     assert {e["attemptNumber"] for e in retried} == {1}  # ...as attempt 1
     for headers, body in handler.received:
         assert Signature.is_valid(
-            signature=headers["X-HubSpot-Signature-v3"], client_secret=SECRET, request_body=body,
-            http_uri=url, http_method="POST", signature_version="v3",
+            signature=headers["X-HubSpot-Signature-v3"],
+            client_secret=SECRET,
+            request_body=body,
+            http_uri=url,
+            http_method="POST",
+            signature_version="v3",
             timestamp=headers["X-HubSpot-Request-Timestamp"],
-        )  # fmt: skip
+        )
     events.sort(key=lambda e: int(str(e["eventId"])))
     kinds = [(e["subscriptionType"], e.get("propertyName")) for e in events]
-    assert kinds == [("contact.creation", None), ("contact.propertyChange", "firstname"),
-                     ("contact.deletion", None)]  # fmt: skip
+    assert kinds == [
+        ("contact.creation", None),
+        ("contact.propertyChange", "firstname"),
+        ("contact.deletion", None),
+    ]
     assert all(e["objectId"] == int(contact.id) for e in events)
     assert emulator.webhook_stats()["failed_attempts"] >= 1
