@@ -42,9 +42,7 @@ def check_email(email: str | None, *, allow_test_domains: bool = False) -> Email
     if normalised is None:
         return EmailCheck(email=None, valid=False, reason="the email address is blank")
     try:
-        validate_email(
-            normalised, check_deliverability=False, test_environment=allow_test_domains
-        )
+        validate_email(normalised, check_deliverability=False, test_environment=allow_test_domains)
     except EmailNotValidError as error:
         # The library's message is written for end users; it is shown, never parsed.
         return EmailCheck(email=normalised, valid=False, reason=str(error))

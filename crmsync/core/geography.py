@@ -170,9 +170,7 @@ def _country_index() -> Mapping[str, str]:
         catalogue = os.path.join(pycountry.LOCALES_DIR, locale, "LC_MESSAGES", "iso3166-1.mo")
         if not os.path.exists(catalogue):
             continue
-        translation = gettext.translation(
-            "iso3166-1", pycountry.LOCALES_DIR, languages=[locale]
-        )
+        translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
         for country in countries:
             for name in _names(country):
                 add(translation.gettext(name), country.alpha_2)

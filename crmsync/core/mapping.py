@@ -204,9 +204,7 @@ TYPE_COMPATIBILITY: Mapping[FieldType, frozenset[FieldType]] = {
     FieldType.PICKLIST: frozenset(
         {FieldType.PICKLIST, FieldType.STRING, FieldType.TEXT, FieldType.REFERENCE}
     ),
-    FieldType.MULTIPICKLIST: frozenset(
-        {FieldType.MULTIPICKLIST, FieldType.STRING, FieldType.TEXT}
-    ),
+    FieldType.MULTIPICKLIST: frozenset({FieldType.MULTIPICKLIST, FieldType.STRING, FieldType.TEXT}),
     FieldType.REFERENCE: frozenset(
         {FieldType.REFERENCE, FieldType.PICKLIST, FieldType.STRING, FieldType.ID}
     ),
