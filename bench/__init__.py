@@ -1,0 +1,1 @@
+"""Benchmarks; ``uv run python -m bench [name ...]`` runs them (see docs/benchmarks.md)."""
