@@ -15,7 +15,6 @@ from crmsync.emulators.hubspot.errors import (
     HubSpotApiError,
     bad_request,
     conflict,
-    contact_exists,
     not_found,
 )
 from crmsync.emulators.hubspot.http import Call, api, json_response, no_content, object_scope
@@ -420,10 +419,6 @@ async def search_objects(call: Call) -> Response:
     if page.next_after is not None:
         out["paging"] = {"next": {"after": page.next_after, "link": f"?after={page.next_after}"}}
     return json_response(out)
-
-
-def _same_contact_conflict(existing: int) -> HubSpotApiError:
-    return contact_exists(existing)
 
 
 def routes(account: HubSpotAccount) -> list[Route]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -60,11 +60,6 @@ class Settings:
 
 
 ChangeEvent = tuple[str, str, int, dict[str, Any]]  # (kind, object_type, id, extra)
-
-
-@dataclass(kw_only=True)
-class _Prepared:
-    changes: dict[str, str] = field(default_factory=dict)
 
 
 class RecordStore:

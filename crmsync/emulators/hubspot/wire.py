@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from typing import Any
 
 from crmsync.emulators.hubspot import catalog
@@ -94,8 +95,6 @@ def _associations(
 
 
 def _iso_ms(ms: int) -> str:
-    from datetime import UTC, datetime
-
     return iso(datetime.fromtimestamp(ms / 1000, tz=UTC))
 
 
