@@ -26,6 +26,8 @@ from crmsync.connectors.base import RemoteRecord
 from crmsync.errors import ConfigurationError
 
 _PREFIX = "c1."
+BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
+"""The floor of a cursor that has seen nothing yet."""
 DEFAULT_MAX_SEEN = 5000
 """Most pairs a cursor keeps; above that the floor rises (never above the newest instant)."""
 
@@ -97,7 +99,7 @@ def select_new(
     were left for the next page.
     """
     seen = cursor.seen if cursor else frozenset()
-    previous_floor = cursor.floor if cursor else (start_floor or datetime.min.replace(tzinfo=UTC))
+    previous_floor = cursor.floor if cursor else (start_floor or BEGINNING)
     fresh = [row for row in rows if (row.id, row.modified_at) not in seen]
     page = fresh[:page_size]
     if not page:

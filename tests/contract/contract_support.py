@@ -77,3 +77,21 @@ class CountingObserver:
     def after_call(self, system: System, *, status: int, headers: Mapping[str, str]) -> None:
         self.after += 1
         self.statuses.append(status)
+
+
+class HttpCounter:
+    """ASGI middleware counting the HTTP requests an emulator receives (hooks excluded).
+
+    An independent count: the emulators' own counters follow each API's billing rules
+    (Salesforce does not bill ``/services/oauth2/userinfo``), the observer must see
+    every HTTP call.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.count = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/__emulator__"):
+            self.count += 1
+        await self.app(scope, receive, send)

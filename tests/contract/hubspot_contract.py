@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from contract_support import TEST_RETRY
+from contract_support import TEST_RETRY, HttpCounter
 from pydantic import SecretStr
 
 from crmsync.connectors.base import CallObserver, System
@@ -31,9 +31,10 @@ class HubSpotHarness:
     bad_record_code = "VALIDATION_ERROR"
     missing_id = "987654321"
 
-    def __init__(self, *, url: str, control: HubSpotEmulatorControl) -> None:
+    def __init__(self, *, url: str, control: HubSpotEmulatorControl, counter: HttpCounter) -> None:
         self.url = url
         self.control = control
+        self.counter = counter
 
     def connector(
         self,
@@ -57,14 +58,15 @@ class HubSpotHarness:
         self.control.clear_faults()
 
     def calls_served(self) -> int:
-        return self.control.call_count()
+        return self.counter.count
 
 
 @contextmanager
 def hubspot_harness() -> Iterator[HubSpotHarness]:
     """A running HubSpot emulator and its harness."""
-    with running(create_app(token=TOKEN)) as server, HubSpotEmulatorControl(server.url) as control:
+    counter = HttpCounter(create_app(token=TOKEN))
+    with running(counter) as server, HubSpotEmulatorControl(server.url) as control:
         # Rate limits are exercised with injected 429s; the real ones would only slow
         # this suite down (search allows 5 calls a second).
         control.set_limits(tier="unlimited", search_per_second=10_000)
-        yield HubSpotHarness(url=server.url, control=control)
+        yield HubSpotHarness(url=server.url, control=control, counter=counter)
