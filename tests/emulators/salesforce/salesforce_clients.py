@@ -25,8 +25,9 @@ def connect(server: BackgroundServer, *, instance_url: str = PRODUCTION_URL) -> 
     )
 
 
-def login(server: BackgroundServer, *, username: str = INTEGRATION_USER,
-          domain: str = "login") -> Salesforce:  # fmt: skip
+def login(
+    server: BackgroundServer, *, username: str = INTEGRATION_USER, domain: str = "login"
+) -> Salesforce:
     """simple-salesforce logged in with the OAuth username-password flow."""
     return Salesforce(
         username=username,

@@ -135,14 +135,22 @@ def test_refresh_token_grant_issues_a_new_access_token(
     server: BackgroundServer, control: SalesforceEmulatorControl
 ) -> None:
     refresh = control.refresh_token(ADMIN_USER)
-    answer = _token(server, "login.salesforce.com",
-                    {"grant_type": "refresh_token", "refresh_token": refresh,
-                     "client_id": "k", "client_secret": "s"})  # fmt: skip
+    answer = _token(
+        server,
+        "login.salesforce.com",
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh,
+            "client_id": "k",
+            "client_secret": "s",
+        },
+    )
     assert answer.status_code == 200
     body = answer.json()
     assert set(body) >= {"access_token", "instance_url", "id", "issued_at", "token_type"}
-    bad = _token(server, "login.salesforce.com",
-                 {"grant_type": "refresh_token", "refresh_token": "nope"})  # fmt: skip
+    bad = _token(
+        server, "login.salesforce.com", {"grant_type": "refresh_token", "refresh_token": "nope"}
+    )
     assert bad.status_code == 400
     assert bad.json()["error"] == "invalid_grant"
 

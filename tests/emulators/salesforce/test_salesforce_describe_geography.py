@@ -65,9 +65,10 @@ def test_enabled_picklists_add_code_fields_with_valid_for_bitmaps(
     fields = _fields(sf, "Contact")
     countries = [v["value"] for v in fields["MailingCountryCode"]["picklistValues"]]
     california = next(
-        v for v in fields["MailingStateCode"]["picklistValues"]
+        v
+        for v in fields["MailingStateCode"]["picklistValues"]
         if v["value"] == "CA" and v["label"] == "California"
-    )  # fmt: skip
+    )
     bits = base64.b64decode(california["validFor"])
     valid = [countries[i] for i in range(len(countries)) if bits[i >> 3] & (0x80 >> (i % 8))]
     assert valid == ["US"]
@@ -77,8 +78,9 @@ def test_enabled_picklists_fill_code_from_text_and_text_from_code(
     sf: Salesforce, control: SalesforceEmulatorControl
 ) -> None:
     control.update_settings(picklist_mode="enabled")
-    by_code = sf.Contact.create({"LastName": "A", "MailingCountryCode": "US",
-                                 "MailingStateCode": "CA"})["id"]  # fmt: skip
+    by_code = sf.Contact.create(
+        {"LastName": "A", "MailingCountryCode": "US", "MailingStateCode": "CA"}
+    )["id"]
     record = sf.Contact.get(by_code)
     assert (record["MailingCountry"], record["MailingState"]) == ("United States", "California")
     by_text = sf.Contact.create({"LastName": "B", "MailingCountry": "Poland"})["id"]
@@ -93,17 +95,21 @@ def test_enabled_picklists_refuse_bad_codes_and_text(
     assert bad_code["errorCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
     bad_text = _refused(sf.Contact.create, {"LastName": "A", "MailingCountry": "Atlantis"})
     assert bad_text["errorCode"] == "FIELD_INTEGRITY_EXCEPTION"
-    no_states = _refused(sf.Contact.create, {"LastName": "A", "MailingCountryCode": "PL",
-                                             "MailingState": "Mazowieckie"})  # fmt: skip
+    no_states = _refused(
+        sf.Contact.create,
+        {"LastName": "A", "MailingCountryCode": "PL", "MailingState": "Mazowieckie"},
+    )
     assert no_states["errorCode"] == "FIELD_INTEGRITY_EXCEPTION"
-    wrong_country = _refused(sf.Account.create, {"Name": "A", "BillingCountryCode": "CA",
-                                                 "BillingStateCode": "TX"})  # fmt: skip
+    wrong_country = _refused(
+        sf.Account.create, {"Name": "A", "BillingCountryCode": "CA", "BillingStateCode": "TX"}
+    )
     assert wrong_country["errorCode"] == "FIELD_INTEGRITY_EXCEPTION"
 
 
 def test_disabled_picklists_take_free_text_and_have_no_code_fields(sf: Salesforce) -> None:
-    record_id = sf.Contact.create({"LastName": "A", "MailingCountry": "Polska",
-                                   "MailingState": "Anything"})["id"]  # fmt: skip
+    record_id = sf.Contact.create(
+        {"LastName": "A", "MailingCountry": "Polska", "MailingState": "Anything"}
+    )["id"]
     assert sf.Contact.get(record_id)["MailingCountry"] == "Polska"
     assert (
         _refused(sf.Contact.create, {"LastName": "A", "MailingCountryCode": "PL"})["errorCode"]
@@ -114,10 +120,14 @@ def test_disabled_picklists_take_free_text_and_have_no_code_fields(sf: Salesforc
 def test_customized_picklists_accept_the_orgs_own_labels(
     sf: Salesforce, control: SalesforceEmulatorControl
 ) -> None:
-    control.update_settings(picklist_mode="customized", custom_countries={"PL": "Polska"},
-                            custom_states={"PL": {"MZ": "Mazowieckie"}})  # fmt: skip
-    record_id = sf.Contact.create({"LastName": "A", "MailingCountry": "Polska",
-                                   "MailingState": "Mazowieckie"})["id"]  # fmt: skip
+    control.update_settings(
+        picklist_mode="customized",
+        custom_countries={"PL": "Polska"},
+        custom_states={"PL": {"MZ": "Mazowieckie"}},
+    )
+    record_id = sf.Contact.create(
+        {"LastName": "A", "MailingCountry": "Polska", "MailingState": "Mazowieckie"}
+    )["id"]
     record = sf.Contact.get(record_id)
     assert (record["MailingCountryCode"], record["MailingStateCode"]) == ("PL", "MZ")
     assert (

@@ -18,8 +18,9 @@ def _create_contacts(sf: Salesforce, count: int, **extra: Any) -> list[str]:
             {"attributes": {"type": "Contact"}, "LastName": f"C{n:05d}", **extra}
             for n in range(start, min(start + 200, count))
         ]
-        results = sf.restful("composite/sobjects", method="POST",
-                             json={"allOrNone": True, "records": records})  # fmt: skip
+        results = sf.restful(
+            "composite/sobjects", method="POST", json={"allOrNone": True, "records": records}
+        )
         ids.extend(r["id"] for r in results)
     return ids
 
@@ -28,12 +29,16 @@ def test_query_all_follows_next_records_url_pages(
     sf: Salesforce, control: SalesforceEmulatorControl
 ) -> None:
     _create_contacts(sf, 450)
-    first = sf.query("SELECT Id, LastName FROM Contact ORDER BY LastName",
-                     headers={"Sforce-Query-Options": "batchSize=200"})  # fmt: skip
+    first = sf.query(
+        "SELECT Id, LastName FROM Contact ORDER BY LastName",
+        headers={"Sforce-Query-Options": "batchSize=200"},
+    )
     assert (first["totalSize"], first["done"], len(first["records"])) == (450, False, 200)
     assert first["nextRecordsUrl"].startswith("/services/data/v62.0/query/01g")
-    everything = sf.query_all("SELECT Id, LastName FROM Contact ORDER BY LastName",
-                              headers={"Sforce-Query-Options": "batchSize=200"})  # fmt: skip
+    everything = sf.query_all(
+        "SELECT Id, LastName FROM Contact ORDER BY LastName",
+        headers={"Sforce-Query-Options": "batchSize=200"},
+    )
     names = [r["LastName"] for r in everything["records"]]
     assert names == sorted(names)
     assert len(set(names)) == 450
@@ -77,11 +82,17 @@ def test_soql_errors_carry_salesforce_codes(sf: Salesforce) -> None:
 
 
 def test_collections_create_reports_per_record_results_with_status_code(sf: Salesforce) -> None:
-    results = sf.restful("composite/sobjects", method="POST", json={
-        "allOrNone": False,
-        "records": [{"attributes": {"type": "Contact"}, "LastName": "Ok"},
-                    {"attributes": {"type": "Contact"}, "FirstName": "No last name"}],
-    })  # fmt: skip
+    results = sf.restful(
+        "composite/sobjects",
+        method="POST",
+        json={
+            "allOrNone": False,
+            "records": [
+                {"attributes": {"type": "Contact"}, "LastName": "Ok"},
+                {"attributes": {"type": "Contact"}, "FirstName": "No last name"},
+            ],
+        },
+    )
     assert results[0]["success"] is True
     assert results[1]["success"] is False
     assert results[1]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
@@ -89,11 +100,17 @@ def test_collections_create_reports_per_record_results_with_status_code(sf: Sale
 
 
 def test_collections_all_or_none_rolls_everything_back(sf: Salesforce) -> None:
-    results = sf.restful("composite/sobjects", method="POST", json={
-        "allOrNone": True,
-        "records": [{"attributes": {"type": "Contact"}, "LastName": "Ok"},
-                    {"attributes": {"type": "Contact"}, "LastName": "X", "Email": "bad"}],
-    })  # fmt: skip
+    results = sf.restful(
+        "composite/sobjects",
+        method="POST",
+        json={
+            "allOrNone": True,
+            "records": [
+                {"attributes": {"type": "Contact"}, "LastName": "Ok"},
+                {"attributes": {"type": "Contact"}, "LastName": "X", "Email": "bad"},
+            ],
+        },
+    )
     assert results[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
     assert results[1]["errors"][0]["statusCode"] == "INVALID_EMAIL_ADDRESS"
     assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 0
@@ -101,31 +118,55 @@ def test_collections_all_or_none_rolls_everything_back(sf: Salesforce) -> None:
 
 def test_collections_update_retrieve_and_delete(sf: Salesforce) -> None:
     ids = _create_contacts(sf, 3)
-    updated = sf.restful("composite/sobjects", method="PATCH", json={"records": [
-        {"attributes": {"type": "Contact"}, "id": record_id, "Title": "Updated"}
-        for record_id in ids
-    ]})  # fmt: skip
+    updated = sf.restful(
+        "composite/sobjects",
+        method="PATCH",
+        json={
+            "records": [
+                {"attributes": {"type": "Contact"}, "id": record_id, "Title": "Updated"}
+                for record_id in ids
+            ]
+        },
+    )
     assert all(r["success"] for r in updated)
-    fetched = sf.restful("composite/sobjects/Contact",
-                         params={"ids": ",".join([*ids, "003" + "0" * 12]),
-                                 "fields": "Id,Title"})  # fmt: skip
+    fetched = sf.restful(
+        "composite/sobjects/Contact",
+        params={"ids": ",".join([*ids, "003" + "0" * 12]), "fields": "Id,Title"},
+    )
     assert [r["Title"] for r in fetched[:3]] == ["Updated"] * 3
     assert fetched[3] is None
-    deleted = sf.restful("composite/sobjects", method="DELETE",
-                         params={"ids": ",".join(ids)})  # fmt: skip
+    deleted = sf.restful("composite/sobjects", method="DELETE", params={"ids": ",".join(ids)})
     assert [r["id"] for r in deleted] == ids
     assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 0
 
 
 def test_composite_resolves_references_between_subrequests(sf: Salesforce) -> None:
-    answer = sf.restful("composite", method="POST", json={"allOrNone": True, "compositeRequest": [
-        {"method": "POST", "url": "/services/data/v62.0/sobjects/Account",
-         "referenceId": "acct", "body": {"Name": "Sample"}},
-        {"method": "POST", "url": "/services/data/v62.0/sobjects/Contact",
-         "referenceId": "ctc", "body": {"LastName": "Sample", "AccountId": "@{acct.id}"}},
-        {"method": "GET", "url": "/services/data/v62.0/sobjects/Contact/@{ctc.id}?fields=AccountId",
-         "referenceId": "read"},
-    ]})  # fmt: skip
+    answer = sf.restful(
+        "composite",
+        method="POST",
+        json={
+            "allOrNone": True,
+            "compositeRequest": [
+                {
+                    "method": "POST",
+                    "url": "/services/data/v62.0/sobjects/Account",
+                    "referenceId": "acct",
+                    "body": {"Name": "Sample"},
+                },
+                {
+                    "method": "POST",
+                    "url": "/services/data/v62.0/sobjects/Contact",
+                    "referenceId": "ctc",
+                    "body": {"LastName": "Sample", "AccountId": "@{acct.id}"},
+                },
+                {
+                    "method": "GET",
+                    "url": "/services/data/v62.0/sobjects/Contact/@{ctc.id}?fields=AccountId",
+                    "referenceId": "read",
+                },
+            ],
+        },
+    )
     responses = answer["compositeResponse"]
     assert [r["httpStatusCode"] for r in responses] == [201, 201, 200]
     assert responses[2]["body"]["AccountId"] == responses[0]["body"]["id"]
@@ -133,21 +174,42 @@ def test_composite_resolves_references_between_subrequests(sf: Salesforce) -> No
 
 
 def test_composite_all_or_none_rolls_back_and_halts_the_rest(sf: Salesforce) -> None:
-    answer = sf.restful("composite", method="POST", json={"allOrNone": True, "compositeRequest": [
-        {"method": "POST", "url": "/services/data/v62.0/sobjects/Account",
-         "referenceId": "ok", "body": {"Name": "Rolled back"}},
-        {"method": "POST", "url": "/services/data/v62.0/sobjects/Contact",
-         "referenceId": "bad", "body": {"FirstName": "No last name"}},
-        {"method": "POST", "url": "/services/data/v62.0/sobjects/Account",
-         "referenceId": "after", "body": {"Name": "Never"}},
-    ]})  # fmt: skip
+    answer = sf.restful(
+        "composite",
+        method="POST",
+        json={
+            "allOrNone": True,
+            "compositeRequest": [
+                {
+                    "method": "POST",
+                    "url": "/services/data/v62.0/sobjects/Account",
+                    "referenceId": "ok",
+                    "body": {"Name": "Rolled back"},
+                },
+                {
+                    "method": "POST",
+                    "url": "/services/data/v62.0/sobjects/Contact",
+                    "referenceId": "bad",
+                    "body": {"FirstName": "No last name"},
+                },
+                {
+                    "method": "POST",
+                    "url": "/services/data/v62.0/sobjects/Account",
+                    "referenceId": "after",
+                    "body": {"Name": "Never"},
+                },
+            ],
+        },
+    )
     codes = [r["body"][0]["errorCode"] for r in answer["compositeResponse"]]
     assert codes == ["PROCESSING_HALTED", "REQUIRED_FIELD_MISSING", "PROCESSING_HALTED"]
     assert sf.query("SELECT COUNT() FROM Account")["totalSize"] == 0
 
 
 def test_composite_refuses_more_than_25_subrequests(sf: Salesforce) -> None:
-    subrequests = [{"method": "GET", "url": "/services/data/v62.0/limits", "referenceId": f"r{n}"}
-                   for n in range(26)]  # fmt: skip
+    subrequests = [
+        {"method": "GET", "url": "/services/data/v62.0/limits", "referenceId": f"r{n}"}
+        for n in range(26)
+    ]
     with pytest.raises(SalesforceMalformedRequest):
         sf.restful("composite", method="POST", json={"compositeRequest": subrequests})

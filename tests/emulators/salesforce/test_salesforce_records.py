@@ -20,8 +20,14 @@ SF_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$")
 
 
 def test_checksum_matches_ids_from_salesforce_documentation() -> None:
-    documented = ["001D000000IqhSLIAZ", "00190000001pPvHAAU", "005i0000002MUqLAAW",
-                  "00Di0000000icUBEAY", "7506g00000DhRA2AAN", "0056g000005HQPyAAO"]  # fmt: skip
+    documented = [
+        "001D000000IqhSLIAZ",
+        "00190000001pPvHAAU",
+        "005i0000002MUqLAAW",
+        "00Di0000000icUBEAY",
+        "7506g00000DhRA2AAN",
+        "0056g000005HQPyAAO",
+    ]
     for record_id in documented:
         assert to18(record_id[:15]) == record_id
         assert normalise_id(record_id) == record_id
@@ -113,8 +119,7 @@ def test_upsert_by_external_id_creates_then_updates_then_reports_multiple_matche
     created = sf.Contact.get_by_custom_id("HubSpot_Id__c", "hs-1")
     response = sf.Contact.upsert("HubSpot_Id__c/hs-1", {"LastName": "Second"}, raw_response=True)
     assert response.status_code == 200
-    assert response.json() == {"id": created["Id"], "success": True, "errors": [],
-                               "created": False}  # fmt: skip
+    assert response.json() == {"id": created["Id"], "success": True, "errors": [], "created": False}
     assert sf.Contact.get(created["Id"])["LastName"] == "Second"
     sf.Contact.create({"LastName": "Twin", "HubSpot_Id__c": "hs-1"})
     with pytest.raises(SalesforceMoreThanOneRecord):
@@ -176,8 +181,15 @@ def test_lead_conversion_hook_creates_records_and_locks_the_lead(
 def test_task_links_and_closed_state(sf: Salesforce) -> None:
     contact_id = sf.Contact.create({"LastName": "Who"})["id"]
     account_id = sf.Account.create({"Name": "What"})["id"]
-    task_id = sf.Task.create({"Subject": "Call", "WhoId": contact_id, "WhatId": account_id,
-                              "ActivityDate": "2024-05-01", "TaskSubtype": "Call"})["id"]  # fmt: skip
+    task_id = sf.Task.create(
+        {
+            "Subject": "Call",
+            "WhoId": contact_id,
+            "WhatId": account_id,
+            "ActivityDate": "2024-05-01",
+            "TaskSubtype": "Call",
+        }
+    )["id"]
     task = sf.Task.get(task_id)
     assert (task["Status"], task["Priority"], task["IsClosed"]) == ("Not Started", "Normal", False)
     sf.Task.update(task_id, {"Status": "Completed"})

@@ -47,8 +47,9 @@ def test_invalid_email_address(sf: Salesforce) -> None:
 
 
 def test_restricted_picklist(sf: Salesforce) -> None:
-    error = _error(sf.Opportunity.create,
-                   {"Name": "D", "StageName": "Maybe", "CloseDate": "2024-01-01"})  # fmt: skip
+    error = _error(
+        sf.Opportunity.create, {"Name": "D", "StageName": "Maybe", "CloseDate": "2024-01-01"}
+    )
     assert error["errorCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
     assert error["fields"] == ["StageName"]
     # An unrestricted picklist takes any value.
@@ -119,21 +120,30 @@ def test_duplicate_alert_rule_is_bypassed_with_allow_save_header(
 
 
 def test_validation_rule(sf: Salesforce, control: SalesforceEmulatorControl) -> None:
-    control.update_settings(validation_rules=[{
-        "object": "Contact", "name": "Phone_with_email", "field": "Phone",
-        "when_field": "Email", "message": "Phone must not be blank when Email is set",
-    }])  # fmt: skip
+    control.update_settings(
+        validation_rules=[
+            {
+                "object": "Contact",
+                "name": "Phone_with_email",
+                "field": "Phone",
+                "when_field": "Email",
+                "message": "Phone must not be blank when Email is set",
+            }
+        ]
+    )
     sf.Contact.create({"LastName": "No email"})
     error = _error(sf.Contact.create, {"LastName": "X", "Email": "x@example.com"})
-    assert error == {"message": "Phone must not be blank when Email is set",
-                     "errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "fields": ["Phone"]}  # fmt: skip
+    assert error == {
+        "message": "Phone must not be blank when Email is set",
+        "errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        "fields": ["Phone"],
+    }
 
 
 def test_field_level_security_of_the_integration_user(
     sf: Salesforce, control: SalesforceEmulatorControl, server: BackgroundServer
 ) -> None:
-    control.update_settings(field_security={"Contact.Title": "read",
-                                            "Contact.Birthdate": "hidden"})  # fmt: skip
+    control.update_settings(field_security={"Contact.Title": "read", "Contact.Birthdate": "hidden"})
     error = _error(sf.Contact.create, {"LastName": "X", "Title": "CEO"})
     assert (error["errorCode"], error["fields"]) == ("INVALID_FIELD_FOR_INSERT_UPDATE", ["Title"])
     assert (
