@@ -17,9 +17,3 @@ def crm(request: pytest.FixtureRequest) -> Iterator[Harness]:
     """A running emulator with its harness; every contract test runs against both CRMs."""
     with HARNESSES[request.param]() as harness:
         yield harness
-
-
-@pytest.fixture(autouse=True)
-def _no_faults_left(crm: Harness) -> Iterator[None]:
-    yield
-    crm.clear_faults()

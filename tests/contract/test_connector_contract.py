@@ -6,6 +6,7 @@ Each test runs once per CRM (the ``crm`` fixture is parametrised in ``conftest.p
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from contract_support import CountingObserver, Harness
@@ -13,6 +14,12 @@ from contract_support import CountingObserver, Harness
 from crmsync.connectors.base import Connector, FieldType, RemoteRecord, WriteRequest
 from crmsync.connectors.retry import RetryPolicy
 from crmsync.errors import BudgetExhaustedError, ConfigurationError, RetriableError
+
+
+@pytest.fixture(autouse=True)
+def _no_faults_left(crm: Harness) -> Iterator[None]:
+    yield
+    crm.clear_faults()
 
 
 def email(prefix: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from simple_salesforce.api import Salesforce
@@ -126,14 +127,14 @@ class SalesforceConnector:
     def whoami(self) -> IntegrationUser:
         """The integration user and whether the org is a sandbox (R4, R6)."""
         info = self._user_info()
-        rows = self._query("whoami", "SELECT Id, IsSandbox FROM Organization LIMIT 1")
+        identity = str(info.get("sub") or info.get("id") or "")
         return IntegrationUser(
             user_id=str(info.get("user_id", "")),
             username=str(info.get("preferred_username", "")),
             email=str(info.get("email", "")),
             name=str(info.get("name", "")),
             org_id=str(info["organization_id"]),
-            is_sandbox=bool(rows and rows[0].get("IsSandbox")),
+            is_sandbox=is_sandbox_identity(identity) if identity else self._config.sandbox,
         )
 
     def describe(self, object_type: str) -> Mapping[str, FieldInfo]:
@@ -286,6 +287,21 @@ class SalesforceConnector:
             next_cursor=next_state.encode(),
             has_more=page.locator is not None,
         )
+
+
+SANDBOX_IDENTITY_HOSTS: Final = ("test.salesforce.com",)
+SANDBOX_IDENTITY_MARKERS: Final = (".sandbox.",)
+
+
+def is_sandbox_identity(identity_url: str) -> bool:
+    """True when the identity URL (userinfo ``sub``) is issued by a sandbox login host.
+
+    Sandbox identities live on test.salesforce.com (or a ``.sandbox.`` My Domain),
+    production ones on login.salesforce.com: no extra call (the ``Organization``
+    object's ``IsSandbox`` would cost one) is needed.
+    """
+    host = (urlsplit(identity_url).hostname or "").lower()
+    return host in SANDBOX_IDENTITY_HOSTS or any(mark in host for mark in SANDBOX_IDENTITY_MARKERS)
 
 
 def _translated(fn: Callable[[], T], session: ObservedSession) -> T:

@@ -1,0 +1,102 @@
+"""What one adapter offers beyond the shared contract, against its emulator."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from hubspot_contract import HubSpotHarness, hubspot_harness
+from pydantic import SecretStr
+from salesforce_contract import TOKEN, SalesforceHarness, salesforce_harness
+from simple_salesforce.api import Salesforce
+
+from crmsync.connectors.base import WriteRequest
+from crmsync.connectors.retry import RetryPolicy
+from crmsync.connectors.salesforce.config import SalesforceConfig
+from crmsync.connectors.salesforce.connector import SalesforceConnector
+from crmsync.connectors.salesforce.loopback import loopback_session
+
+
+@pytest.fixture(scope="module")
+def sf() -> Iterator[SalesforceHarness]:
+    with salesforce_harness() as harness:
+        yield harness
+
+
+@pytest.fixture(scope="module")
+def hs() -> Iterator[HubSpotHarness]:
+    with hubspot_harness() as harness:
+        yield harness
+
+
+def contacts(count: int) -> list[WriteRequest]:
+    tag = uuid.uuid4().hex[:8]
+    return [
+        WriteRequest(
+            object_type="Contact",
+            key=str(n),
+            fields={
+                "LastName": f"Bulk{n}",
+                "Email": f"bulk{n}-{tag}@example.com",
+                "HasOptedOutOfEmail": True,
+            },
+        )
+        for n in range(count)
+    ]
+
+
+def test_salesforce_large_first_read_goes_through_bulk_and_resumes_incrementally(
+    sf: SalesforceHarness,
+) -> None:
+    config = SalesforceConfig(
+        instance_url=sf.url, access_token=SecretStr(TOKEN), bulk_threshold=3, bulk_poll_seconds=0.0
+    )
+    connector = SalesforceConnector.from_config(config, retry=RetryPolicy.immediate())
+    written = [str(result.id) for result in connector.write(contacts(7))]
+    delivered, cursor, pages = [], None, 0
+    while True:
+        page = connector.read_changes(
+            "Contact", cursor=cursor, fields=["Email", "HasOptedOutOfEmail"], page_size=3
+        )
+        delivered.extend(page.records)
+        cursor, pages = page.next_cursor, pages + 1
+        if not page.has_more:
+            break
+    assert pages == 3  # 7 rows, 3 per Bulk result page
+    assert set(written) <= {record.id for record in delivered}
+    assert all(
+        record.fields["HasOptedOutOfEmail"] is True for record in delivered if record.id in written
+    )
+    # After the backfill the incremental read drops what the bulk job delivered.
+    after = connector.read_changes("Contact", cursor=cursor, fields=["Email"], page_size=50)
+    assert after.records == []
+
+
+def test_salesforce_deleted_records_come_through_as_deletions(sf: SalesforceHarness) -> None:
+    connector = sf.connector()
+    [created] = connector.write(contacts(1))
+    first = connector.read_changes("Contact", cursor=None, fields=["Email"], page_size=2000)
+    client = Salesforce(
+        instance_url=sf.url.replace("http://", "https://"),
+        session_id=TOKEN,
+        session=loopback_session(sf.url),
+    )
+    client.Contact.delete(str(created.id))
+    later = connector.read_changes(
+        "Contact", cursor=first.next_cursor, fields=["Email"], page_size=50
+    )
+    assert [(record.id, record.deleted) for record in later.records] == [(created.id, True)]
+
+
+def test_r4_whoami_names_the_integration_user_and_org(sf: SalesforceHarness) -> None:
+    connector = sf.connector()
+    user = connector.whoami()
+    org = sf.control.org_info()
+    assert user.org_id == connector.account_id() == org["org_id"]
+    assert user.user_id == org["integration_user_id"]
+    assert user.username and not user.is_sandbox
+
+
+def test_hubspot_account_id_is_the_portal_id(hs: HubSpotHarness) -> None:
+    assert hs.connector().account_id() == str(hs.control.portal_id())
