@@ -13,6 +13,7 @@ import secrets
 import time
 from typing import Any
 from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -158,9 +159,9 @@ async def soap_login(request: Request) -> Response:
         f"<sandbox>{'true' if org.kind == 'sandbox' else 'false'}</sandbox>"
         f"<serverUrl>{server}</serverUrl><sessionId>{session_id}</sessionId>"
         f"<userId>{user['Id']}</userId><userInfo><organizationId>{org.org_id}"
-        f"</organizationId><userEmail>{user['Email']}</userEmail>"
-        f"<userFullName>{user['Name']}</userFullName><userId>{user['Id']}</userId>"
-        f"<userName>{user['Username']}</userName></userInfo></result>"
+        f"</organizationId><userEmail>{escape(str(user['Email']))}</userEmail>"
+        f"<userFullName>{escape(str(user['Name']))}</userFullName><userId>{user['Id']}"
+        f"</userId><userName>{escape(str(user['Username']))}</userName></userInfo></result>"
         "</loginResponse></soapenv:Body></soapenv:Envelope>"
     )
     return Response(body, media_type="text/xml")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
@@ -295,4 +296,4 @@ def _subrequest(
         parsed_body=body,
         has_parsed_body=body is not None,
     )
-    return ROUTER.dispatch(ctx, sub_request)
+    return ROUTER.dispatch(replace(ctx, api_version=found["version"]), sub_request)

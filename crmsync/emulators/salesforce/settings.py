@@ -92,6 +92,12 @@ class OrgSettings:
         batch = int(data.get("query_batch_size", DEFAULT_QUERY_BATCH_SIZE))
         if cap < 0 or batch < 1:
             raise ValueError("daily_api_cap must be >= 0 and query_batch_size >= 1")
+        security = {str(k): str(v) for k, v in (data.get("field_security") or {}).items()}
+        access = {str(k): str(v) for k, v in (data.get("object_access") or {}).items()}
+        if not set(security.values()) <= {"edit", "read", "hidden"}:
+            raise ValueError("field_security values are edit, read or hidden")
+        if not set(access.values()) <= {"edit", "read"}:
+            raise ValueError("object_access values are edit or read")
         return cls(
             picklist_mode=PicklistMode(data.get("picklist_mode", PicklistMode.DISABLED)),
             custom_countries={str(k).upper(): str(v) for k, v in
@@ -105,9 +111,8 @@ class OrgSettings:
             },
             validation_rules=[ValidationRule(**rule) for rule in
                               data.get("validation_rules") or []],
-            field_security={str(k): str(v) for k, v in
-                            (data.get("field_security") or {}).items()},
-            object_access={str(k): str(v) for k, v in (data.get("object_access") or {}).items()},
+            field_security=security,
+            object_access=access,
             daily_api_cap=cap,
             query_batch_size=batch,
         )  # fmt: skip
