@@ -1,0 +1,269 @@
+"""End-to-end fixtures: both emulators over real HTTP, real connectors, a fresh store.
+
+The emulators run once per module and are emptied before each test; every test gets
+its own state store (``database_url``) and a :class:`World` that builds engines from
+stored settings, counts write calls on both APIs and reads records back through the
+official clients' wire formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from crmsync.connectors.base import Connector, RemoteRecord, WriteRequest
+from crmsync.connectors.hubspot.config import HubSpotConfig
+from crmsync.connectors.hubspot.connector import HubSpotConnector
+from crmsync.connectors.retry import RetryPolicy
+from crmsync.connectors.salesforce.config import SalesforceConfig
+from crmsync.connectors.salesforce.connector import SalesforceConnector
+from crmsync.emulators.common.server import BackgroundServer, running
+from crmsync.emulators.hubspot.control_client import HubSpotEmulatorControl
+from crmsync.emulators.hubspot.server import create_app as create_hubspot_app
+from crmsync.emulators.salesforce.app import create_app as create_salesforce_app
+from crmsync.emulators.salesforce.control import SalesforceEmulatorControl
+from crmsync.engine.contacts import contacts_pair
+from crmsync.engine.hooks import Checkpoint, SyncHooks
+from crmsync.engine.settings import contact_settings, save_setting
+from crmsync.engine.sync import SyncEngine
+from crmsync.store.state import StateStore
+
+HUBSPOT_TOKEN = "e2e-hs-token"
+SALESFORCE_TOKEN = "e2e-sf-token"
+HUBSPOT_FIELDS = ("email", "firstname", "lastname", "phone", "company", "state", "country")
+SALESFORCE_FIELDS = ("Email", "FirstName", "LastName", "Phone")
+
+
+@dataclass
+class WriteLog:
+    """ASGI middleware noting every write request (method and path) an emulator receives.
+
+    Searches and batch reads are POSTs on both APIs but change nothing, so they are
+    not writes; emulator hooks are not API calls at all.
+    """
+
+    app: Any
+    writes: list[str] = field(default_factory=list)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and _is_write(scope["method"], scope["path"]):
+            self.writes.append(f"{scope['method']} {scope['path']}")
+        await self.app(scope, receive, send)
+
+
+def _is_write(method: str, path: str) -> bool:
+    if method not in {"POST", "PATCH", "PUT", "DELETE"} or path.startswith("/__emulator__"):
+        return False
+    if "/oauth2/" in path or path.endswith(("/search", "/batch/read", "/query")):
+        return False
+    # Salesforce's collection retrieve is a POST of ids to the sObject collection path.
+    return "/lists/" not in path or method != "GET"
+
+
+@dataclass
+class Servers:
+    """Both running emulators with their write logs."""
+
+    hubspot: BackgroundServer
+    salesforce: BackgroundServer
+    hubspot_log: WriteLog
+    salesforce_log: WriteLog
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[Servers]:
+    """Both emulators, served for the whole module."""
+    hubspot_log = WriteLog(create_hubspot_app(token=HUBSPOT_TOKEN))
+    salesforce_log = WriteLog(create_salesforce_app(token=SALESFORCE_TOKEN))
+    with running(hubspot_log) as hubspot, running(salesforce_log) as salesforce:
+        yield Servers(
+            hubspot=hubspot,
+            salesforce=salesforce,
+            hubspot_log=hubspot_log,
+            salesforce_log=salesforce_log,
+        )
+
+
+class CrashAt:
+    """Hooks that raise once at one checkpoint, as if the process died there (R25)."""
+
+    def __init__(self, point: Checkpoint | None = None) -> None:
+        self.point = point
+        self.crashed = False
+
+    def checkpoint(self, point: Checkpoint) -> None:
+        """Raise :class:`SimulatedCrash` the first time ``point`` is reached."""
+        if point is self.point and not self.crashed:
+            self.crashed = True
+            raise SimulatedCrash(point)
+
+    def progress(self, *, source: str, object_type: str, records: int) -> None:
+        """Nothing to report."""
+
+
+class SimulatedCrash(RuntimeError):
+    """Raised by :class:`CrashAt` in place of a process dying."""
+
+
+class World:
+    """Both CRMs, their connectors and one state store, as a test sees them."""
+
+    def __init__(
+        self,
+        *,
+        servers: Servers,
+        hubspot_control: HubSpotEmulatorControl,
+        salesforce_control: SalesforceEmulatorControl,
+        store: StateStore,
+    ) -> None:
+        self.servers = servers
+        self.hs_control = hubspot_control
+        self.sf_control = salesforce_control
+        self.store = store
+        self.hubspot = HubSpotConnector.from_config(
+            HubSpotConfig(base_url=servers.hubspot.url, access_token=SecretStr(HUBSPOT_TOKEN)),
+            retry=RetryPolicy.immediate(),
+        )
+        self.salesforce = SalesforceConnector.from_config(
+            SalesforceConfig(
+                instance_url=servers.salesforce.url, access_token=SecretStr(SALESFORCE_TOKEN)
+            ),
+            retry=RetryPolicy.immediate(),
+        )
+
+    # -- settings and runs -------------------------------------------------------------
+
+    def set(self, key: str, value: Any) -> None:
+        """Save one integration setting, as ``crmsync settings set`` does."""
+        save_setting(self.store, key, value, hubspot=self.hubspot, salesforce=self.salesforce)
+
+    def engine(self, *, hooks: SyncHooks | None = None) -> SyncEngine:
+        """An engine over the stored settings (rebuilt each time, as each CLI run is)."""
+        pair = contacts_pair(contact_settings(self.store), allow_test_domains=True)
+        return SyncEngine(
+            hubspot=self.hubspot,
+            salesforce=self.salesforce,
+            store=self.store,
+            pairs=[pair],
+            hooks=hooks,
+        )
+
+    def sync(self, *, hooks: SyncHooks | None = None) -> Any:
+        """One run; the emulators' clocks move on so later edits are strictly newer."""
+        report = self.engine(hooks=hooks).run_once()
+        self.tick()
+        return report
+
+    def tick(self, seconds: float = 5) -> None:
+        """Move both emulators' clocks on."""
+        self.hs_control.advance_clock(seconds=seconds)
+        self.sf_control.advance_clock(seconds=seconds)
+
+    # -- writes counted on the wire ----------------------------------------------------
+
+    def clear_writes(self) -> None:
+        """Forget the writes seen so far."""
+        self.servers.hubspot_log.writes.clear()
+        self.servers.salesforce_log.writes.clear()
+
+    def writes(self) -> list[str]:
+        """Write requests both APIs received since :meth:`clear_writes`."""
+        return [*self.servers.hubspot_log.writes, *self.servers.salesforce_log.writes]
+
+    # -- records ---------------------------------------------------------------------
+
+    def hs_create(self, **properties: Any) -> str:
+        """Create a HubSpot contact through the API; returns its id."""
+        return self._write(self.hubspot, "contacts", None, properties)
+
+    def sf_create(self, object_type: str, **fields: Any) -> str:
+        """Create a Salesforce record through the API; returns its id."""
+        return self._write(self.salesforce, object_type, None, fields)
+
+    def hs_update(self, record_id: str, **properties: Any) -> None:
+        """Update a HubSpot contact through the API."""
+        self._write(self.hubspot, "contacts", record_id, properties)
+
+    def sf_update(self, object_type: str, record_id: str, **fields: Any) -> None:
+        """Update a Salesforce record through the API."""
+        self._write(self.salesforce, object_type, record_id, fields)
+
+    def _write(
+        self,
+        connector: Connector,
+        object_type: str,
+        record_id: str | None,
+        values: dict[str, Any],
+    ) -> str:
+        request = WriteRequest(object_type=object_type, key="e2e", fields=values, id=record_id)
+        (result,) = connector.write([request])
+        assert result.ok, result
+        assert result.id is not None
+        return result.id
+
+    def hs_by_email(self, email: str) -> list[RemoteRecord]:
+        """HubSpot contacts with this email."""
+        return list(self.hubspot.find_by("contacts", "email", [email], fields=HUBSPOT_FIELDS))
+
+    def sf_by_email(self, object_type: str, email: str, *fields: str) -> list[RemoteRecord]:
+        """Salesforce records of ``object_type`` with this email."""
+        wanted = (*SALESFORCE_FIELDS, *fields)
+        return list(self.salesforce.find_by(object_type, "Email", [email], fields=wanted))
+
+    def sf_read(self, object_type: str, record_id: str, *fields: str) -> RemoteRecord:
+        """One Salesforce record."""
+        (record,) = self.salesforce.read_by_ids(
+            object_type, [record_id], fields=(*SALESFORCE_FIELDS, *fields)
+        )
+        return record
+
+    def hs_read(self, record_id: str) -> RemoteRecord:
+        """One HubSpot contact."""
+        (record,) = self.hubspot.read_by_ids("contacts", [record_id], fields=HUBSPOT_FIELDS)
+        return record
+
+
+@pytest.fixture(scope="module")
+def hubspot_control(servers: Servers) -> Iterator[HubSpotEmulatorControl]:
+    """The HubSpot emulator's test hooks."""
+    with HubSpotEmulatorControl(servers.hubspot.url) as control:
+        yield control
+
+
+@pytest.fixture(scope="module")
+def salesforce_control(servers: Servers) -> Iterator[SalesforceEmulatorControl]:
+    """The Salesforce emulator's test hooks."""
+    with SalesforceEmulatorControl(servers.salesforce.url) as control:
+        yield control
+
+
+@pytest.fixture
+def world(
+    servers: Servers,
+    hubspot_control: HubSpotEmulatorControl,
+    salesforce_control: SalesforceEmulatorControl,
+    database_url: str,
+) -> Iterator[World]:
+    """Empty CRMs (no rate limits, no faults, default org settings) and a fresh store."""
+    hubspot_control.reset()
+    hubspot_control.set_limits(tier="unlimited", search_per_second=0)
+    hubspot_control.set_behaviour(search_lag_seconds=0)
+    hubspot_control.clear_faults()
+    salesforce_control.reset()
+    salesforce_control.clear_faults()
+    store = StateStore.open(database_url)
+    built = World(
+        servers=servers,
+        hubspot_control=hubspot_control,
+        salesforce_control=salesforce_control,
+        store=store,
+    )
+    built.clear_writes()
+    try:
+        yield built
+    finally:
+        store.close()
