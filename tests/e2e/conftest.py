@@ -221,6 +221,22 @@ class World:
         )
         return record
 
+    def hs_all(self) -> list[RemoteRecord]:
+        """Every live HubSpot contact (small test data: one page)."""
+        page = self.hubspot.read_changes(
+            "contacts", cursor=None, fields=HUBSPOT_FIELDS, page_size=100
+        )
+        assert not page.has_more
+        return [record for record in page.records if not record.deleted]
+
+    def sf_all(self, object_type: str) -> list[RemoteRecord]:
+        """Every live Salesforce record of ``object_type`` (one page)."""
+        page = self.salesforce.read_changes(
+            object_type, cursor=None, fields=SALESFORCE_FIELDS, page_size=200
+        )
+        assert not page.has_more
+        return [record for record in page.records if not record.deleted]
+
     def hs_read(self, record_id: str) -> RemoteRecord:
         """One HubSpot contact."""
         (record,) = self.hubspot.read_by_ids("contacts", [record_id], fields=HUBSPOT_FIELDS)

@@ -1,0 +1,145 @@
+"""Creation both ways over real HTTP: R9/R20 (HubSpot → lead or contact), R13 (Salesforce
+→ HubSpot per object policy), R12 (invalid email), R8/R14 (inclusion list)."""
+
+from __future__ import annotations
+
+from conftest import HUBSPOT_TOKEN, World
+from hubspot import HubSpot
+
+from crmsync.engine.contacts import INVALID_EMAIL_CODE
+from crmsync.store.state import Scope
+
+
+def _open_errors(world: World) -> list[tuple[str, str, str]]:
+    scope = Scope(
+        salesforce_org_id=world.salesforce.account_id(),
+        hubspot_portal_id=world.hubspot.account_id(),
+    )
+    with world.store.begin(scope) as tx:
+        return [(row.source_id, row.api_code, row.api_message) for row in tx.open_errors()]
+
+
+def test_r9_new_hubspot_contact_becomes_a_salesforce_lead(world: World) -> None:
+    world.set("contacts.create_as", "Lead")
+    world.hs_create(email="ann@example.com", firstname="Ann", lastname="Lee", company="Acme")
+
+    report = world.sync()
+
+    (lead,) = world.sf_by_email("Lead", "ann@example.com", "Company")
+    assert (lead.fields["FirstName"], lead.fields["LastName"]) == ("Ann", "Lee")
+    assert lead.fields["Company"] == "Acme"
+    assert world.sf_by_email("Contact", "ann@example.com") == []
+    assert report.created["salesforce"] == 1
+
+
+def test_r20_new_hubspot_contact_becomes_a_salesforce_contact_when_create_as_contact(
+    world: World,
+) -> None:
+    world.set("contacts.create_as", "Contact")
+    world.hs_create(email="bob@example.com", firstname="Bob", lastname="Ray")
+
+    world.sync()
+
+    (contact,) = world.sf_by_email("Contact", "bob@example.com")
+    assert contact.fields["LastName"] == "Ray"
+    assert world.sf_by_email("Lead", "bob@example.com") == []
+
+
+def test_r9_linked_contact_updates_its_record_whatever_create_as_says(world: World) -> None:
+    world.set("contacts.create_as", "Lead")
+    hubspot_id = world.hs_create(email="cy@example.com", lastname="Old", company="Acme")
+    world.sync()
+    (lead,) = world.sf_by_email("Lead", "cy@example.com")
+
+    world.set("contacts.create_as", "Contact")
+    world.hs_update(hubspot_id, lastname="New")
+    world.sync()
+
+    assert world.sf_read("Lead", lead.id).fields["LastName"] == "New"
+    assert world.sf_by_email("Contact", "cy@example.com") == []
+
+
+def test_r13_salesforce_lead_and_contact_create_hubspot_contacts_by_default(
+    world: World,
+) -> None:
+    world.sf_create("Lead", Email="lead@example.com", LastName="Lead", Company="Acme")
+    world.sf_create("Contact", Email="contact@example.com", LastName="Contact")
+
+    world.sync()
+
+    (from_lead,) = world.hs_by_email("lead@example.com")
+    (from_contact,) = world.hs_by_email("contact@example.com")
+    assert from_lead.fields["lastname"] == "Lead"
+    assert from_contact.fields["lastname"] == "Contact"
+
+
+def test_r13_leads_policy_nothing_creates_nothing_but_contacts_still_sync(world: World) -> None:
+    world.set("contacts.salesforce_leads", "nothing")
+    world.set("contacts.salesforce_contacts", "create_or_update")
+    world.sf_create("Lead", Email="lead@example.com", LastName="Lead", Company="Acme")
+    world.sf_create("Contact", Email="contact@example.com", LastName="Contact")
+
+    world.sync()
+
+    assert world.hs_by_email("lead@example.com") == []
+    assert len(world.hs_by_email("contact@example.com")) == 1
+
+
+def test_r13_contacts_policy_nothing_creates_nothing_but_leads_still_sync(world: World) -> None:
+    world.set("contacts.salesforce_leads", "create_or_update")
+    world.set("contacts.salesforce_contacts", "nothing")
+    world.sf_create("Lead", Email="lead@example.com", LastName="Lead", Company="Acme")
+    world.sf_create("Contact", Email="contact@example.com", LastName="Contact")
+
+    world.sync()
+
+    assert len(world.hs_by_email("lead@example.com")) == 1
+    assert world.hs_by_email("contact@example.com") == []
+
+
+def test_r12_invalid_salesforce_email_is_skipped_with_a_stored_error(world: World) -> None:
+    # Salesforce itself refuses malformed addresses, so the invalid one here is blank.
+    bad_id = world.sf_create("Contact", LastName="NoEmail")
+    world.sf_create("Contact", Email="good@example.com", LastName="Good")
+
+    world.sync()
+
+    assert len(world.hs_by_email("good@example.com")) == 1
+    assert [record.fields["lastname"] for record in world.hs_all()] == ["Good"]
+    errors = _open_errors(world)
+    assert [(source_id, code) for source_id, code, _ in errors] == [(bad_id, INVALID_EMAIL_CODE)]
+
+
+def _inclusion_list(world: World, *member_ids: str) -> str:
+    """A manual HubSpot list made through the emulator's Lists API, with ``member_ids``."""
+    url = world.servers.hubspot.url
+    client = HubSpot(access_token=HUBSPOT_TOKEN, host=url, base_url=url)
+    created = client.crm.lists.lists_api.create(
+        {"name": "Sync to Salesforce", "objectTypeId": "0-1", "processingType": "MANUAL"}
+    )
+    list_id = str(created.list.list_id)
+    if member_ids:
+        client.crm.lists.memberships_api.add(list_id, list(member_ids))
+    return list_id
+
+
+def test_r8_only_contacts_on_the_inclusion_list_reach_salesforce(world: World) -> None:
+    on_list = world.hs_create(email="in@example.com", lastname="In")
+    world.hs_create(email="out@example.com", lastname="Out")
+    world.set("contacts.inclusion_list_id", _inclusion_list(world, on_list))
+
+    report = world.sync()
+
+    assert len(world.sf_by_email("Contact", "in@example.com")) == 1
+    assert world.sf_by_email("Contact", "out@example.com") == []
+    assert report.skipped["not on the inclusion list (R8)"] == 1
+
+
+def test_r14_creation_from_salesforce_bypasses_the_inclusion_list(world: World) -> None:
+    world.set("contacts.inclusion_list_id", _inclusion_list(world))
+    world.sf_create("Contact", Email="fromsf@example.com", LastName="FromSf")
+
+    world.sync()
+
+    (created,) = world.hs_by_email("fromsf@example.com")
+    assert created.fields["lastname"] == "FromSf"
