@@ -1,0 +1,174 @@
+"""Lead conversion, per-record errors and crash-resume over real HTTP (R25, R27)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CrashAt, SimulatedCrash, World
+
+from crmsync.engine.hooks import Checkpoint
+from crmsync.store.models import SyncErrorRecord
+from crmsync.store.state import Scope
+
+
+def _scope(world: World) -> Scope:
+    return Scope(
+        salesforce_org_id=world.salesforce.account_id(),
+        hubspot_portal_id=world.hubspot.account_id(),
+    )
+
+
+def _open_errors(world: World) -> list[SyncErrorRecord]:
+    with world.store.begin(_scope(world)) as tx:
+        return tx.open_errors()
+
+
+def _links(world: World) -> int:
+    with world.store.begin(_scope(world)) as tx:
+        return tx.count_links()
+
+
+# -- lead conversion -------------------------------------------------------------------
+
+
+def test_converted_lead_moves_the_link_to_its_contact_and_is_never_written_again(
+    world: World,
+) -> None:
+    world.set("contacts.create_as", "Lead")
+    hubspot_id = world.hs_create(email="eve@example.com", lastname="Lead", company="Acme")
+    world.sync()
+    (lead,) = world.sf_by_email("Lead", "eve@example.com")
+    converted = world.sf_control.convert_lead(lead.id, create_opportunity=False)
+    contact_id = converted["contactId"]
+    assert contact_id is not None
+    world.tick()
+
+    report = world.sync()
+    world.hs_update(hubspot_id, lastname="AfterConversion")
+    world.clear_writes()
+    world.sync()
+
+    assert report.converted == 1
+    assert world.sf_read("Contact", contact_id).fields["LastName"] == "AfterConversion"
+    assert world.sf_read("Lead", lead.id).fields["LastName"] == "Lead"
+    assert not [write for write in world.writes() if "/Lead" in write]
+    assert [record.id for record in world.hs_all()] == [hubspot_id]
+
+
+# -- one bad record (R27) --------------------------------------------------------------
+
+
+def test_r27_validation_rule_failure_is_a_typed_error_and_the_rest_sync(world: World) -> None:
+    world.sf_control.update_settings(
+        validation_rules=[
+            {
+                "object": "Contact",
+                "name": "Phone_with_email",
+                "field": "Phone",
+                "when_field": "Email",
+                "message": "Phone must not be blank when Email is set",
+            }
+        ]
+    )
+    bad_id = world.hs_create(email="nophone@example.com", lastname="NoPhone")
+    world.hs_create(email="phone@example.com", lastname="Phone", phone="+48 500 000 001")
+
+    report = world.sync()
+
+    assert len(world.sf_by_email("Contact", "phone@example.com")) == 1
+    assert world.sf_by_email("Contact", "nophone@example.com") == []
+    assert report.errors == 1
+    (error,) = _open_errors(world)
+    assert (error.source_id, error.api_code, error.api_message) == (
+        bad_id,
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        "Phone must not be blank when Email is set",
+    )
+
+    world.hs_update(bad_id, phone="+48 500 000 002")
+    world.sync()
+
+    assert len(world.sf_by_email("Contact", "nophone@example.com")) == 1
+    assert _open_errors(world) == []
+
+
+def test_r27_too_long_value_is_reported_with_the_api_code_and_resolves_when_fixed(
+    world: World,
+) -> None:
+    bad_id = world.hs_create(email="long@example.com", lastname="L" * 120)
+    world.hs_create(email="short@example.com", lastname="Short")
+
+    world.sync()
+
+    assert len(world.sf_by_email("Contact", "short@example.com")) == 1
+    (error,) = _open_errors(world)
+    assert (error.source_id, error.api_code) == (bad_id, "STRING_TOO_LONG")
+    assert error.api_message
+
+    world.hs_update(bad_id, lastname="Fixed")
+    world.sync()
+
+    (contact,) = world.sf_by_email("Contact", "long@example.com")
+    assert contact.fields["LastName"] == "Fixed"
+    assert _open_errors(world) == []
+
+
+# -- crash-resume (R25) ----------------------------------------------------------------
+
+
+def test_r25_crash_after_creating_in_salesforce_before_recording_makes_no_duplicate(
+    world: World,
+) -> None:
+    world.hs_create(email="crash@example.com", lastname="Crash")
+    hooks = CrashAt(Checkpoint.AFTER_WRITE_BEFORE_RECORD)
+
+    with pytest.raises(SimulatedCrash):
+        world.engine(hooks=hooks).run_once()
+    assert len(world.sf_by_email("Contact", "crash@example.com")) == 1
+    world.tick()
+    resumed = world.sync()
+    world.sync()
+
+    assert resumed.recovered == 1
+
+    assert len(world.sf_all("Contact")) == 1
+    assert len(world.hs_all()) == 1
+    assert _links(world) == 1
+
+
+def test_r25_crash_after_creating_in_hubspot_before_recording_makes_no_duplicate(
+    world: World,
+) -> None:
+    world.sf_create("Contact", Email="crash@example.com", LastName="Crash")
+    hooks = CrashAt(Checkpoint.AFTER_WRITE_BEFORE_RECORD)
+
+    with pytest.raises(SimulatedCrash):
+        world.engine(hooks=hooks).run_once()
+    assert len(world.hs_by_email("crash@example.com")) == 1
+    world.tick()
+    resumed = world.sync()
+    world.sync()
+
+    assert resumed.recovered == 1
+
+    assert len(world.hs_all()) == 1
+    assert len(world.sf_all("Contact")) == 1
+    assert _links(world) == 1
+
+
+def test_r25_crash_before_the_cursor_moves_loses_no_change(world: World) -> None:
+    hubspot_id = world.hs_create(email="cur@example.com", lastname="Before")
+    world.sync()
+    (contact,) = world.sf_by_email("Contact", "cur@example.com")
+    world.sync()
+    world.hs_update(hubspot_id, lastname="After")
+    world.sf_create("Contact", Email="new@example.com", LastName="New")
+
+    with pytest.raises(SimulatedCrash):
+        world.engine(hooks=CrashAt(Checkpoint.BEFORE_CURSOR)).run_once()
+    world.tick()
+    world.sync()
+
+    assert world.sf_read("Contact", contact.id).fields["LastName"] == "After"
+    assert len(world.hs_by_email("new@example.com")) == 1
+    assert len(world.hs_all()) == 2
+    assert len(world.sf_all("Contact")) == 2
