@@ -222,20 +222,26 @@ class World:
         return record
 
     def hs_all(self) -> list[RemoteRecord]:
-        """Every live HubSpot contact (small test data: one page)."""
-        page = self.hubspot.read_changes(
-            "contacts", cursor=None, fields=HUBSPOT_FIELDS, page_size=100
-        )
-        assert not page.has_more
-        return [record for record in page.records if not record.deleted]
+        """Every live HubSpot contact."""
+        return self._all(self.hubspot, "contacts", HUBSPOT_FIELDS)
 
     def sf_all(self, object_type: str) -> list[RemoteRecord]:
-        """Every live Salesforce record of ``object_type`` (one page)."""
-        page = self.salesforce.read_changes(
-            object_type, cursor=None, fields=SALESFORCE_FIELDS, page_size=200
-        )
-        assert not page.has_more
-        return [record for record in page.records if not record.deleted]
+        """Every live Salesforce record of ``object_type``."""
+        return self._all(self.salesforce, object_type, SALESFORCE_FIELDS)
+
+    def _all(
+        self, connector: Connector, object_type: str, fields: tuple[str, ...]
+    ) -> list[RemoteRecord]:
+        found: dict[str, RemoteRecord] = {}
+        cursor: str | None = None
+        more = True
+        while more:
+            page = connector.read_changes(object_type, cursor=cursor, fields=fields, page_size=200)
+            # Pages may overlap (HubSpot re-reads a window); keep each record once.
+            found.update((record.id, record) for record in page.records)
+            more = page.has_more
+            cursor = page.next_cursor or cursor
+        return [record for record in found.values() if not record.deleted]
 
     def hs_read(self, record_id: str) -> RemoteRecord:
         """One HubSpot contact."""
