@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crmsync.cli import emulate, settings, sync
+from crmsync.cli import demo, emulate, settings, sync
 
 app = typer.Typer(
     name="crmsync",
@@ -14,6 +14,7 @@ app = typer.Typer(
 app.add_typer(emulate.app, name="emulate")
 app.add_typer(settings.app, name="settings")
 sync.register(app)
+demo.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,1 @@
+"""``crmsync demo``: both emulators seeded with a realistic data set, synced and served."""
