@@ -1,0 +1,160 @@
+"""``crmsync demo``: the README's first command seeds, syncs both ways and follows a conversion.
+
+The CLI run checks what a newcomer sees; the library run (the same functions the CLI
+calls) keeps the emulators up afterwards so the records can be read back from them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from crmsync.cli.main import app
+from crmsync.cli.sync import connected
+from crmsync.config import CrmsyncConfig
+from crmsync.demo.dataset import build_dataset
+from crmsync.demo.runner import DemoResult, Emulators, demo_config, emulators, run_demo
+from crmsync.emulators.common.server import free_port
+from crmsync.store.state import Scope
+
+
+def test_demo_command_prints_records_synced_both_ways(tmp_path: Path) -> None:
+    database = tmp_path / "var" / "demo.sqlite"
+    result = CliRunner().invoke(
+        app,
+        [
+            "demo",
+            "--no-serve",
+            "--port-salesforce",
+            str(free_port()),
+            "--port-hubspot",
+            str(free_port()),
+            "--database",
+            str(database),
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert database.exists()
+    lines = result.output.splitlines()
+    for label in ("created in Salesforce", "created in HubSpot"):
+        (row,) = [line for line in lines if label in line]
+        first_sync = int(row.split("│")[2])
+        assert first_sync > 100, row
+    (conversions,) = [line for line in lines if "conversions followed" in line]
+    assert int(conversions.split("│")[3]) == 1
+    assert "skipped: not on the inclusion list (R8)" in result.output
+    assert "export CRMSYNC_HUBSPOT_URL=http://127.0.0.1:" in result.output
+
+
+@dataclass
+class Demo:
+    """A finished demo whose emulators are still running."""
+
+    running: Emulators
+    config: CrmsyncConfig
+    result: DemoResult
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo run once through the library, emulators kept up for the module."""
+    database = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    with emulators(salesforce_port=None, hubspot_port=None) as running:
+        config = demo_config(running, database_url=f"sqlite:///{database}")
+        result = run_demo(running, config, console=Console(quiet=True))
+        yield Demo(running=running, config=config, result=result)
+
+
+def test_r9_r11_polish_hubspot_contact_arrives_as_a_lead_with_the_country_converted(
+    demo: Demo,
+) -> None:
+    dataset = build_dataset()
+    (inclusion_list,) = dataset.hubspot_seed["lists"]
+    members = set(inclusion_list["recordIds"])
+    polska = [
+        row["properties"]["email"]
+        for row in dataset.hubspot_seed["records"]["contacts"]
+        if row["id"] in members
+        and row["properties"]["country"] == "Polska"
+        and row["properties"]["email"] in dataset.polish_hubspot_emails
+    ]
+    assert polska, "the data set should hold Polish HubSpot-only contacts on the list"
+
+    with connected(demo.config) as opened:
+        leads = list(opened.salesforce.find_by("Lead", "Email", polska[:5], fields=("Country",)))
+
+    assert len(leads) == len(polska[:5])
+    assert {lead.fields["Country"] for lead in leads} == {"Poland"}
+
+
+def test_r8_hubspot_contacts_off_the_inclusion_list_stay_out_of_salesforce(demo: Demo) -> None:
+    dataset = build_dataset()
+    (inclusion_list,) = dataset.hubspot_seed["lists"]
+    members = set(inclusion_list["recordIds"])
+    outside = [
+        row["properties"]["email"]
+        for row in dataset.hubspot_seed["records"]["contacts"]
+        if row["id"] not in members and row["properties"]["email"] not in dataset.overlapping_emails
+    ]
+
+    with connected(demo.config) as opened:
+        found = [
+            *opened.salesforce.find_by("Lead", "Email", outside, fields=("Email",)),
+            *opened.salesforce.find_by("Contact", "Email", outside, fields=("Email",)),
+        ]
+
+    assert outside
+    assert found == []
+
+
+def test_converted_lead_link_follows_the_new_contact(demo: Demo) -> None:
+    contact_id = demo.result.converted_contact_id
+    assert contact_id is not None
+
+    with connected(demo.config) as opened:
+        scope = Scope(
+            salesforce_org_id=opened.salesforce.account_id(),
+            hubspot_portal_id=opened.hubspot.account_id(),
+        )
+        with opened.store.begin(scope) as tx:
+            links = tx.links_by_salesforce(salesforce_types=["Contact"], ids=[contact_id])
+        (contact,) = opened.hubspot.read_by_ids(
+            "contacts", [links[contact_id].hubspot_id], fields=("email",)
+        )
+
+    assert demo.result.second_run.converted == 1
+    assert contact.fields["email"]
+
+
+def _open_error_codes(demo: Demo) -> Counter[str]:
+    with connected(demo.config) as opened:
+        scope = Scope(
+            salesforce_org_id=opened.salesforce.account_id(),
+            hubspot_portal_id=opened.hubspot.account_id(),
+        )
+        with opened.store.begin(scope) as tx:
+            return Counter(row.api_code for row in tx.open_errors())
+
+
+def test_r12_invalid_salesforce_emails_are_reported_not_synced(demo: Demo) -> None:
+    bad = demo.result.dataset.bad_salesforce_emails
+
+    with connected(demo.config) as opened:
+        found = list(opened.hubspot.find_by("contacts", "email", bad, fields=("email",)))
+
+    assert found == []
+    assert _open_error_codes(demo)["INVALID_EMAIL_SKIPPED"] == len(bad)
+
+
+def test_lead_and_contact_sharing_an_email_in_salesforce_are_reported(demo: Demo) -> None:
+    shared = demo.result.dataset.duplicate_salesforce_emails
+
+    assert _open_error_codes(demo)["DUPLICATE_EMAIL_IN_SALESFORCE"] == len(shared)
+    assert demo.result.errors_by_category["duplicates"] == len(shared)
