@@ -384,19 +384,63 @@ class _PairRun:
             link = links.pop(record.id, None)
             if link is None or self.dry_run:
                 continue
-            to_type, to_id = moved_to
-            with self.store.begin(self.scope) as tx:
-                if tx.links_by_salesforce(salesforce_types=[to_type], ids=[to_id]):
-                    continue
-                stored = tx.link(link.id) if link.id is not None else None
-                if stored is not None:
-                    tx.move_link(
-                        stored,
-                        salesforce_type=to_type,
-                        salesforce_id=to_id,
-                        note=f"lead {record.id} converted to {to_type} {to_id}",
-                    )
+            self._move_link(link, *moved_to)
         return kept
+
+    def _move_link(self, link: LinkView, to_type: str, to_id: str) -> bool:
+        """Point a converted lead's link at its contact; False when that cannot be done.
+
+        A contact already linked to another HubSpot record keeps that link; the lead's
+        link then stays where it is, and :meth:`_past_conversion` keeps it unwritten.
+        """
+        with self.store.begin(self.scope) as tx:
+            if tx.links_by_salesforce(salesforce_types=[to_type], ids=[to_id]):
+                return False
+            stored = tx.link(link.id) if link.id is not None else None
+            if stored is None:
+                return False
+            tx.move_link(
+                stored,
+                salesforce_type=to_type,
+                salesforce_id=to_id,
+                note=f"lead {link.salesforce_id} converted to {to_type} {to_id}",
+            )
+        return True
+
+    def _past_conversion(
+        self, counterpart: RemoteRecord, link: LinkView
+    ) -> tuple[RemoteRecord, LinkView] | None:
+        """The record a HubSpot change must go to when its linked lead was converted.
+
+        A HubSpot change can be read before the Salesforce feed shows the conversion,
+        and Salesforce refuses writes to a converted lead (CANNOT_UPDATE_CONVERTED_LEAD):
+        follow the conversion here too, or leave the record alone when the link cannot
+        move (``None``).
+        """
+        conversion = self.pair.conversion
+        moved_to = None if conversion is None else conversion(counterpart)
+        if moved_to is None:
+            return counterpart, link
+        to_type, to_id = moved_to
+        if to_type not in self.pair.mappings:
+            self.report.skipped["linked lead was converted"] += 1
+            return None
+        if not self.dry_run and not self._move_link(link, to_type, to_id):
+            self.report.skipped["linked lead was converted"] += 1
+            return None
+        self.report.converted += 1
+        found = self._read_ids(System.SALESFORCE, to_type, [to_id])
+        if not found:
+            self.report.skipped["linked record missing on the other side"] += 1
+            return None
+        moved = LinkView(
+            id=link.id,
+            hubspot_id=link.hubspot_id,
+            salesforce_type=to_type,
+            salesforce_id=to_id,
+            snapshot=link.snapshot,
+        )
+        return found[0], moved
 
     def _changed(self, source: System, record: RemoteRecord, link: LinkView) -> bool:
         mapping = self.pair.mappings[link.salesforce_type]
@@ -430,11 +474,17 @@ class _PairRun:
             for found in self._read_ids(target, object_type, ids):
                 fetched[found.id] = found
         items: list[Item] = []
-        for record, link, counterpart in pairs:
+        for record, paired_link, counterpart in pairs:
+            link = paired_link
             other = counterpart or fetched.get(link.id_on(target))
             if other is None:
                 self.report.skipped["linked record missing on the other side"] += 1
                 continue
+            if target is System.SALESFORCE:
+                followed = self._past_conversion(other, link)
+                if followed is None:
+                    continue
+                other, link = followed
             hubspot_record, salesforce_record = (
                 (record, other) if source is System.HUBSPOT else (other, record)
             )

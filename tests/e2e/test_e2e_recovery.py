@@ -172,3 +172,51 @@ def test_r25_crash_before_the_cursor_moves_loses_no_change(world: World) -> None
     assert len(world.hs_by_email("new@example.com")) == 1
     assert len(world.hs_all()) == 2
     assert len(world.sf_all("Contact")) == 2
+
+
+def test_hubspot_change_in_the_run_that_sees_a_conversion_goes_to_the_contact(
+    world: World,
+) -> None:
+    world.set("contacts.create_as", "Lead")
+    hubspot_id = world.hs_create(email="fay@example.com", lastname="Lead", company="Acme")
+    world.sync()
+    (lead,) = world.sf_by_email("Lead", "fay@example.com")
+    world.sync()
+    contact_id = world.sf_control.convert_lead(lead.id, create_opportunity=False)["contactId"]
+    assert contact_id is not None
+    world.tick()
+    world.hs_update(hubspot_id, lastname="Changed")
+    world.clear_writes()
+
+    report = world.sync()
+    world.sync()
+
+    assert report.errors == 0, _open_errors(world)
+    assert not [write for write in world.writes() if "/Lead" in write]
+    assert world.sf_read("Contact", contact_id).fields["LastName"] == "Changed"
+    assert [record.id for record in world.hs_all()] == [hubspot_id]
+
+
+def test_lead_converted_into_an_already_linked_contact_is_not_written_again(
+    world: World,
+) -> None:
+    world.set("contacts.create_as", "Contact")
+    world.hs_create(email="gus@example.com", lastname="Gus")
+    world.sync()
+    (contact,) = world.sf_by_email("Contact", "gus@example.com")
+    world.set("contacts.create_as", "Lead")
+    lead_owner = world.hs_create(email="gus.lead@example.com", lastname="GusLead", company="A")
+    world.sync()
+    (lead,) = world.sf_by_email("Lead", "gus.lead@example.com")
+    world.sync()
+    world.sf_control.convert_lead(lead.id, create_opportunity=False, contact_id=contact.id)
+    world.tick()
+    world.sync()
+    world.hs_update(lead_owner, lastname="Later")
+    world.clear_writes()
+
+    report = world.sync()
+
+    assert not [write for write in world.writes() if "/Lead" in write]
+    assert report.errors == 0, _open_errors(world)
+    assert len(world.hs_all()) == 2
