@@ -1,0 +1,259 @@
+"""The API budget: counts every call, keeps Salesforce inside its allocation (R1, R2).
+
+:class:`ApiBudget` is the :class:`~crmsync.connectors.base.CallObserver` handed to both
+connectors. Every call is logged in the store (system, time, purpose, status). Before a
+Salesforce call it refuses with :class:`BudgetExhaustedError` when the calls made in the
+rolling 24 h reach the allocation, or when the org as a whole is at its reserve line, so
+the work is deferred (the engine keeps its cursor) rather than dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from crmsync.connectors.base import System
+from crmsync.errors import BudgetExhaustedError
+from crmsync.store import StateStore
+from crmsync.store.api_calls import ApiCallRecord
+
+WINDOW = timedelta(hours=24)
+"""The allocation is per rolling 24 hours, not per calendar day (R1)."""
+
+ALLOCATION_SETTING = "api.salesforce_allocation"
+"""The stored setting with the user's allocation (calls per rolling 24 h, R2)."""
+
+DEFAULT_SHARE = 0.5
+"""Without a saved allocation, the integration may use half the org's DailyApiRequests."""
+
+ORG_RESERVE = 0.95
+"""Stop at 95 % of the org's own limit whatever the allocation, leaving the rest to others."""
+
+RETRY_PAUSE_SHARE = 0.75
+"""Above 75 % of the allocation, error retries wait so new changes keep flowing."""
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_salesforce_limit(headers: Mapping[str, str]) -> tuple[int, int] | None:
+    """``(used, limit)`` from ``Sforce-Limit-Info: api-usage=N/M``, or None."""
+    value = _header(headers, "Sforce-Limit-Info")
+    if value is None:
+        return None
+    for part in value.split(","):
+        name, _, usage = part.strip().partition("=")
+        if name.strip() == "api-usage":
+            used, _, limit = usage.partition("/")
+            if used.strip().isdigit() and limit.strip().isdigit():
+                return int(used), int(limit)
+    return None
+
+
+def parse_hubspot_limit(headers: Mapping[str, str]) -> tuple[int, int] | None:
+    """``(used, limit)`` from ``X-HubSpot-RateLimit-Daily`` and ``-Daily-Remaining``."""
+    daily = _header(headers, "X-HubSpot-RateLimit-Daily")
+    remaining = _header(headers, "X-HubSpot-RateLimit-Daily-Remaining")
+    if daily is None or remaining is None or not daily.isdigit() or not remaining.isdigit():
+        return None
+    return int(daily) - int(remaining), int(daily)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value.strip()
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UsageSnapshot:
+    """One system's API usage over the rolling window, as the health page shows it."""
+
+    system: str
+    calls_24h: int
+    hourly: list[tuple[datetime, int]]
+    allocation: int | None
+    org_used: int | None
+    org_limit: int | None
+    deferred: bool
+    retries_paused: bool
+
+
+class ApiBudget:
+    """A persisted :class:`CallObserver` enforcing the Salesforce allocation (R1, R2)."""
+
+    def __init__(
+        self,
+        store: StateStore,
+        *,
+        clock: Clock = _utc_now,
+        allocation: int | None = None,
+    ) -> None:
+        """``allocation`` overrides the stored setting (tests, one-off runs)."""
+        self._store = store
+        self._clock = clock
+        self._allocation_override = allocation
+        self._pending: dict[str, int] = {}
+
+    # -- CallObserver -----------------------------------------------------------------
+
+    def before_call(self, system: System, *, purpose: str) -> None:
+        """Log the call; refuse (and log the refusal) when Salesforce's budget is spent."""
+        now = self._clock()
+        if system is System.SALESFORCE:
+            reason = self._refusal(now)
+            if reason is not None:
+                self._log(system=system, at=now, purpose=purpose, deferred=True)
+                raise BudgetExhaustedError(reason, retry_after=self._seconds_until_free(now))
+        self._pending[system.value] = self._log(
+            system=system, at=now, purpose=purpose, deferred=False
+        )
+
+    def after_call(self, system: System, *, status: int, headers: Mapping[str, str]) -> None:
+        """Record the status and the CRM's own usage count on the call's row."""
+        row_id = self._pending.pop(system.value, None)
+        if row_id is None:
+            return
+        parse = parse_salesforce_limit if system is System.SALESFORCE else parse_hubspot_limit
+        org = parse(headers)
+        with self._store.begin() as tx:
+            row = tx.session.get(ApiCallRecord, row_id)
+            if row is not None:
+                row.status = status
+                if org is not None:
+                    row.org_used, row.org_limit = org
+
+    # -- what the health page and the engine ask ----------------------------------------
+
+    def allocation(self) -> int | None:
+        """Salesforce calls allowed per rolling 24 h: the setting, else a share of the org."""
+        if self._allocation_override is not None:
+            return self._allocation_override
+        with self._store.begin() as tx:
+            stored = tx.settings().get(ALLOCATION_SETTING)
+        if isinstance(stored, int) and stored >= 0:
+            return stored
+        _, org_limit = self._org_usage(System.SALESFORCE)
+        return None if org_limit is None else int(org_limit * DEFAULT_SHARE)
+
+    def calls_in_window(self, system: System, *, now: datetime | None = None) -> int:
+        """Calls made (not refused) in the rolling 24 h ending ``now``."""
+        at = now or self._clock()
+        with self._store.begin() as tx:
+            count = tx.session.scalar(
+                select(func.count(ApiCallRecord.id)).where(
+                    ApiCallRecord.system == system.value,
+                    ApiCallRecord.deferred.is_(False),
+                    ApiCallRecord.at > at - WINDOW,
+                )
+            )
+        return int(count or 0)
+
+    @property
+    def retries_paused(self) -> bool:
+        """True above 75 % of the allocation: retrying old errors waits for new changes."""
+        allocation = self.allocation()
+        if allocation is None:
+            return False
+        return self.calls_in_window(System.SALESFORCE) >= allocation * RETRY_PAUSE_SHARE
+
+    def snapshot(self, system: System) -> UsageSnapshot:
+        """Usage of ``system`` over the rolling window, with an hourly breakdown."""
+        now = self._clock()
+        org_used, org_limit = self._org_usage(system)
+        is_salesforce = system is System.SALESFORCE
+        with self._store.begin() as tx:
+            times = list(
+                tx.session.scalars(
+                    select(ApiCallRecord.at).where(
+                        ApiCallRecord.system == system.value,
+                        ApiCallRecord.deferred.is_(False),
+                        ApiCallRecord.at > now - WINDOW,
+                    )
+                )
+            )
+            last_deferred = tx.session.scalar(
+                select(func.max(ApiCallRecord.at)).where(
+                    ApiCallRecord.system == system.value, ApiCallRecord.deferred.is_(True)
+                )
+            )
+        hourly: dict[datetime, int] = {}
+        for at in times:
+            hour = _aware(at).replace(minute=0, second=0, microsecond=0)
+            hourly[hour] = hourly.get(hour, 0) + 1
+        allocation = self.allocation() if is_salesforce else None
+        refusal = self._refusal(now) if is_salesforce else None
+        return UsageSnapshot(
+            system=system.value,
+            calls_24h=len(times),
+            hourly=sorted(hourly.items()),
+            allocation=allocation,
+            org_used=org_used,
+            org_limit=org_limit,
+            deferred=refusal is not None or _deferred_since_last_call(last_deferred, times),
+            retries_paused=is_salesforce and self.retries_paused,
+        )
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _refusal(self, now: datetime) -> str | None:
+        allocation = self.allocation()
+        used = self.calls_in_window(System.SALESFORCE, now=now)
+        if allocation is not None and used >= allocation:
+            return f"Salesforce allocation spent: {used} of {allocation} calls in 24 h"
+        org_used, org_limit = self._org_usage(System.SALESFORCE)
+        if org_used is not None and org_limit and org_used >= org_limit * ORG_RESERVE:
+            return f"Salesforce org at its reserve line: {org_used} of {org_limit} calls"
+        return None
+
+    def _seconds_until_free(self, now: datetime) -> float:
+        with self._store.begin() as tx:
+            oldest = tx.session.scalar(
+                select(func.min(ApiCallRecord.at)).where(
+                    ApiCallRecord.system == System.SALESFORCE.value,
+                    ApiCallRecord.deferred.is_(False),
+                    ApiCallRecord.at > now - WINDOW,
+                )
+            )
+        if oldest is None:
+            return 0.0
+        return max(0.0, (_aware(oldest) + WINDOW - now).total_seconds())
+
+    def _org_usage(self, system: System) -> tuple[int | None, int | None]:
+        with self._store.begin() as tx:
+            row = tx.session.scalars(
+                select(ApiCallRecord)
+                .where(ApiCallRecord.system == system.value, ApiCallRecord.org_limit.is_not(None))
+                .order_by(ApiCallRecord.id.desc())
+                .limit(1)
+            ).first()
+            if row is None:
+                return None, None
+            return row.org_used, row.org_limit
+
+    def _log(self, *, system: System, at: datetime, purpose: str, deferred: bool) -> int:
+        with self._store.begin() as tx:
+            row = ApiCallRecord(system=system.value, at=at, purpose=purpose[:64], deferred=deferred)
+            tx.session.add(row)
+            tx.session.flush()
+            return row.id
+
+
+def _deferred_since_last_call(last_deferred: datetime | None, made: list[datetime]) -> bool:
+    # Work refused after the last call that went out has not been picked up yet.
+    if last_deferred is None:
+        return False
+    return not made or _aware(last_deferred) >= max(_aware(at) for at in made)
+
+
+def _aware(at: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns.
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
