@@ -109,6 +109,12 @@ def test_r12_invalid_salesforce_email_is_skipped_with_a_stored_error(world: Worl
     errors = _open_errors(world)
     assert [(source_id, code) for source_id, code, _ in errors] == [(bad_id, INVALID_EMAIL_CODE)]
 
+    world.sf_update("Contact", bad_id, Email="fixed@example.com")
+    world.sync()
+
+    assert len(world.hs_by_email("fixed@example.com")) == 1
+    assert _open_errors(world) == []
+
 
 def _inclusion_list(world: World, *member_ids: str) -> str:
     """A manual HubSpot list made through the emulator's Lists API, with ``member_ids``."""

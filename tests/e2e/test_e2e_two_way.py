@@ -90,6 +90,21 @@ def test_r23_conflict_newer_change_wins_and_the_audit_log_keeps_the_loser(
     assert entries == [("lastname", "NewerSalesforce", "OlderHubSpot")]
 
 
+def test_r23_conflict_newer_hubspot_change_wins_over_older_salesforce_change(
+    world: World,
+) -> None:
+    hubspot_id, salesforce_id = _linked_pair(world)
+
+    world.sf_update("Contact", salesforce_id, LastName="OlderSalesforce")
+    world.tick(30)
+    world.hs_update(hubspot_id, lastname="NewerHubSpot")
+    report = world.sync()
+
+    assert world.sf_read("Contact", salesforce_id).fields["LastName"] == "NewerHubSpot"
+    assert world.hs_read(hubspot_id).fields["lastname"] == "NewerHubSpot"
+    assert report.conflicts == 1
+
+
 @pytest.mark.parametrize(
     ("case", "expected"),
     [
@@ -105,9 +120,16 @@ def test_r11_hubspot_country_is_translated_per_picklist_setup(
     world.sf_control.update_settings(picklist_mode=org_mode)
     world.set("contacts.state_country.picklists", picklists)
     world.set("contacts.state_country.mode", mode)
-    world.hs_create(email="pl@example.com", lastname="Nowak", country="Polska")
+    hubspot_id = world.hs_create(
+        email="pl@example.com", lastname="Nowak", country="Polska", state="mazowieckie"
+    )
 
+    world.sync()
+    world.clear_writes()
     world.sync()
 
     (contact,) = world.sf_by_email("Contact", "pl@example.com", field)
     assert contact.fields[field] == expected
+    # The translated value read back is not a change: nothing echoes to HubSpot (R26).
+    assert world.writes() == []
+    assert world.hs_read(hubspot_id).fields["country"] == "Polska"
