@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 from typing import Annotated
@@ -36,6 +37,11 @@ def demo_command(
 ) -> None:
     """Start both emulators with seed data, sync both ways, convert a lead, sync again."""
     console = Console()
+    ports = {"--port-salesforce": port_salesforce, "--port-hubspot": port_hubspot}
+    if serve:
+        ports["--port-dashboard"] = port_dashboard
+    for option, port in ports.items():
+        _require_free(option, port)
     database.parent.mkdir(parents=True, exist_ok=True)
     # A fresh store each time: the emulators start empty, so old links would point nowhere.
     database.unlink(missing_ok=True)
@@ -47,6 +53,17 @@ def demo_command(
         _print_where_to_look(console, running, config, dashboard_port=port_dashboard)
         if serve:
             _serve(console, config, dashboard_port=port_dashboard)
+
+
+def _require_free(option: str, port: int) -> None:
+    """Refuse a taken port up front rather than fail inside a server thread."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise typer.BadParameter(
+                f"port {port} is in use ({error.strerror})", param_hint=option
+            ) from error
 
 
 def _print_summary(console: Console, result: DemoResult, *, seconds: float) -> None:
