@@ -42,20 +42,25 @@ def connected(config: CrmsyncConfig) -> Iterator[Connected]:
     from crmsync.connectors.hubspot.connector import HubSpotConnector
     from crmsync.connectors.salesforce.config import SalesforceConfig
     from crmsync.connectors.salesforce.connector import SalesforceConnector
+    from crmsync.health.budget import ApiBudget
 
     salesforce_token, hubspot_token = config.require_credentials()
-    salesforce = SalesforceConnector.from_config(
-        SalesforceConfig(
-            instance_url=config.salesforce_url,
-            access_token=salesforce_token,
-            sandbox=config.salesforce_sandbox,
-        )
-    )
-    hubspot = HubSpotConnector.from_config(
-        HubSpotConfig(base_url=config.hubspot_url, access_token=hubspot_token)
-    )
     store = StateStore.open(config.database_url)
+    # Every call is counted and Salesforce stays inside its allocation (R1, R2).
+    budget = ApiBudget(store)
     try:
+        salesforce = SalesforceConnector.from_config(
+            SalesforceConfig(
+                instance_url=config.salesforce_url,
+                access_token=salesforce_token,
+                sandbox=config.salesforce_sandbox,
+            ),
+            observer=budget,
+        )
+        hubspot = HubSpotConnector.from_config(
+            HubSpotConfig(base_url=config.hubspot_url, access_token=hubspot_token),
+            observer=budget,
+        )
         yield Connected(hubspot=hubspot, salesforce=salesforce, store=store)
     finally:
         store.close()
