@@ -68,6 +68,10 @@ class PairPlan:
         return self.on_hubspot_write if system is System.HUBSPOT else self.on_salesforce_write
 
 
+EMAIL_PROPERTY = "email"
+"""The HubSpot property whose values compare without case (see :func:`comparable`)."""
+
+
 def _synced_rows(mapping: ObjectMapping) -> list[FieldMapping]:
     return [row for row in mapping.fields if row.rule is not SyncRule.DONT_SYNC]
 
@@ -75,6 +79,18 @@ def _synced_rows(mapping: ObjectMapping) -> list[FieldMapping]:
 def hubspot_value(value: FieldValue) -> FieldValue:
     """HubSpot clears a property with an empty string, not ``null``."""
     return "" if value is None else value
+
+
+def comparable(row: FieldMapping, value: Any) -> Any:
+    """``value`` as compared for ``row``: emails without case (R26).
+
+    HubSpot stores email addresses lower-cased, so a Salesforce ``Ann@Example.com``
+    comes back from HubSpot as ``ann@example.com``; that difference is the echo of our
+    own write, not a change to carry back.
+    """
+    if row.hubspot_property == EMAIL_PROPERTY and isinstance(value, str):
+        return value.strip().lower()
+    return value
 
 
 def hubspot_changed(
@@ -94,7 +110,9 @@ def hubspot_changed(
         if row.hubspot_property not in snapshot:
             if not is_blank(translated.value):
                 return True
-        elif not values_equal(translated.value, snapshot[row.hubspot_property]):
+        elif not values_equal(
+            comparable(row, translated.value), comparable(row, snapshot[row.hubspot_property])
+        ):
             return True
     return False
 
@@ -108,7 +126,9 @@ def salesforce_changed(
         if row.hubspot_property not in snapshot:
             if not is_blank(value):
                 return True
-        elif not values_equal(value, snapshot[row.hubspot_property]):
+        elif not values_equal(
+            comparable(row, value), comparable(row, snapshot[row.hubspot_property])
+        ):
             return True
     return False
 
@@ -134,9 +154,11 @@ def merge_pair(
         current = salesforce.fields.get(row.salesforce_field)
         decision = decide_field(
             rule=row.rule,
-            hubspot_value=translated.value,
-            salesforce_value=current,
-            snapshot=FieldSnapshot(value=snapshot[prop]) if prop in snapshot else None,
+            hubspot_value=comparable(row, translated.value),
+            salesforce_value=comparable(row, current),
+            snapshot=(
+                FieldSnapshot(value=comparable(row, snapshot[prop])) if prop in snapshot else None
+            ),
             hubspot_modified_at=hubspot.modified_at,
             salesforce_modified_at=salesforce.modified_at,
         )

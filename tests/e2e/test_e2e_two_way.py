@@ -133,3 +133,18 @@ def test_r11_hubspot_country_is_translated_per_picklist_setup(
     # The translated value read back is not a change: nothing echoes to HubSpot (R26).
     assert world.writes() == []
     assert world.hs_read(hubspot_id).fields["country"] == "Polska"
+
+
+def test_r26_mixed_case_salesforce_email_is_not_rewritten_by_hubspot_lowercasing(
+    world: World,
+) -> None:
+    salesforce_id = world.sf_create("Contact", Email="Mixed.Case@Example.COM", LastName="M")
+    world.sync()
+    world.clear_writes()
+
+    world.sync()
+    world.sync()
+
+    assert world.writes() == []
+    assert world.sf_read("Contact", salesforce_id).fields["Email"] == "Mixed.Case@Example.COM"
+    assert [record.fields["email"] for record in world.hs_all()] == ["mixed.case@example.com"]
