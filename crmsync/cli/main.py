@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crmsync.cli import demo, emulate, settings, sync
+from crmsync.cli import connect, demo, emulate, errors, health, settings, sync
 
 app = typer.Typer(
     name="crmsync",
@@ -15,6 +15,9 @@ app.add_typer(emulate.app, name="emulate")
 app.add_typer(settings.app, name="settings")
 sync.register(app)
 demo.register(app)
+health.register(app)
+app.add_typer(errors.app, name="errors")
+app.add_typer(connect.app, name="connect")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,74 @@
+"""``crmsync connect salesforce``: re-connect as another user or to a sandbox (R5, R6).
+
+Links, settings and history stay in the store. Links are keyed by the org id, so a
+sandbox (another org) starts with none of production's links and production's are kept
+for when the integration is pointed back at it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import SecretStr
+from rich.console import Console
+
+from crmsync.config import load_config
+from crmsync.store import StateStore
+
+app = typer.Typer(help="Connect the integration to a CRM account.", no_args_is_help=True)
+
+CONNECTION_SETTING = "salesforce.connection"
+"""The stored record of the Salesforce org and user the integration is connected as."""
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML file (default: crmsync.toml if present).")
+]
+
+
+@app.command("salesforce")
+def salesforce(
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="Log in via test.salesforce.com.")
+    ] = False,
+    url: Annotated[str | None, typer.Option("--url", help="Instance or login URL.")] = None,
+    token: Annotated[str | None, typer.Option("--token", help="Access token.")] = None,
+    config_path: ConfigOption = None,
+) -> None:
+    """Check the new connection, then record which org and user it is (R5, R6)."""
+    from crmsync.connectors.salesforce.config import SalesforceConfig
+    from crmsync.connectors.salesforce.connector import SalesforceConnector
+
+    config = load_config(config_path)
+    access_token = SecretStr(token) if token else config.salesforce_token
+    if access_token is None:
+        raise typer.BadParameter("give --token or set CRMSYNC_SALESFORCE_TOKEN")
+    connector = SalesforceConnector.from_config(
+        SalesforceConfig(
+            instance_url=url or config.salesforce_url,
+            access_token=access_token,
+            sandbox=sandbox,
+        )
+    )
+    user = connector.whoami()
+    connection = {
+        "org_id": user.org_id,
+        "username": user.username,
+        "sandbox": user.is_sandbox,
+        "url": url or config.salesforce_url,
+    }
+    store = StateStore.open(config.database_url)
+    try:
+        with store.begin() as tx:
+            previous = tx.settings().get(CONNECTION_SETTING)
+            tx.set_setting(CONNECTION_SETTING, connection, note="crmsync connect salesforce")
+    finally:
+        store.close()
+    console = Console()
+    console.print(f"Connected as {user.username} to org {user.org_id}", markup=False)
+    if isinstance(previous, dict) and previous.get("org_id") != user.org_id:
+        console.print(
+            "This is another org: its links start empty; the previous org's links are kept.",
+            markup=False,
+        )

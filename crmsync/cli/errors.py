@@ -1,0 +1,108 @@
+"""``crmsync errors list|show|retry|export``: the sync error cards on the terminal (R3, R27)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crmsync.config import load_config
+from crmsync.health.errors import (
+    RetrySelection,
+    error_row,
+    export_csv,
+    find_error,
+    open_errors,
+    request_retry,
+)
+from crmsync.store import StateStore
+
+app = typer.Typer(help="List, inspect, retry and export sync errors.", no_args_is_help=True)
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML file (default: crmsync.toml if present).")
+]
+
+
+def _store(config_path: Path | None) -> StateStore:
+    return StateStore.open(load_config(config_path).database_url)
+
+
+@app.command("list")
+def list_(
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    config_path: ConfigOption = None,
+) -> None:
+    """One line per open error."""
+    store = _store(config_path)
+    try:
+        rows = [row for row in open_errors(store) if category in (None, row.category)]
+    finally:
+        store.close()
+    table = Table(title=f"{len(rows)} open error(s)")
+    for column in ("Id", "Category", "HubSpot", "Salesforce", "Field", "Message", "Last seen"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.category,
+            row.hubspot_id or "",
+            row.salesforce_id or "",
+            row.field or "",
+            row.api_message,
+            row.last_seen.isoformat(timespec="seconds"),
+        )
+    Console().print(table)
+
+
+@app.command("show")
+def show(error_id: int, config_path: ConfigOption = None) -> None:
+    """Every detail of one error, with how to resolve it."""
+    store = _store(config_path)
+    try:
+        row = find_error(store, error_id)
+    finally:
+        store.close()
+    if row is None:
+        raise typer.BadParameter(f"no error with id {error_id}")
+    Console().print_json(json.dumps(error_row(row)))
+
+
+@app.command("retry")
+def retry(
+    record: Annotated[
+        str | None, typer.Option("--record", help="A HubSpot or Salesforce id.")
+    ] = None,
+    category: Annotated[str | None, typer.Option("--category", help="One error type.")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Every open error.")] = False,
+    config_path: ConfigOption = None,
+) -> None:
+    """Queue errors for retry by the next sync: one record, one type, or all (R3)."""
+    if sum((record is not None, category is not None, everything)) != 1:
+        raise typer.BadParameter("give exactly one of --record, --category, --all")
+    store = _store(config_path)
+    try:
+        queued = request_retry(
+            store, RetrySelection(record_id=record, category=category, everything=everything)
+        )
+    finally:
+        store.close()
+    Console().print(f"{queued} error(s) queued for the next sync.")
+
+
+@app.command("export")
+def export(
+    csv_path: Annotated[Path, typer.Option("--csv", help="File to write.")],
+    config_path: ConfigOption = None,
+) -> None:
+    """Write every open error to a CSV file."""
+    store = _store(config_path)
+    try:
+        written = export_csv(store, csv_path)
+    finally:
+        store.close()
+    Console().print(f"{written} error(s) written to {csv_path}")

@@ -1,0 +1,140 @@
+"""``crmsync health``, ``crmsync usage`` and ``crmsync explain`` (R1-R4, R6, R7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crmsync.config import CrmsyncConfig, load_config
+from crmsync.connectors.base import System
+from crmsync.errors import CrmsyncError
+from crmsync.health.budget import ApiBudget
+from crmsync.health.report import HealthReport, IntegrationUserView, health_report
+from crmsync.store import Scope, StateStore
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML file (default: crmsync.toml if present).")
+]
+
+
+def build_report(config: CrmsyncConfig) -> HealthReport:
+    """The health report, asking Salesforce who we are when credentials are configured."""
+    user, scope = _whoami(config)
+    store = StateStore.open(config.database_url)
+    try:
+        return health_report(
+            store,
+            budget=ApiBudget(store),
+            scope=scope,
+            integration_user=user,
+            sandbox=config.salesforce_sandbox,
+        )
+    finally:
+        store.close()
+
+
+def _whoami(config: CrmsyncConfig) -> tuple[IntegrationUserView | None, Scope | None]:
+    from crmsync.cli.sync import connected
+
+    try:
+        with connected(config) as opened:
+            identity = opened.salesforce.whoami()  # type: ignore[attr-defined]
+            scope = Scope(
+                salesforce_org_id=opened.salesforce.account_id(),
+                hubspot_portal_id=opened.hubspot.account_id(),
+            )
+    except CrmsyncError:
+        # Not connected yet, or a CRM is unreachable: health still shows what it knows.
+        return None, None
+    user = IntegrationUserView(
+        username=identity.username,
+        name=identity.name,
+        email=identity.email,
+        user_id=identity.user_id,
+        org_id=identity.org_id,
+    )
+    return user, scope
+
+
+def health_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    config_path: ConfigOption = None,
+) -> None:
+    """Show API usage against the allocation, deferred work, error cards and the user."""
+    report = build_report(load_config(config_path))
+    console = Console()
+    if as_json:
+        console.print_json(report.model_dump_json())
+        return
+    sf = report.salesforce
+    allocation = "not set" if sf.allocation is None else str(sf.allocation)
+    console.print(f"Salesforce API calls in the last 24 h: {sf.calls_24h} of {allocation}")
+    if sf.org_limit is not None:
+        console.print(f"Whole org: {sf.org_used} of {sf.org_limit} daily API requests")
+    if report.work_deferred:
+        console.print("[yellow]Allocation spent: Salesforce work waits until calls free up.")
+    user = report.integration_user
+    console.print(f"Integration user: {user.username if user else 'not connected'}")
+    console.print(f"Sandbox: {'yes' if report.sandbox else 'no'}")
+    table = Table(title="Sync errors")
+    for column in ("Category", "Errors", "Records affected"):
+        table.add_column(column)
+    for card in report.error_cards:
+        table.add_row(card.category, str(card.count), str(card.records_affected))
+    console.print(table)
+
+
+def usage_command(config_path: ConfigOption = None) -> None:
+    """Calls per hour over the rolling 24 h, for both CRMs (R1)."""
+    config = load_config(config_path)
+    store = StateStore.open(config.database_url)
+    try:
+        budget = ApiBudget(store)
+        snapshots = [budget.snapshot(System.SALESFORCE), budget.snapshot(System.HUBSPOT)]
+    finally:
+        store.close()
+    console = Console()
+    for snap in snapshots:
+        table = Table(title=f"{snap.system}: {snap.calls_24h} calls in 24 h")
+        table.add_column("Hour (UTC)")
+        table.add_column("Calls")
+        for hour, count in snap.hourly:
+            table.add_row(hour.strftime("%Y-%m-%d %H:00"), str(count))
+        console.print(table)
+        if snap.allocation is not None:
+            console.print(f"Allocation: {snap.allocation}; retries paused: {snap.retries_paused}")
+        if snap.org_limit is not None:
+            console.print(f"Org usage: {snap.org_used} of {snap.org_limit}")
+
+
+def explain_command(config_path: ConfigOption = None) -> None:
+    """Say in plain words what syncs each way under the current settings (R7)."""
+    from crmsync.engine.settings import contact_mappings, contact_settings
+    from crmsync.health.explain import explain
+
+    config = load_config(config_path)
+    store = StateStore.open(config.database_url)
+    try:
+        sections = explain(
+            contact_settings(store),
+            contact_mappings(store),
+            allocation=ApiBudget(store).allocation(),
+        )
+    finally:
+        store.close()
+    console = Console()
+    for section in sections:
+        console.print(f"[bold]{section.title}")
+        for line in section.lines:
+            console.print(f"  {line}", markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``health``, ``usage`` and ``explain`` to the main command."""
+    app.command("health")(health_command)
+    app.command("usage")(usage_command)
+    app.command("explain")(explain_command)

@@ -1,0 +1,107 @@
+"""How it works: what syncs each way under the current settings, in plain language (R7)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from crmsync.core.geography import GeographyMode, PicklistSetup
+from crmsync.core.mapping import ObjectMapping
+from crmsync.core.policies import ContactSettings, CreateAs, SalesforcePolicy
+from crmsync.core.sync_rules import SyncRule
+
+RULE_WORDS: Mapping[SyncRule, str] = {
+    SyncRule.PREFER_SALESFORCE_UNLESS_BLANK: "Salesforce's value wins unless it is blank",
+    SyncRule.ALWAYS_SALESFORCE: "Salesforce's value always wins",
+    SyncRule.TWO_WAY: "the most recent change on either side wins",
+    SyncRule.DONT_SYNC: "not synced",
+    SyncRule.PREFER_HUBSPOT_UNLESS_BLANK: "HubSpot's value wins unless it is blank",
+    SyncRule.ALWAYS_HUBSPOT: "HubSpot's value always wins",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Section:
+    """One heading of the page and its sentences."""
+
+    title: str
+    lines: tuple[str, ...]
+
+
+def explain(
+    settings: ContactSettings,
+    mappings: Mapping[str, ObjectMapping],
+    *,
+    allocation: int | None,
+) -> list[Section]:
+    """The "how it works" page for ``settings`` (R7)."""
+    return [
+        Section(title="HubSpot to Salesforce", lines=_to_salesforce(settings)),
+        Section(title="Salesforce to HubSpot", lines=_to_hubspot(settings)),
+        *(
+            Section(
+                title=f"Fields of a Salesforce {name}",
+                lines=tuple(
+                    f"{row.hubspot_property} ⇄ {row.salesforce_field}: {RULE_WORDS[row.rule]}."
+                    for row in mapping.fields
+                ),
+            )
+            for name, mapping in sorted(mappings.items())
+        ),
+        Section(title="API calls", lines=(_allocation_line(allocation),)),
+    ]
+
+
+def _to_salesforce(settings: ContactSettings) -> tuple[str, ...]:
+    scope = (
+        f"Only HubSpot contacts on list {settings.inclusion_list_id} are sent to Salesforce."
+        if settings.inclusion_list_id
+        else "Every HubSpot contact is sent to Salesforce (no inclusion list is set)."
+    )
+    kind = "Lead" if settings.create_as is CreateAs.LEAD else "Contact"
+    geography = (
+        "State and country are sent exactly as typed in HubSpot."
+        if settings.state_country_mode is GeographyMode.AS_IS
+        else "State and country are converted to the values Salesforce accepts"
+        + (
+            " (the org's own customised picklist values)."
+            if settings.state_country_picklists is PicklistSetup.CUSTOMIZED
+            else "."
+        )
+    )
+    return (
+        scope,
+        f"A new HubSpot contact is created in Salesforce as a {kind}.",
+        "A HubSpot contact already linked to a Salesforce record updates that record.",
+        geography,
+        "A HubSpot lifecycle stage never changes a Salesforce record.",
+    )
+
+
+def _to_hubspot(settings: ContactSettings) -> tuple[str, ...]:
+    return (
+        "Only Salesforce leads and contacts with a valid email address sync to HubSpot.",
+        f"Salesforce leads: {_policy_words(settings.policy_for('Lead'))}",
+        f"Salesforce contacts: {_policy_words(settings.policy_for('Contact'))}",
+    )
+
+
+def _policy_words(policy: SalesforcePolicy) -> str:
+    if policy is SalesforcePolicy.NOTHING:
+        return "nothing happens in HubSpot when they are created or updated."
+    return (
+        "create a HubSpot contact when new (email unique and valid), "
+        "otherwise update the contact with that email."
+    )
+
+
+def _allocation_line(allocation: int | None) -> str:
+    if allocation is None:
+        return (
+            "The integration may use half of the org's daily API requests "
+            "until an allocation is saved."
+        )
+    return (
+        f"The integration makes at most {allocation} Salesforce API calls in any 24 hours; "
+        "beyond that, work waits and resumes when calls free up."
+    )
