@@ -149,3 +149,36 @@ def test_r14_creation_from_salesforce_bypasses_the_inclusion_list(world: World) 
 
     (created,) = world.hs_by_email("fromsf@example.com")
     assert created.fields["lastname"] == "FromSf"
+
+
+def test_r8_linked_contact_taken_off_the_list_stops_updating_salesforce(world: World) -> None:
+    hubspot_id = world.hs_create(email="was@example.com", lastname="Before")
+    list_id = _inclusion_list(world, hubspot_id)
+    world.set("contacts.inclusion_list_id", list_id)
+    world.sync()
+    (contact,) = world.sf_by_email("Contact", "was@example.com")
+    client = HubSpot(
+        access_token=HUBSPOT_TOKEN,
+        host=world.servers.hubspot.url,
+        base_url=world.servers.hubspot.url,
+    )
+    client.crm.lists.memberships_api.remove(list_id, [hubspot_id])
+
+    world.hs_update(hubspot_id, lastname="AfterRemoval")
+    world.sync()
+
+    assert world.sf_read("Contact", contact.id).fields["LastName"] == "Before"
+
+
+def test_r14_contact_created_from_salesforce_then_follows_r8_for_its_updates(
+    world: World,
+) -> None:
+    world.set("contacts.inclusion_list_id", _inclusion_list(world))
+    salesforce_id = world.sf_create("Contact", Email="r14@example.com", LastName="FromSf")
+    world.sync()
+    (created,) = world.hs_by_email("r14@example.com")
+
+    world.hs_update(created.id, lastname="ChangedInHubSpot")
+    world.sync()
+
+    assert world.sf_read("Contact", salesforce_id).fields["LastName"] == "FromSf"
