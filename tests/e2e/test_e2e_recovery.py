@@ -112,6 +112,27 @@ def test_r27_too_long_value_is_reported_with_the_api_code_and_resolves_when_fixe
     assert _open_errors(world) == []
 
 
+def test_r27_lead_without_company_reports_required_field_and_syncs_once_set(
+    world: World,
+) -> None:
+    world.set("contacts.create_as", "Lead")
+    hubspot_id = world.hs_create(email="noco@example.com", lastname="NoCompany")
+
+    world.sync()
+
+    (error,) = _open_errors(world)
+    assert (error.api_code, error.api_message) == (
+        "REQUIRED_FIELD_MISSING",
+        "Required fields are missing: [Company]",
+    )
+    world.hs_update(hubspot_id, company="Acme")
+    world.sync()
+
+    (lead,) = world.sf_by_email("Lead", "noco@example.com", "Company")
+    assert lead.fields["Company"] == "Acme"
+    assert _open_errors(world) == []
+
+
 # -- crash-resume (R25) ----------------------------------------------------------------
 
 
