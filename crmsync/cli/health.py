@@ -9,55 +9,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crmsync.config import CrmsyncConfig, load_config
+from crmsync.config import load_config
 from crmsync.connectors.base import System
-from crmsync.errors import CrmsyncError
 from crmsync.health.budget import ApiBudget
-from crmsync.health.report import HealthReport, IntegrationUserView, health_report
-from crmsync.store import Scope, StateStore
+from crmsync.health.live import build_report
+from crmsync.store import StateStore
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="TOML file (default: crmsync.toml if present).")
 ]
-
-
-def build_report(config: CrmsyncConfig) -> HealthReport:
-    """The health report, asking Salesforce who we are when credentials are configured."""
-    user, scope = _whoami(config)
-    store = StateStore.open(config.database_url)
-    try:
-        return health_report(
-            store,
-            budget=ApiBudget(store),
-            scope=scope,
-            integration_user=user,
-            sandbox=config.salesforce_sandbox,
-        )
-    finally:
-        store.close()
-
-
-def _whoami(config: CrmsyncConfig) -> tuple[IntegrationUserView | None, Scope | None]:
-    from crmsync.cli.sync import connected
-
-    try:
-        with connected(config) as opened:
-            identity = opened.salesforce.whoami()  # type: ignore[attr-defined]
-            scope = Scope(
-                salesforce_org_id=opened.salesforce.account_id(),
-                hubspot_portal_id=opened.hubspot.account_id(),
-            )
-    except CrmsyncError:
-        # Not connected yet, or a CRM is unreachable: health still shows what it knows.
-        return None, None
-    user = IntegrationUserView(
-        username=identity.username,
-        name=identity.name,
-        email=identity.email,
-        user_id=identity.user_id,
-        org_id=identity.org_id,
-    )
-    return user, scope
 
 
 def health_command(

@@ -1,0 +1,92 @@
+"""The sync health dashboard: usage vs allocation, error cards, user, how it works (R1-R7).
+
+``create_dashboard_app(config=...)`` returns a FastAPI app; ``crmsync demo`` serves it.
+Forms post plain ``application/x-www-form-urlencoded`` bodies, parsed here so the
+dashboard needs no extra form library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from crmsync.config import CrmsyncConfig
+from crmsync.health.budget import ALLOCATION_SETTING, ApiBudget
+from crmsync.health.errors import RetrySelection, request_retry
+from crmsync.health.explain import explain
+from crmsync.health.live import build_report
+from crmsync.health.report import HealthReport
+from crmsync.store import StateStore
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
+
+async def _form(request: Request) -> Mapping[str, str]:
+    body = (await request.body()).decode("utf-8")
+    return {key: values[0] for key, values in parse_qs(body).items() if values}
+
+
+def create_dashboard_app(*, config: CrmsyncConfig) -> FastAPI:
+    """The dashboard for the integration ``config`` describes."""
+    app = FastAPI(title="crmsync sync health")
+
+    @app.get("/", response_class=HTMLResponse)
+    def health_page(request: Request, message: str | None = None) -> HTMLResponse:
+        report = build_report(config)
+        return TEMPLATES.TemplateResponse(
+            request, "health.html", {"report": report, "message": message}
+        )
+
+    @app.get("/api/health")
+    def health_json() -> HealthReport:
+        return build_report(config)
+
+    @app.post("/allocation")
+    async def set_allocation(request: Request) -> RedirectResponse:
+        raw = (await _form(request)).get("allocation", "").strip()
+        if not raw.isdigit():
+            return RedirectResponse("/?message=The+allocation+must+be+a+whole+number", 303)
+        store = StateStore.open(config.database_url)
+        try:
+            with store.begin() as tx:
+                tx.set_setting(ALLOCATION_SETTING, int(raw), note="dashboard")
+        finally:
+            store.close()
+        return RedirectResponse("/?message=Allocation+saved", status_code=303)
+
+    @app.post("/errors/retry")
+    async def retry(request: Request) -> RedirectResponse:
+        form = await _form(request)
+        selection = RetrySelection(
+            record_id=form.get("record") or None,
+            category=form.get("category") or None,
+            everything=form.get("all") == "1",
+        )
+        store = StateStore.open(config.database_url)
+        try:
+            queued = request_retry(store, selection)
+        finally:
+            store.close()
+        return RedirectResponse(f"/?message={queued}+error(s)+queued+for+retry", 303)
+
+    @app.get("/how-it-works", response_class=HTMLResponse)
+    def how_it_works(request: Request) -> HTMLResponse:
+        from crmsync.engine.settings import contact_mappings, contact_settings
+
+        store = StateStore.open(config.database_url)
+        try:
+            sections = explain(
+                contact_settings(store),
+                contact_mappings(store),
+                allocation=ApiBudget(store).allocation(),
+            )
+        finally:
+            store.close()
+        return TEMPLATES.TemplateResponse(request, "how_it_works.html", {"sections": sections})
+
+    return app

@@ -1,0 +1,113 @@
+"""The dashboard shows calls vs allocation and error cards, and saves the allocation (R1-R3, R7)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from crmsync.config import load_config
+from crmsync.connectors.base import System
+from crmsync.emulators.common.server import running
+from crmsync.health.budget import ApiBudget
+from crmsync.health.errors import open_errors
+from crmsync.store import ErrorReport, Scope, StateStore
+from crmsync.web.app import create_dashboard_app
+
+SCOPE = Scope(salesforce_org_id="00D000000000001", hubspot_portal_id="123")
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[StateStore]:
+    opened = StateStore.open(database_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def client(database_url: str, store: StateStore) -> Iterator[httpx.Client]:
+    # Real HTTP on loopback: the dashboard as a browser reaches it.
+    config = load_config(None, database_url=database_url, salesforce_token=None, hubspot_token=None)
+    with (
+        running(create_dashboard_app(config=config)) as server,
+        httpx.Client(base_url=server.url, follow_redirects=True) as http,
+    ):
+        yield http
+
+
+def _seed(store: StateStore) -> None:
+    budget = ApiBudget(store)
+    for _ in range(3):
+        budget.before_call(System.SALESFORCE, purpose="query")
+        budget.after_call(System.SALESFORCE, status=200, headers={})
+    with store.begin(SCOPE) as tx:
+        for source_id in ("11", "12"):
+            tx.record_error(
+                ErrorReport(
+                    pair="contacts",
+                    object_type="contacts",
+                    source_system="hubspot",
+                    source_id=source_id,
+                    direction="hubspot_to_salesforce",
+                    system="salesforce",
+                    api_code="REQUIRED_FIELD_MISSING",
+                    api_message="Required fields are missing: [LastName]",
+                    category="required_fields",
+                    hubspot_id=source_id,
+                    salesforce_id=None,
+                    field="LastName",
+                    hint="Fill in the last name in HubSpot.",
+                )
+            )
+
+
+def test_r1_r2_health_page_shows_calls_against_the_saved_allocation(
+    client: httpx.Client, store: StateStore
+) -> None:
+    _seed(store)
+    saved = client.post(
+        "/allocation",
+        content="allocation=40",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert saved.status_code == 200
+    page = saved.text
+    assert '<strong id="calls-24h">3</strong>' in page
+    assert '<strong id="allocation">40</strong>' in page
+    assert ApiBudget(store).allocation() == 40
+
+
+def test_r3_health_page_has_one_card_per_type_with_records_affected(
+    client: httpx.Client, store: StateStore
+) -> None:
+    _seed(store)
+    page = client.get("/").text
+    assert 'id="card-required_fields"' in page
+    assert '<span class="count">2</span>' in page
+    assert '<span class="records">2</span>' in page
+    assert "Required fields are missing: [LastName]" in page
+    assert "Fill in the last name in HubSpot." in page
+
+
+def test_r3_retry_button_queues_the_record(client: httpx.Client, store: StateStore) -> None:
+    _seed(store)
+    with store.begin() as tx:
+        for row in open_errors(store):
+            merged = tx.session.merge(row)
+            merged.attempts = 5
+    response = client.post(
+        "/errors/retry",
+        content="record=11",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert "1 error(s) queued" in response.text
+    attempts = {row.source_id: row.attempts for row in open_errors(store)}
+    assert attempts == {"11": 0, "12": 5}
+
+
+def test_r7_how_it_works_page_explains_both_directions(client: httpx.Client) -> None:
+    page = client.get("/how-it-works").text
+    assert "HubSpot to Salesforce" in page
+    assert "Salesforce to HubSpot" in page
+    assert "created in Salesforce as a Contact" in page
