@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import CrashAt, SimulatedCrash, World
 
+from crmsync.connectors.errors import ConnectionLostError
 from crmsync.engine.hooks import Checkpoint
 from crmsync.store.models import SyncErrorRecord
 from crmsync.store.state import Scope
@@ -241,3 +242,19 @@ def test_lead_converted_into_an_already_linked_contact_is_not_written_again(
     assert not [write for write in world.writes() if "/Lead" in write]
     assert report.errors == 0, _open_errors(world)
     assert len(world.hs_all()) == 2
+
+
+def test_r25_answer_lost_mid_write_fails_the_run_typed_and_the_next_run_settles(
+    world: World,
+) -> None:
+    world.sf_create("Contact", Email="lost@example.com", LastName="Lost")
+    world.hs_control.inject_fault(kind="drop", count=1, path_contains="batch/create")
+
+    with pytest.raises(ConnectionLostError):
+        world.sync()
+    world.tick()
+    world.sync()
+
+    assert len(world.hs_all()) == 1
+    assert len(world.sf_all("Contact")) == 1
+    assert _links(world) == 1

@@ -14,6 +14,8 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Final, Literal
 
+import urllib3
+
 from crmsync.connectors.base import (
     ApiUsage,
     CallObserver,
@@ -27,7 +29,7 @@ from crmsync.connectors.base import (
     WriteResult,
 )
 from crmsync.connectors.changes import ChangeCursor, fetch_limit, select_new
-from crmsync.connectors.errors import NotFoundError
+from crmsync.connectors.errors import ConnectionLostError, NotFoundError
 from crmsync.connectors.hubspot import records
 from crmsync.connectors.hubspot.client import HubSpotApis, build_apis
 from crmsync.connectors.hubspot.config import HubSpotConfig
@@ -88,9 +90,16 @@ class HubSpotConnector:
         def once() -> Any:
             response = fn()
             try:
-                return parse_body(response.data)
+                body = response.data
+            except urllib3.exceptions.HTTPError as error:
+                # The answer broke off mid-body (bodies are read lazily): the call may
+                # have taken effect, so a write is not resent.
+                raise ConnectionLostError(
+                    f"HubSpot's answer broke off: {type(error).__name__}"
+                ) from error
             finally:
                 response.release_conn()
+            return parse_body(body)
 
         with purpose(name):
             return call_with_retry(once, policy=self._retry, write=write)
