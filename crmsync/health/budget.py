@@ -32,6 +32,10 @@ DEFAULT_SHARE = 0.5
 ORG_RESERVE = 0.95
 """Stop at 95 % of the org's own limit whatever the allocation, leaving the rest to others."""
 
+ORG_REPORT_FRESH = timedelta(hours=1)
+"""The org's own count is trusted for the reserve for an hour: its window rolls on too,
+so an old "full" report must not hold work back forever (one probe call an hour at most)."""
+
 RETRY_PAUSE_SHARE = 0.75
 """Above 75 % of the allocation, error retries wait so new changes keep flowing."""
 
@@ -209,7 +213,7 @@ class ApiBudget:
         used = self.calls_in_window(System.SALESFORCE, now=now)
         if allocation is not None and used >= allocation:
             return f"Salesforce allocation spent: {used} of {allocation} calls in 24 h"
-        org_used, org_limit = self._org_usage(System.SALESFORCE)
+        org_used, org_limit = self._org_usage(System.SALESFORCE, since=now - ORG_REPORT_FRESH)
         if org_used is not None and org_limit and org_used >= org_limit * ORG_RESERVE:
             return f"Salesforce org at its reserve line: {org_used} of {org_limit} calls"
         return None
@@ -227,14 +231,16 @@ class ApiBudget:
             return 0.0
         return max(0.0, (_aware(oldest) + WINDOW - now).total_seconds())
 
-    def _org_usage(self, system: System) -> tuple[int | None, int | None]:
+    def _org_usage(
+        self, system: System, *, since: datetime | None = None
+    ) -> tuple[int | None, int | None]:
+        query = select(ApiCallRecord).where(
+            ApiCallRecord.system == system.value, ApiCallRecord.org_limit.is_not(None)
+        )
+        if since is not None:
+            query = query.where(ApiCallRecord.at > since)
         with self._store.begin() as tx:
-            row = tx.session.scalars(
-                select(ApiCallRecord)
-                .where(ApiCallRecord.system == system.value, ApiCallRecord.org_limit.is_not(None))
-                .order_by(ApiCallRecord.id.desc())
-                .limit(1)
-            ).first()
+            row = tx.session.scalars(query.order_by(ApiCallRecord.id.desc()).limit(1)).first()
             if row is None:
                 return None, None
             return row.org_used, row.org_limit

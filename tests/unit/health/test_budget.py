@@ -135,3 +135,13 @@ def test_r1_limit_headers_are_parsed() -> None:
     assert parse_salesforce_limit({"sforce-limit-info": "api-usage=3/15000"}) == (3, 15000)
     assert parse_salesforce_limit({}) is None
     assert parse_hubspot_limit({"X-HubSpot-RateLimit-Daily": "x"}) is None
+
+
+def test_r2_an_old_full_org_report_does_not_hold_work_back_forever(store: StateStore) -> None:
+    clock = FakeClock()
+    budget = ApiBudget(store, clock=clock, allocation=1000)
+    _call(budget, headers={"Sforce-Limit-Info": "api-usage=1000/1000"})
+    with pytest.raises(BudgetExhaustedError):
+        budget.before_call(System.SALESFORCE, purpose="query")
+    clock.now += timedelta(hours=2)
+    _call(budget, headers={"Sforce-Limit-Info": "api-usage=1/1000"})
