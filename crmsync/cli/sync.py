@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,7 @@ class Connected:
     hubspot: Connector
     salesforce: Connector
     store: StateStore
+    retries_paused: Callable[[], bool] | None = None
 
 
 @contextmanager
@@ -61,7 +62,12 @@ def connected(config: CrmsyncConfig) -> Iterator[Connected]:
             HubSpotConfig(base_url=config.hubspot_url, access_token=hubspot_token),
             observer=budget,
         )
-        yield Connected(hubspot=hubspot, salesforce=salesforce, store=store)
+        yield Connected(
+            hubspot=hubspot,
+            salesforce=salesforce,
+            store=store,
+            retries_paused=lambda: budget.retries_paused,
+        )
     finally:
         store.close()
 
@@ -82,6 +88,7 @@ def build_engine(
         hooks=hooks,
         page_size=config.page_size,
         batch_size=config.batch_size,
+        retries_paused=opened.retries_paused,
     )
 
 

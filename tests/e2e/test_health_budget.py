@@ -106,3 +106,35 @@ def test_r2_request_limit_exceeded_defers_work_until_the_org_window_frees(
     world.sf_control.advance_clock(seconds=WINDOW.total_seconds() + 60)
     _budgeted_engine(world, budget).run_once()
     assert len(world.sf_by_email("Contact", EMAILS[0])) == 1
+
+
+def _engine(world: World, *, retries_paused: bool) -> SyncEngine:
+    pair = contacts_pair(contact_settings(world.store), allow_test_domains=True)
+    return SyncEngine(
+        hubspot=world.hubspot,
+        salesforce=world.salesforce,
+        store=world.store,
+        pairs=[pair],
+        retries_paused=lambda: retries_paused,
+    )
+
+
+def test_r2_error_retries_wait_while_the_budget_says_so(world: World) -> None:
+    rule = {
+        "object": "Contact",
+        "name": "Phone_with_email",
+        "field": "Phone",
+        "when_field": "Email",
+        "message": "Phone must not be blank when Email is set",
+    }
+    world.sf_control.update_settings(validation_rules=[rule])
+    world.hs_create(email="retry@example.com", lastname="Retry")
+    _engine(world, retries_paused=False).run_once()
+    world.sf_control.update_settings(validation_rules=[])
+    world.tick()
+
+    _engine(world, retries_paused=True).run_once()
+    assert world.sf_by_email("Contact", "retry@example.com") == []
+
+    _engine(world, retries_paused=False).run_once()
+    assert len(world.sf_by_email("Contact", "retry@example.com")) == 1
