@@ -182,3 +182,27 @@ def test_r14_contact_created_from_salesforce_then_follows_r8_for_its_updates(
     world.sync()
 
     assert world.sf_read("Contact", salesforce_id).fields["LastName"] == "FromSf"
+
+
+def test_r13_lead_only_fields_reach_the_new_hubspot_contact(world: World) -> None:
+    world.sf_create(
+        "Lead",
+        Email="fields@example.com",
+        LastName="Fields",
+        Company="Acme",
+        Status="Working - Contacted",
+        Industry="Banking",
+        Website="acme.example",
+    )
+
+    report = world.sync()
+
+    wanted = ("hs_lead_status", "industry", "website", "company")
+    (contact,) = world.hubspot.find_by("contacts", "email", ["fields@example.com"], fields=wanted)
+    assert report.errors == 0
+    assert {name: contact.fields[name] for name in wanted} == {
+        "hs_lead_status": "ATTEMPTED_TO_CONTACT",
+        "industry": "Banking",
+        "website": "acme.example",
+        "company": "Acme",
+    }

@@ -358,6 +358,7 @@ STANDARD_PROPERTIES: dict[str, dict[str, _Spec]] = {
         "company": ("string", None, ""),
         "jobtitle": ("string", None, ""),
         "website": ("string", None, ""),
+        "industry": ("string", None, ""),
         "address": ("string", None, ""),
         "city": ("string", None, ""),
         "state": ("string", None, ""),
