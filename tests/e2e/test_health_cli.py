@@ -1,0 +1,84 @@
+"""``crmsync health``, ``errors`` and ``connect`` against both emulators (R1, R3-R6)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from crmsync.cli.connect import CONNECTION_SETTING
+from crmsync.cli.main import app
+from tests.e2e.conftest import HUBSPOT_TOKEN, SALESFORCE_TOKEN, World
+
+
+def _env(world: World, database_url: str) -> dict[str, str]:
+    return {
+        "CRMSYNC_DATABASE_URL": database_url,
+        "CRMSYNC_SALESFORCE_URL": world.servers.salesforce.url,
+        "CRMSYNC_SALESFORCE_TOKEN": SALESFORCE_TOKEN,
+        "CRMSYNC_HUBSPOT_URL": world.servers.hubspot.url,
+        "CRMSYNC_HUBSPOT_TOKEN": HUBSPOT_TOKEN,
+    }
+
+
+def test_r1_r4_health_json_counts_the_sync_calls_and_names_the_integration_user(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    world.hs_create(email="cli@example.com", lastname="Cli")
+    env = _env(world, database_url)
+    runner = CliRunner()
+    synced = runner.invoke(app, ["sync", "--once"], env=env)
+    assert synced.exit_code == 0, synced.output
+
+    result = runner.invoke(app, ["health", "--json"], env=env)
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["salesforce"]["calls_24h"] > 0
+    assert report["hubspot"]["calls_24h"] > 0
+    assert report["salesforce"]["org_limit"] is not None
+    assert report["integration_user"]["username"]
+    assert report["sandbox"] is False
+
+
+def test_r3_errors_export_writes_the_open_errors(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    world.hs_create(email="long@example.com", lastname="L" * 120)
+    env = _env(world, database_url)
+    runner = CliRunner()
+    assert runner.invoke(app, ["sync", "--once"], env=env).exit_code == 0
+    target = tmp_path / "errors.csv"
+
+    result = runner.invoke(app, ["errors", "export", "--csv", str(target)], env=env)
+
+    assert result.exit_code == 0, result.output
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2
+    assert "STRING_TOO_LONG" in lines[1]
+
+
+def test_r5_connect_records_the_user_and_org_in_the_settings_history(
+    world: World, database_url: str
+) -> None:
+    env = _env(world, database_url)
+    result = CliRunner().invoke(
+        app,
+        [
+            "connect",
+            "salesforce",
+            "--url",
+            world.servers.salesforce.url,
+            "--token",
+            SALESFORCE_TOKEN,
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    with world.store.begin() as tx:
+        connection = tx.settings()[CONNECTION_SETTING]
+        history = [entry.field for entry in tx.audit_entries(kind="setting")]
+    assert connection["org_id"] == world.salesforce.account_id()
+    assert connection["sandbox"] is False
+    assert CONNECTION_SETTING in history
