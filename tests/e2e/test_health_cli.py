@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from crmsync.cli.connect import CONNECTION_SETTING
 from crmsync.cli.main import app
+from crmsync.store.models import Link
 from tests.e2e.conftest import HUBSPOT_TOKEN, SALESFORCE_TOKEN, World
+
+
+def _links(world: World) -> int:
+    with world.store.begin() as tx:
+        return int(tx.session.scalar(select(func.count(Link.id))) or 0)
 
 
 def _env(world: World, database_url: str) -> dict[str, str]:
@@ -82,3 +89,26 @@ def test_r5_connect_records_the_user_and_org_in_the_settings_history(
     assert connection["org_id"] == world.salesforce.account_id()
     assert connection["sandbox"] is False
     assert CONNECTION_SETTING in history
+
+
+def test_r5_reconnecting_keeps_links_and_settings_history(world: World, database_url: str) -> None:
+    env = _env(world, database_url)
+    runner = CliRunner()
+    world.hs_create(email="prod@example.com", lastname="Prod")
+    assert runner.invoke(app, ["sync", "--once"], env=env).exit_code == 0
+    assert (
+        runner.invoke(app, ["settings", "set", "contacts.create_as=Lead"], env=env).exit_code == 0
+    )
+    links_before = _links(world)
+
+    result = runner.invoke(
+        app, ["connect", "salesforce", "--url", world.servers.salesforce.url], env=env
+    )
+
+    assert result.exit_code == 0, result.output
+    with world.store.begin() as tx:
+        settings = tx.settings()
+        history = [entry.field for entry in tx.audit_entries(kind="setting")]
+    assert _links(world) == links_before >= 1
+    assert settings["contacts.create_as"] == "Lead"
+    assert history[-2:] == ["contacts.create_as", CONNECTION_SETTING]
