@@ -111,3 +111,25 @@ def test_r7_how_it_works_page_explains_both_directions(client: httpx.Client) -> 
     assert "HubSpot to Salesforce" in page
     assert "Salesforce to HubSpot" in page
     assert "created in Salesforce as a Contact" in page
+
+
+def test_r2_health_page_says_work_waits_when_the_allocation_is_spent(
+    client: httpx.Client, store: StateStore
+) -> None:
+    _seed(store)
+    assert 'id="deferred"' not in client.get("/").text
+    with store.begin() as tx:
+        tx.set_setting("api.salesforce_allocation", 3)
+    page = client.get("/").text
+    assert 'id="deferred"' in page
+    assert '<strong id="allocation">3</strong>' in page
+
+
+def test_r2_a_non_number_allocation_is_refused(client: httpx.Client, store: StateStore) -> None:
+    response = client.post(
+        "/allocation",
+        content="allocation=lots",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert "whole number" in response.text
+    assert ApiBudget(store).allocation() is None
