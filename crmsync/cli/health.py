@@ -11,7 +11,7 @@ from rich.table import Table
 
 from crmsync.config import load_config
 from crmsync.connectors.base import System
-from crmsync.health.budget import ApiBudget
+from crmsync.health.budget import ALLOCATION_SETTING, ApiBudget
 from crmsync.health.live import build_report
 from crmsync.store import StateStore
 
@@ -48,11 +48,20 @@ def health_command(
     console.print(table)
 
 
-def usage_command(config_path: ConfigOption = None) -> None:
+def usage_command(
+    allocation: Annotated[
+        int | None,
+        typer.Option("--set-allocation", min=0, help="Save the Salesforce calls per 24 h (R2)."),
+    ] = None,
+    config_path: ConfigOption = None,
+) -> None:
     """Calls per hour over the rolling 24 h, for both CRMs (R1)."""
     config = load_config(config_path)
     store = StateStore.open(config.database_url)
     try:
+        if allocation is not None:
+            with store.begin() as tx:
+                tx.set_setting(ALLOCATION_SETTING, allocation, note="crmsync usage")
         budget = ApiBudget(store)
         snapshots = [budget.snapshot(System.SALESFORCE), budget.snapshot(System.HUBSPOT)]
     finally:

@@ -1,0 +1,45 @@
+"""``crmsync usage``, ``health`` and ``explain`` before any CRM is connected (R1, R2, R7)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from crmsync.cli.main import app
+
+
+def _env(database_url: str) -> dict[str, str | None]:
+    # No tokens at all (None unsets a variable): health must not try to reach a CRM.
+    return {
+        "CRMSYNC_DATABASE_URL": database_url,
+        "CRMSYNC_SALESFORCE_TOKEN": None,
+        "CRMSYNC_HUBSPOT_TOKEN": None,
+    }
+
+
+def test_r2_allocation_saved_from_the_cli_shows_in_the_health_report(database_url: str) -> None:
+    runner = CliRunner()
+    env = _env(database_url)
+    saved = runner.invoke(app, ["usage", "--set-allocation", "300"], env=env)
+    assert saved.exit_code == 0, saved.output
+
+    result = runner.invoke(app, ["health", "--json"], env=env)
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["salesforce"]["allocation"] == 300
+    assert report["integration_user"] is None
+
+
+def test_r7_explain_names_both_directions_and_the_allocation(database_url: str) -> None:
+    runner = CliRunner()
+    env = _env(database_url)
+    runner.invoke(app, ["usage", "--set-allocation", "250"], env=env)
+
+    result = runner.invoke(app, ["explain"], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert "HubSpot to Salesforce" in result.output
+    assert "Salesforce to HubSpot" in result.output
+    assert "250" in result.output
