@@ -19,7 +19,8 @@ def build_report(config: CrmsyncConfig) -> HealthReport:
             budget=ApiBudget(store),
             scope=scope,
             integration_user=user,
-            sandbox=config.salesforce_sandbox,
+            # The org's own identity says sandbox or not; the setting is the fallback (R6).
+            sandbox=config.salesforce_sandbox if user is None else user.is_sandbox,
         )
     finally:
         store.close()
@@ -45,5 +46,6 @@ def _whoami(config: CrmsyncConfig) -> tuple[IntegrationUserView | None, Scope | 
         email=identity.email,
         user_id=identity.user_id,
         org_id=identity.org_id,
+        is_sandbox=identity.is_sandbox,
     )
     return user, scope

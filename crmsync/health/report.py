@@ -60,6 +60,7 @@ class IntegrationUserView(BaseModel):
     email: str
     user_id: str
     org_id: str
+    is_sandbox: bool = False
 
 
 class HealthReport(BaseModel):
