@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crmsync.store.base import Base
@@ -27,5 +27,5 @@ class ApiCallRecord(Base):
     purpose: Mapped[str] = mapped_column(String(64))
     status: Mapped[int | None] = mapped_column(Integer)
     deferred: Mapped[bool] = mapped_column(Boolean, default=False)
-    org_used: Mapped[int | None] = mapped_column(Integer)
-    org_limit: Mapped[int | None] = mapped_column(Integer)
+    org_used: Mapped[int | None] = mapped_column(BigInteger)
+    org_limit: Mapped[int | None] = mapped_column(BigInteger)

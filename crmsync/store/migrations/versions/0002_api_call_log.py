@@ -27,8 +27,8 @@ def upgrade() -> None:
         sa.Column("purpose", sa.String(length=64), nullable=False),
         sa.Column("status", sa.Integer(), nullable=True),
         sa.Column("deferred", sa.Boolean(), nullable=False),
-        sa.Column("org_used", sa.Integer(), nullable=True),
-        sa.Column("org_limit", sa.Integer(), nullable=True),
+        sa.Column("org_used", sa.BigInteger(), nullable=True),
+        sa.Column("org_limit", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_calls")),
     )
     op.create_index("ix_api_calls_system_at", "api_calls", ["system", "at"], unique=False)
