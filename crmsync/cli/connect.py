@@ -14,13 +14,13 @@ import typer
 from pydantic import SecretStr
 from rich.console import Console
 
+from crmsync.cli.connection import CONNECTION_SETTING, save_connection
 from crmsync.config import load_config
 from crmsync.store import StateStore
 
 app = typer.Typer(help="Connect the integration to a CRM account.", no_args_is_help=True)
 
-CONNECTION_SETTING = "salesforce.connection"
-"""The stored record of the Salesforce org and user the integration is connected as."""
+__all__ = ["CONNECTION_SETTING", "app", "salesforce"]
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="TOML file (default: crmsync.toml if present).")
@@ -33,10 +33,24 @@ def salesforce(
         bool, typer.Option("--sandbox", help="Log in via test.salesforce.com.")
     ] = False,
     url: Annotated[str | None, typer.Option("--url", help="Instance or login URL.")] = None,
-    token: Annotated[str | None, typer.Option("--token", help="Access token.")] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            help="Access token; saved as a secret in the state store (never printed).",
+        ),
+    ] = None,
     config_path: ConfigOption = None,
 ) -> None:
-    """Check the new connection, then record which org and user it is (R5, R6)."""
+    """Check the new connection, then save it for later commands (R5, R6).
+
+    The org, user, sandbox flag and URL are saved as an audit-logged setting; a
+    ``--token`` is saved as a secret (its history records only that it changed);
+    connecting without ``--token`` forgets a saved one.
+    ``sync``, ``health`` and the dashboard then use the saved connection. Precedence:
+    CRMSYNC_SALESFORCE_URL / _TOKEN / _SANDBOX set in the environment, then the saved
+    connection, then crmsync.toml.
+    """
     from crmsync.connectors.salesforce.config import SalesforceConfig
     from crmsync.connectors.salesforce.connector import SalesforceConnector
 
@@ -60,9 +74,9 @@ def salesforce(
     }
     store = StateStore.open(config.database_url)
     try:
-        with store.begin() as tx:
-            previous = tx.settings().get(CONNECTION_SETTING)
-            tx.set_setting(CONNECTION_SETTING, connection, note="crmsync connect salesforce")
+        previous = save_connection(
+            store, connection=connection, token=SecretStr(token) if token else None
+        )
     finally:
         store.close()
     console = Console()

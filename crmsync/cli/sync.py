@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 
+from crmsync.cli.connection import with_saved_connection
 from crmsync.config import CrmsyncConfig, load_config
 from crmsync.connectors.base import Connector
 from crmsync.engine.hooks import Checkpoint
@@ -45,11 +46,14 @@ def connected(config: CrmsyncConfig) -> Iterator[Connected]:
     from crmsync.connectors.salesforce.connector import SalesforceConnector
     from crmsync.health.budget import ApiBudget
 
-    salesforce_token, hubspot_token = config.require_credentials()
     store = StateStore.open(config.database_url)
-    # Every call is counted and Salesforce stays inside its allocation (R1, R2).
-    budget = ApiBudget(store)
     try:
+        # The connection saved by ``crmsync connect salesforce`` beats the file; explicitly
+        # set CRMSYNC_SALESFORCE_* environment variables beat both (R5, R6).
+        config = with_saved_connection(config, store)
+        salesforce_token, hubspot_token = config.require_credentials()
+        # Every call is counted and Salesforce stays inside its allocation (R1, R2).
+        budget = ApiBudget(store)
         salesforce = SalesforceConnector.from_config(
             SalesforceConfig(
                 instance_url=config.salesforce_url,
