@@ -28,9 +28,9 @@ from crmsync.connectors.base import (
     WriteRequest,
     WriteResult,
 )
-from crmsync.connectors.changes import ChangeCursor, fetch_limit, select_new
 from crmsync.connectors.errors import ConnectionLostError, NotFoundError
-from crmsync.connectors.hubspot import records
+from crmsync.connectors.hubspot import change_feed, records
+from crmsync.connectors.hubspot.change_feed import SEARCH_RESULT_CAP
 from crmsync.connectors.hubspot.client import HubSpotApis, build_apis
 from crmsync.connectors.hubspot.config import HubSpotConfig
 from crmsync.connectors.hubspot.errors import parse_body
@@ -46,8 +46,6 @@ HUBSPOT_CAPABILITIES: Final = Capabilities(
     supports_upsert=False,
     supports_bulk_read=False,
 )
-SEARCH_RESULT_CAP: Final = 10_000
-"""Search refuses to page past 10,000 results (wire facts B.4)."""
 
 
 class HubSpotConnector:
@@ -146,25 +144,18 @@ class HubSpotConnector:
     def read_changes(
         self, object_type: str, *, cursor: str | None, fields: Sequence[str], page_size: int
     ) -> ChangePage:
-        """Records modified since ``cursor``: search sorted by last-modified, ascending.
+        """Records modified since ``cursor`` (see :mod:`.change_feed`).
 
-        Each read restarts at the cursor's floor and asks for at most 10,000 rows,
-        so paging never crosses the search cap: the floor moves forward with every
-        page, which is the time slice (wire facts B.4).
+        Every search asks for at most 10,000 rows, and each one starts from the
+        feed's position rather than paging on, so the search cap is never crossed:
+        the position is the time slice (wire facts B.4).
         """
-        state = ChangeCursor.decode(cursor) if cursor else None
-        limit = min(fetch_limit(state, page_size), SEARCH_RESULT_CAP)
-        rows, total = self._search_changes(
-            object_type, floor=state.floor if state else None, fields=fields, limit=limit
-        )
-        remote = [records.remote_record(object_type, obj) for obj in rows]
-        selected = select_new(
-            remote, cursor=state, page_size=page_size, overlap=self._config.overlap
-        )
-        return ChangePage(
-            records=selected.records,
-            next_cursor=selected.cursor.encode(),
-            has_more=selected.trimmed or total > len(rows),
+        return change_feed.read_changes(
+            partial(self._search, object_type, fields=fields),
+            object_type=object_type,
+            cursor=cursor,
+            page_size=page_size,
+            overlap=self._config.overlap,
         )
 
     def read_by_ids(
@@ -277,33 +268,26 @@ class HubSpotConnector:
 
     # -- helpers -----------------------------------------------------------------------
 
-    def _search_changes(
-        self, object_type: str, *, floor: datetime | None, fields: Sequence[str], limit: int
-    ) -> tuple[list[Mapping[str, Any]], int]:
+    def _search(
+        self,
+        object_type: str,
+        filters: list[dict[str, Any]],
+        sort_property: str,
+        limit: int,
+        *,
+        fields: Sequence[str],
+    ) -> change_feed.Found:
+        """One ascending search with ``filters`` ANDed, paged until ``limit`` rows."""
         modified = records.modified_property(object_type)
-        filters = (
-            [
-                {
-                    "filters": [
-                        {
-                            "propertyName": modified,
-                            "operator": "GTE",
-                            "value": records.epoch_millis(floor),
-                        }
-                    ]
-                }
-            ]
-            if floor
-            else []
-        )
         properties = list(dict.fromkeys([*fields, modified]))
         rows: list[Mapping[str, Any]] = []
         total = 0
         after = 0
+        limit = min(limit, SEARCH_RESULT_CAP)
         while len(rows) < limit:
             body = {
-                "filterGroups": filters,
-                "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
+                "filterGroups": [{"filters": filters}] if filters else [],
+                "sorts": [{"propertyName": sort_property, "direction": "ASCENDING"}],
                 "properties": properties,
                 "limit": min(self._config.search_page_size, limit - len(rows)),
                 "after": str(after),
@@ -319,7 +303,10 @@ class HubSpotConnector:
             if not page or next_after is None:
                 break
             after = int(next_after)
-        return rows, max(total, len(rows))
+        return change_feed.Found(
+            rows=[records.remote_record(object_type, obj) for obj in rows],
+            more=total > len(rows),
+        )
 
     def _batch_read(
         self,

@@ -1,0 +1,171 @@
+"""HubSpot's change feed: a keyset read by (last-modified, id) on a one-sort search.
+
+HubSpot search takes one sort only, so "everything after (T, id)" is two searches:
+the records at exactly T with a higher id (sorted by id), then the records after T
+(sorted by last-modified). When a page is cut inside one instant, only the whole
+instants before it are kept and the cut instant is drained by id next, so no read
+re-fetches what earlier pages delivered — even when thousands of records share one
+instant after an import (their cost used to grow with every page).
+
+Search also lags writes, so a record can surface after records modified later than it.
+Once the forward read is caught up, one *sweep* re-reads the overlap window behind the
+position and delivers only the ``(id, modified_at)`` pairs the shared
+:class:`~crmsync.connectors.changes.ChangeCursor` has not seen (R25: nothing lost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from crmsync.connectors.base import ChangePage, RemoteRecord
+from crmsync.connectors.changes import BEGINNING, ChangeCursor, fetch_limit, select_new
+from crmsync.connectors.hubspot import records
+
+ID_PROPERTY: Final = "hs_object_id"
+SEARCH_RESULT_CAP: Final = 10_000
+"""Search refuses to page past 10,000 results (wire facts B.4)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Found:
+    """What one logical search returned (all its pages) and whether more matched."""
+
+    rows: list[RemoteRecord]
+    more: bool
+
+
+Search = Callable[[list[dict[str, Any]], str, int], Found]
+"""Run one search: (filters ANDed in one group, ascending sort property, row limit)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Position:
+    """Where the forward read stands: every record up to (``at``, ``after_id``) is delivered.
+
+    ``after_id`` is ``None`` when every record at ``at`` was delivered.
+    """
+
+    at: datetime
+    after_id: int | None
+
+    def encode(self) -> dict[str, Any]:
+        """The position as JSON-ready values for the cursor's ``extra``."""
+        return {"at": self.at.isoformat(), "after_id": self.after_id}
+
+    @classmethod
+    def decode(cls, extra: Mapping[str, Any]) -> Position | None:
+        """The position kept in a cursor's ``extra``, if any."""
+        raw = extra.get("position")
+        if not isinstance(raw, Mapping):
+            return None
+        after_id = raw.get("after_id")
+        return cls(
+            at=records.parse_datetime(str(raw["at"])),
+            after_id=int(after_id) if after_id is not None else None,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Forward:
+    """Records after a position, in (last-modified, id) order, and the new position."""
+
+    records: list[RemoteRecord]
+    position: Position | None
+    full: bool
+
+
+def read_forward(
+    search: Search, *, object_type: str, position: Position | None, limit: int
+) -> Forward:
+    """Up to ``limit`` records after ``position``; ``full`` when the limit was reached."""
+    modified = records.modified_property(object_type)
+    page: list[RemoteRecord] = []
+    while len(page) < limit:
+        if position is not None and position.after_id is not None:
+            want = limit - len(page)
+            ties = search(
+                [_stamp(modified, "EQ", position.at), _id_after(position.after_id)],
+                ID_PROPERTY,
+                want,
+            ).rows
+            page.extend(ties)
+            if len(ties) >= want:
+                return Forward(records=page, position=_after(position.at, ties[-1].id), full=True)
+            position = Position(at=position.at, after_id=None)
+        later = [_stamp(modified, "GT", position.at)] if position else []
+        found = search(later, modified, limit - len(page))
+        if not found.more:
+            page.extend(found.rows)
+            if found.rows:
+                position = Position(at=found.rows[-1].modified_at, after_id=None)
+            return Forward(records=page, position=position, full=len(page) >= limit)
+        cut_at = found.rows[-1].modified_at
+        page.extend(row for row in found.rows if row.modified_at < cut_at)
+        # Records at the cut instant may continue past the page: drain them by id.
+        position = Position(at=cut_at, after_id=0)
+    return Forward(records=page, position=position, full=True)
+
+
+def read_changes(
+    search: Search,
+    *,
+    object_type: str,
+    cursor: str | None,
+    page_size: int,
+    overlap: timedelta,
+) -> ChangePage:
+    """One page of changes after ``cursor``: the forward read, then the overlap sweep."""
+    state = ChangeCursor.decode(cursor) if cursor else None
+    forward = read_forward(search, object_type=object_type, position=_start(state), limit=page_size)
+    selected = select_new(forward.records, cursor=state, page_size=page_size, overlap=overlap)
+    delivered = list(selected.records)
+    cursor_after = selected.cursor
+    has_more = forward.full
+    room = page_size - len(delivered)
+    if room > 0 and state is not None:
+        # Caught up: re-read the overlap window for records that surfaced late. (A first
+        # read has no window behind it; what it missed, the next read's sweep finds.)
+        modified = records.modified_property(object_type)
+        limit = min(fetch_limit(cursor_after, room), SEARCH_RESULT_CAP)
+        swept = search([_stamp(modified, "GTE", cursor_after.floor)], modified, limit)
+        late = select_new(swept.rows, cursor=cursor_after, page_size=room, overlap=overlap)
+        delivered.extend(late.records)
+        cursor_after = late.cursor
+        has_more = late.trimmed or (swept.more and bool(late.records))
+    extra = {**cursor_after.extra, "position": _encode(forward.position)}
+    return ChangePage(
+        records=delivered,
+        next_cursor=ChangeCursor(
+            floor=cursor_after.floor, seen=cursor_after.seen, extra=extra
+        ).encode(),
+        has_more=has_more,
+    )
+
+
+def _start(state: ChangeCursor | None) -> Position | None:
+    """Where the forward read resumes; a cursor without a position resumes at its floor."""
+    if state is None:
+        return None
+    position = Position.decode(state.extra)
+    if position is None and state.floor > BEGINNING:
+        return Position(at=state.floor, after_id=0)
+    return position
+
+
+def _encode(position: Position | None) -> dict[str, Any] | None:
+    return position.encode() if position else None
+
+
+def _after(at: datetime, record_id: str) -> Position:
+    return Position(at=at, after_id=int(record_id))
+
+
+def _stamp(modified: str, operator: str, moment: datetime) -> dict[str, Any]:
+    return {"propertyName": modified, "operator": operator, "value": records.epoch_millis(moment)}
+
+
+def _id_after(record_id: int) -> dict[str, Any]:
+    return {"propertyName": ID_PROPERTY, "operator": "GT", "value": str(record_id)}
