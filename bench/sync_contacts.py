@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -41,6 +41,8 @@ from crmsync.engine.settings import save_setting
 
 HUBSPOT_FIRST_ID = 1_000_000
 """Seeded HubSpot ids start here, so the benchmark can edit them by id later."""
+POLL_INTERVAL_SECONDS: Final = 900.0
+"""Time between scheduled runs (``crmsync run``'s default interval)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,6 +164,10 @@ def synced(running: Emulators, opened: Connected, config: CrmsyncConfig, n: int)
     results = [_timed("initial sync", 2 * n, counters, run)]
     results.append(_timed("echo pass (no changes)", 2 * n, counters, run))
     changed = max(1, n // 100)
+    # A polling interval passes before the edits, as between two scheduled runs, so the
+    # overlap window re-read by the change feeds holds this run's changes only.
+    running.salesforce_control.advance_clock(seconds=POLL_INTERVAL_SECONDS)
+    running.hubspot_control.advance_clock(seconds=POLL_INTERVAL_SECONDS)
     _edit(opened.hubspot, "contacts", contacts[:changed], {"firstname": "Changed"})
     _edit(opened.salesforce, "Lead", leads[:changed], {"FirstName": "Changed"})
     _advance(running)

@@ -43,7 +43,7 @@ class CrmsyncConfig(BaseSettings):
     hubspot_token: SecretStr | None = None
     database_url: str = "sqlite:///crmsync.sqlite"
     interval_seconds: float = Field(default=900.0, gt=0)
-    page_size: int = Field(default=200, ge=1, le=2000)
+    page_size: int = Field(default=1000, ge=1, le=2000)
     batch_size: int = Field(default=1000, ge=1)
 
     def require_credentials(self) -> tuple[SecretStr, SecretStr]:

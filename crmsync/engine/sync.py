@@ -48,7 +48,7 @@ class SyncEngine:
         store: StateStore,
         pairs: Sequence[ObjectPair],
         hooks: SyncHooks | None = None,
-        page_size: int = 200,
+        page_size: int = 1000,
         batch_size: int = DEFAULT_BATCH_SIZE,
         retries_paused: Callable[[], bool] | None = None,
     ) -> None:
