@@ -74,15 +74,18 @@ def salesforce(
     }
     store = StateStore.open(config.database_url)
     try:
-        previous = save_connection(
-            store, connection=connection, token=SecretStr(token) if token else None
-        )
+        save_connection(store, connection=connection, token=SecretStr(token) if token else None)
+        with store.begin() as tx:
+            links = tx.links_per_org()
     finally:
         store.close()
     console = Console()
     console.print(f"Connected as {user.username} to org {user.org_id}", markup=False)
-    if isinstance(previous, dict) and previous.get("org_id") != user.org_id:
+    kept = sum(count for org_id, count in links.items() if org_id != user.org_id)
+    if kept:
         console.print(
-            "This is another org: its links start empty; the previous org's links are kept.",
+            f"This org has {links.get(user.org_id, 0)} links of its own; the {kept} links "
+            "made with another org are kept for when you connect back to it.",
             markup=False,
+            soft_wrap=True,
         )

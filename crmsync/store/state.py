@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmsync.store.migrate import upgrade_to_head
@@ -190,6 +190,13 @@ class StoreTransaction:
         if pair is not None:
             query = query.where(Link.pair == pair)
         return len(self.session.scalars(query).all())
+
+    def links_per_org(self) -> dict[str, int]:
+        """How many links each Salesforce org holds, across every scope (R6)."""
+        rows = self.session.execute(
+            select(Link.salesforce_org_id, func.count(Link.id)).group_by(Link.salesforce_org_id)
+        ).all()
+        return {str(org_id): int(count) for org_id, count in rows}
 
     def _link_scope(self) -> tuple[Any, ...]:
         return (

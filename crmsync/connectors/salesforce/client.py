@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from simple_salesforce.api import Salesforce
 
@@ -33,7 +33,7 @@ def build_client(config: SalesforceConfig, *, session: ObservedSession) -> Sales
         "object_pairs_hook": dict,
     }
     if config.access_token is not None:
-        instance_url = f"https://{config.instance_host}"
+        instance_url = f"https://{_token_host(config)}"
         return Salesforce(
             instance_url=instance_url,
             session_id=config.access_token.get_secret_value(),
@@ -48,6 +48,21 @@ def build_client(config: SalesforceConfig, *, session: ObservedSession) -> Sales
         domain="test" if config.sandbox else "login",
         **common,
     )
+
+
+def _token_host(config: SalesforceConfig) -> str:
+    """The host a token-authenticated client calls.
+
+    A real org's instance URL already names its org. The emulator serves both orgs on
+    one port and tells them apart by the host the client meant (the loopback header),
+    so a sandbox connection there calls ``test.salesforce.com`` (R6).
+    """
+    if config.is_loopback and config.sandbox:
+        return SANDBOX_LOGIN_HOST
+    return config.instance_host
+
+
+SANDBOX_LOGIN_HOST: Final = "test.salesforce.com"
 
 
 __all__ = ["build_client", "build_session"]

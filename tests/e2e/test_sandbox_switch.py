@@ -1,0 +1,112 @@
+"""Switching between production and a sandbox keeps each org's links apart (R5, R6).
+
+The emulator serves a production org and a sandbox org (different org ids and data) on
+one port; ``crmsync connect salesforce --sandbox`` points later commands at the sandbox.
+"""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from crmsync.cli.main import app
+from crmsync.connectors.retry import RetryPolicy
+from crmsync.connectors.salesforce.config import SalesforceConfig
+from crmsync.connectors.salesforce.connector import SalesforceConnector
+from tests.e2e.conftest import HUBSPOT_TOKEN, SALESFORCE_TOKEN, World
+
+
+def _env(world: World, database_url: str) -> dict[str, str]:
+    # Only the URL and tokens come from the environment: the sandbox choice is the
+    # saved connection's.
+    return {
+        "CRMSYNC_DATABASE_URL": database_url,
+        "CRMSYNC_SALESFORCE_URL": world.servers.salesforce.url,
+        "CRMSYNC_SALESFORCE_TOKEN": SALESFORCE_TOKEN,
+        "CRMSYNC_HUBSPOT_URL": world.servers.hubspot.url,
+        "CRMSYNC_HUBSPOT_TOKEN": HUBSPOT_TOKEN,
+    }
+
+
+def _lead(email: str, last_name: str) -> dict[str, str]:
+    return {"Email": email, "LastName": last_name, "Company": "Example"}
+
+
+def _sandbox(world: World) -> SalesforceConnector:
+    return SalesforceConnector.from_config(
+        SalesforceConfig(
+            instance_url=world.servers.salesforce.url,
+            access_token=SecretStr(SALESFORCE_TOKEN),
+            sandbox=True,
+        ),
+        retry=RetryPolicy.immediate(),
+    )
+
+
+def _links_per_org(world: World) -> dict[str, int]:
+    with world.store.begin() as tx:
+        return tx.links_per_org()
+
+
+def _emails(connector: SalesforceConnector, object_type: str) -> set[str]:
+    page = connector.read_changes(object_type, cursor=None, fields=["Email"], page_size=2000)
+    return {str(record.fields["Email"]) for record in page.records if not record.deleted}
+
+
+def _run(runner: CliRunner, args: list[str], env: dict[str, str]) -> str:
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_r6_sandbox_switch_keeps_each_orgs_links_apart(world: World, database_url: str) -> None:
+    env = _env(world, database_url)
+    runner = CliRunner()
+    url = world.servers.salesforce.url
+    world.set("contacts.create_as", "Lead")
+    world.hs_create(email="shared@acme.io", lastname="Shared", company="Acme")
+    world.sf_control.seed({"records": {"Lead": [_lead("prod@acme.io", "Prod")]}})
+    world.sf_control.for_org("sandbox").seed(
+        {"records": {"Lead": [_lead("sbx@acme.io", "Sbx")]}}
+    )
+    production = world.salesforce
+    sandbox = _sandbox(world)
+    assert production.account_id() != sandbox.account_id()
+
+    _run(runner, ["sync", "--once"], env)
+    world.tick()
+    switched = _run(
+        runner,
+        ["connect", "salesforce", "--sandbox", "--url", url, "--token", SALESFORCE_TOKEN],
+        env,
+    )
+    _run(runner, ["sync", "--once"], env)
+    world.tick()
+
+    assert "2 links made with another org are kept" in switched
+    # Each org got HubSpot's contacts as its own leads; neither saw the other's lead.
+    assert _emails(production, "Lead") == {"prod@acme.io", "shared@acme.io"}
+    assert _emails(sandbox, "Lead") == {
+        "sbx@acme.io",
+        "shared@acme.io",
+        "prod@acme.io",  # synced to HubSpot from production, so HubSpot has it too
+    }
+    links = _links_per_org(world)
+    assert links[production.account_id()] == 2
+    assert links[sandbox.account_id()] == 3
+    # HubSpot holds one contact per person: the sandbox matched them, never duplicated.
+    hubspot_emails = sorted(str(r.fields.get("email")) for r in world.hs_all())
+    assert hubspot_emails == ["prod@acme.io", "sbx@acme.io", "shared@acme.io"]
+
+    # Back to production: its links were kept, so nothing is created again.
+    world.clear_writes()
+    _run(runner, ["connect", "salesforce", "--url", url, "--token", SALESFORCE_TOKEN], env)
+    _run(runner, ["sync", "--once"], env)
+
+    assert _emails(production, "Lead") == {
+        "prod@acme.io",
+        "shared@acme.io",
+        "sbx@acme.io",  # the sandbox's person reached HubSpot, so production gets it
+    }
+    assert _links_per_org(world)[production.account_id()] == 3
+    assert not [w for w in world.writes() if "/crm/v3/objects/contacts/batch/create" in w]
