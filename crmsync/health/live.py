@@ -1,6 +1,17 @@
-"""The health report of the configured integration, asking the CRMs who we are (R4, R6)."""
+"""The health report of the configured integration, asking the CRMs who we are (R4, R6).
+
+Who the integration acts as costs two API calls (Salesforce ``userinfo``, HubSpot
+account details). A dashboard keeps the answer in an :class:`IdentityCache` for a few
+minutes per connection, so reloading the page does not spend the org's API calls; a
+re-connect (another user, token or sandbox) is a new connection and is asked at once.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
 
 from crmsync.config import CrmsyncConfig
 from crmsync.errors import CrmsyncError
@@ -8,44 +19,105 @@ from crmsync.health.budget import ApiBudget
 from crmsync.health.report import HealthReport, IntegrationUserView, health_report
 from crmsync.store import Scope, StateStore
 
+DEFAULT_IDENTITY_TTL_SECONDS = 300.0
 
-def build_report(config: CrmsyncConfig) -> HealthReport:
+
+@dataclass(frozen=True, kw_only=True)
+class Identity:
+    """The integration user and the (org, portal) scope of one connection."""
+
+    user: IntegrationUserView
+    scope: Scope
+
+
+@dataclass
+class IdentityCache:
+    """Identities by connection, each kept for ``ttl_seconds`` (thread-safe)."""
+
+    ttl_seconds: float = DEFAULT_IDENTITY_TTL_SECONDS
+    _entries: dict[str, tuple[float, Identity]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, key: str) -> Identity | None:
+        """The identity saved for ``key`` unless it has expired."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] <= time.monotonic():
+                self._entries.pop(key, None)
+                return None
+            return entry[1]
+
+    def put(self, key: str, identity: Identity) -> None:
+        """Keep ``identity`` for ``key`` for the next ``ttl_seconds``."""
+        with self._lock:
+            self._entries[key] = (time.monotonic() + self.ttl_seconds, identity)
+
+
+def build_report(config: CrmsyncConfig, *, identities: IdentityCache | None = None) -> HealthReport:
     """The health report, asking Salesforce who we are when credentials are configured."""
-    user, scope = _whoami(config)
+    identity = _identity(config, identities)
     store = StateStore.open(config.database_url)
     try:
         return health_report(
             store,
             budget=ApiBudget(store),
-            scope=scope,
-            integration_user=user,
+            scope=identity.scope if identity else None,
+            integration_user=identity.user if identity else None,
             # The org's own identity says sandbox or not; the setting is the fallback (R6).
-            sandbox=config.salesforce_sandbox if user is None else user.is_sandbox,
+            sandbox=config.salesforce_sandbox if identity is None else identity.user.is_sandbox,
         )
     finally:
         store.close()
 
 
-def _whoami(config: CrmsyncConfig) -> tuple[IntegrationUserView | None, Scope | None]:
+def connection_key(config: CrmsyncConfig) -> str:
+    """A digest naming the connection ``config`` describes (tokens never kept in clear)."""
+    parts = (
+        config.salesforce_url,
+        config.salesforce_token.get_secret_value() if config.salesforce_token else "",
+        str(config.salesforce_sandbox),
+        config.hubspot_url,
+        config.hubspot_token.get_secret_value() if config.hubspot_token else "",
+    )
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _identity(config: CrmsyncConfig, identities: IdentityCache | None) -> Identity | None:
     # The CLI's connector wiring is the one place credentials become connectors.
+    from crmsync.cli.connection import with_saved_connection
     from crmsync.cli.sync import connected
 
+    key: str | None = None
+    if identities is not None:
+        store = StateStore.open(config.database_url)
+        try:
+            key = connection_key(with_saved_connection(config, store))
+        finally:
+            store.close()
+        cached = identities.get(key)
+        if cached is not None:
+            return cached
     try:
         with connected(config) as opened:
-            identity = opened.salesforce.whoami()  # type: ignore[attr-defined]
+            found = opened.salesforce.whoami()  # type: ignore[attr-defined]
             scope = Scope(
                 salesforce_org_id=opened.salesforce.account_id(),
                 hubspot_portal_id=opened.hubspot.account_id(),
             )
     except CrmsyncError:
         # Not connected yet, or a CRM is unreachable: health still shows what it knows.
-        return None, None
-    user = IntegrationUserView(
-        username=identity.username,
-        name=identity.name,
-        email=identity.email,
-        user_id=identity.user_id,
-        org_id=identity.org_id,
-        is_sandbox=identity.is_sandbox,
+        return None
+    identity = Identity(
+        user=IntegrationUserView(
+            username=found.username,
+            name=found.name,
+            email=found.email,
+            user_id=found.user_id,
+            org_id=found.org_id,
+            is_sandbox=found.is_sandbox,
+        ),
+        scope=scope,
     )
-    return user, scope
+    if identities is not None and key is not None:
+        identities.put(key, identity)
+    return identity

@@ -19,7 +19,7 @@ from crmsync.config import CrmsyncConfig
 from crmsync.health.budget import ALLOCATION_SETTING, ApiBudget
 from crmsync.health.errors import RetrySelection, request_retry
 from crmsync.health.explain import explain
-from crmsync.health.live import build_report
+from crmsync.health.live import IdentityCache, build_report
 from crmsync.health.report import HealthReport
 from crmsync.store import StateStore
 
@@ -34,17 +34,19 @@ async def _form(request: Request) -> Mapping[str, str]:
 def create_dashboard_app(*, config: CrmsyncConfig) -> FastAPI:
     """The dashboard for the integration ``config`` describes."""
     app = FastAPI(title="crmsync sync health")
+    # Reloading the page must not spend the org's API calls on asking who we are.
+    identities = IdentityCache()
 
     @app.get("/", response_class=HTMLResponse)
     def health_page(request: Request, message: str | None = None) -> HTMLResponse:
-        report = build_report(config)
+        report = build_report(config, identities=identities)
         return TEMPLATES.TemplateResponse(
             request, "health.html", {"report": report, "message": message}
         )
 
     @app.get("/api/health")
     def health_json() -> HealthReport:
-        return build_report(config)
+        return build_report(config, identities=identities)
 
     @app.post("/allocation")
     async def set_allocation(request: Request) -> RedirectResponse:

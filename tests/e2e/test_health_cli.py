@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from crmsync.cli.connect import CONNECTION_SETTING
 from crmsync.cli.main import app
+from crmsync.config import load_config
+from crmsync.emulators.common.server import running
 from crmsync.store.models import Link
+from crmsync.web.app import create_dashboard_app
 from tests.e2e.conftest import HUBSPOT_TOKEN, SALESFORCE_TOKEN, World
 
 
@@ -112,3 +116,40 @@ def test_r5_reconnecting_keeps_links_and_settings_history(world: World, database
     assert _links(world) == links_before >= 1
     assert settings["contacts.create_as"] == "Lead"
     assert history[-2:] == ["contacts.create_as", CONNECTION_SETTING]
+
+
+def test_r1_r4_reloading_the_health_page_spends_no_salesforce_calls(
+    world: World, database_url: str
+) -> None:
+    config = load_config(
+        None,
+        database_url=database_url,
+        salesforce_url=world.servers.salesforce.url,
+        salesforce_token=SALESFORCE_TOKEN,
+        hubspot_url=world.servers.hubspot.url,
+        hubspot_token=HUBSPOT_TOKEN,
+    )
+    with (
+        running(create_dashboard_app(config=config)) as server,
+        httpx.Client(base_url=server.url) as http,
+    ):
+        first = http.get("/api/health").json()
+        for _ in range(3):
+            assert http.get("/").status_code == 200
+        reloaded = http.get("/api/health").json()
+        # A re-connect is another connection: the page asks again at once (R6).
+        switched = CliRunner().invoke(
+            app,
+            ["connect", "salesforce", "--sandbox", "--url", world.servers.salesforce.url],
+            env=_env(world, database_url),
+        )
+        assert switched.exit_code == 0, switched.output
+        after_switch = http.get("/api/health").json()
+
+    assert first["integration_user"]["username"] == "integration@crmsync.example"
+    assert first["sandbox"] is False
+    # The page's own counts (R1) do not grow by being looked at.
+    assert reloaded["salesforce"]["calls_24h"] == first["salesforce"]["calls_24h"] > 0
+    assert reloaded["hubspot"]["calls_24h"] == first["hubspot"]["calls_24h"] > 0
+    assert after_switch["sandbox"] is True
+    assert after_switch["integration_user"]["org_id"] != first["integration_user"]["org_id"]
