@@ -31,18 +31,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from sqlalchemy import func, select
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crmsync.cli.sync import Connected, build_engine, connected
 from crmsync.config import CrmsyncConfig
-from crmsync.connectors.base import Connector, WriteRequest
+from crmsync.connectors.base import Connector, System, WriteRequest
 from crmsync.demo.runner import CLOCK_STEP_SECONDS, Emulators, demo_config, emulators
+from crmsync.engine.report import SyncReport
 from crmsync.engine.settings import save_setting
+from crmsync.store import StateStore
+from crmsync.store.api_calls import ApiCallRecord
+
+WrittenCounts = tuple[int, int]
+"""Records written to Salesforce and to HubSpot by one scenario."""
 
 HUBSPOT_FIRST_ID = 1_000_000
 """Seeded HubSpot ids start here, so the benchmark can edit them by id later."""
 POLL_INTERVAL_SECONDS: Final = 900.0
 """Time between scheduled runs (``crmsync run``'s default interval)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Written:
+    """Records one side received and the write calls that carried them."""
+
+    records: int = 0
+    calls: int = 0
+
+    def cell(self) -> str:
+        """``records / calls`` as a table cell."""
+        if not self.calls:
+            return f"{self.records} / 0"
+        return f"{self.records} / {self.calls} ({self.records / self.calls:,.0f} per call)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +76,8 @@ class Result:
     salesforce_calls: int
     hubspot_calls: int
     seconds: float
+    salesforce_written: Written = Written()
+    hubspot_written: Written = Written()
 
     def row(self) -> str:
         """The scenario as a Markdown table row."""
@@ -66,29 +90,45 @@ class Result:
             f"{self.records / self.seconds:,.0f} |"
         )
 
+    def write_row(self) -> str:
+        """Records written per write call on each side, as a Markdown table row."""
+        return f"| {self.name} | {self.salesforce_written.cell()} | {self.hubspot_written.cell()} |"
+
 
 class Counters:
-    """Calls served by each emulator since the last :meth:`take`."""
+    """Calls served by each emulator, and write calls made by crmsync, since :meth:`take`."""
 
-    def __init__(self, running: Emulators) -> None:
+    def __init__(self, running: Emulators, store: StateStore) -> None:
         self._running = running
+        self._store = store
         self._totals = self._read()
 
-    def _read(self) -> tuple[int, int]:
-        # Both hooks report running totals (the hook calls themselves are not counted).
+    def _read(self) -> tuple[int, int, int, int]:
+        # Both hooks report running totals (the hook calls themselves are not counted);
+        # the state store's call log says which of crmsync's calls were writes.
+        with self._store.begin() as tx:
+            writes = dict(
+                tx.session.execute(
+                    select(ApiCallRecord.system, func.count(ApiCallRecord.id))
+                    .where(ApiCallRecord.purpose.like("write%"))
+                    .group_by(ApiCallRecord.system)
+                ).all()
+            )
         return (
             self._running.salesforce_control.usage()["api_calls_total"],
             self._running.hubspot_control.call_count(),
+            int(writes.get(System.SALESFORCE.value, 0)),
+            int(writes.get(System.HUBSPOT.value, 0)),
         )
 
-    def take(self) -> tuple[int, int]:
-        """Salesforce and HubSpot calls since the previous take."""
+    def take(self) -> tuple[int, int, int, int]:
+        """Salesforce and HubSpot calls, then their write calls, since the previous take."""
         totals = self._read()
-        salesforce, hubspot = (
+        salesforce, hubspot, salesforce_writes, hubspot_writes = (
             now - before for now, before in zip(totals, self._totals, strict=True)
         )
         self._totals = totals
-        return salesforce, hubspot
+        return salesforce, hubspot, salesforce_writes, hubspot_writes
 
 
 def _seed(running: Emulators, n: int) -> tuple[list[str], list[str]]:
@@ -126,18 +166,23 @@ def _advance(running: Emulators) -> None:
     running.hubspot_control.advance_clock(seconds=CLOCK_STEP_SECONDS)
 
 
-def _timed(name: str, records: int, counters: Counters, action: Callable[[], object]) -> Result:
+def _timed(
+    name: str, records: int, counters: Counters, action: Callable[[], WrittenCounts | None]
+) -> Result:
     counters.take()
     started = time.perf_counter()
-    action()
+    written = action()
     seconds = time.perf_counter() - started
-    salesforce, hubspot = counters.take()
+    salesforce, hubspot, salesforce_writes, hubspot_writes = counters.take()
+    salesforce_records, hubspot_records = written or (0, 0)
     return Result(
         name=name,
         records=records,
         salesforce_calls=salesforce,
         hubspot_calls=hubspot,
         seconds=seconds,
+        salesforce_written=Written(records=salesforce_records, calls=salesforce_writes),
+        hubspot_written=Written(records=hubspot_records, calls=hubspot_writes),
     )
 
 
@@ -154,12 +199,15 @@ def synced(running: Emulators, opened: Connected, config: CrmsyncConfig, n: int)
     """Initial sync, the echo pass and a 1% incremental sync."""
     contacts, leads = _seed(running, n)
     save_setting(opened.store, "contacts.create_as", "Lead")
-    counters = Counters(running)
+    counters = Counters(running, opened.store)
 
-    def run() -> None:
+    def run() -> WrittenCounts:
         report = build_engine(opened, config).run_once()
         _advance(running)
-        del report
+        return (
+            _written(report, System.SALESFORCE),
+            _written(report, System.HUBSPOT),
+        )
 
     results = [_timed("initial sync", 2 * n, counters, run)]
     results.append(_timed("echo pass (no changes)", 2 * n, counters, run))
@@ -177,9 +225,9 @@ def synced(running: Emulators, opened: Connected, config: CrmsyncConfig, n: int)
 
 def naive(running: Emulators, opened: Connected, sample: int) -> Result:
     """New records written one per call through the connectors, on both sides."""
-    counters = Counters(running)
+    counters = Counters(running, opened.store)
 
-    def write_one_by_one() -> None:
+    def write_one_by_one() -> WrittenCounts:
         for i in range(sample):
             _single(
                 opened.salesforce,
@@ -207,6 +255,7 @@ def naive(running: Emulators, opened: Connected, sample: int) -> Result:
                     },
                 ),
             )
+        return sample, sample
 
     return _timed(
         f"naive: one write call per record (sample {sample}+{sample})",
@@ -214,6 +263,10 @@ def naive(running: Emulators, opened: Connected, sample: int) -> Result:
         counters,
         write_one_by_one,
     )
+
+
+def _written(report: SyncReport, system: System) -> int:
+    return report.created[system.value] + report.updated[system.value]
 
 
 def _single(connector: Connector, request: WriteRequest) -> None:
@@ -242,6 +295,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for result in results:
         print(result.row())
+    print("\n| scenario | Salesforce records / write calls | HubSpot records / write calls |")
+    print("|---|---|---|")
+    for result in results:
+        print(result.write_row())
     baseline, initial = results[-1], results[0]
     # The baseline ran on a sample; its per-record cost stands for the full initial set.
     per_record = (baseline.salesforce_calls + baseline.hubspot_calls) / baseline.records
