@@ -4,14 +4,23 @@
 connectors. Every call is logged in the store (system, time, purpose, status). Before a
 Salesforce call it refuses with :class:`BudgetExhaustedError` when the calls made in the
 rolling 24 h reach the allocation, or when the org as a whole is at its reserve line, so
-the work is deferred (the engine keeps its cursor) rather than dropped.
+the work is deferred (the engine keeps its cursor) rather than dropped. HubSpot has no
+allocation of ours, but its daily limit is shared by every app of the account: the budget
+stops at the same reserve line of the daily count HubSpot reports in its headers (its
+10-second burst limit is left to 429 and ``Retry-After``).
+
+One budget may serve several threads (the dashboard's, a sync's): checking the
+allocation and logging the call happen under one lock, so two threads cannot both take
+the last call, and each thread's pending call row is its own. Separate processes share
+only the store, so two ``crmsync run`` processes may overshoot by the calls in flight.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -105,25 +114,27 @@ class ApiBudget:
         self._store = store
         self._clock = clock
         self._allocation_override = allocation
-        self._pending: dict[str, int] = {}
+        self._pending: dict[tuple[int, str], int] = {}
+        self._lock = threading.Lock()
 
     # -- CallObserver -----------------------------------------------------------------
 
     def before_call(self, system: System, *, purpose: str) -> None:
-        """Log the call; refuse (and log the refusal) when Salesforce's budget is spent."""
-        now = self._clock()
-        if system is System.SALESFORCE:
-            reason = self._refusal(now)
-            if reason is not None:
+        """Log the call; refuse (and log the refusal) when the budget says wait."""
+        with self._lock:
+            now = self._clock()
+            refusal = self._refusal(system, now)
+            if refusal is not None:
+                reason, retry_after = refusal
                 self._log(system=system, at=now, purpose=purpose, deferred=True)
-                raise BudgetExhaustedError(reason, retry_after=self._seconds_until_free(now))
-        self._pending[system.value] = self._log(
-            system=system, at=now, purpose=purpose, deferred=False
-        )
+                raise BudgetExhaustedError(reason, retry_after=retry_after)
+            row_id = self._log(system=system, at=now, purpose=purpose, deferred=False)
+            self._pending[(threading.get_ident(), system.value)] = row_id
 
     def after_call(self, system: System, *, status: int, headers: Mapping[str, str]) -> None:
         """Record the status and the CRM's own usage count on the call's row."""
-        row_id = self._pending.pop(system.value, None)
+        with self._lock:
+            row_id = self._pending.pop((threading.get_ident(), system.value), None)
         if row_id is None:
             return
         parse = parse_salesforce_limit if system is System.SALESFORCE else parse_hubspot_limit
@@ -194,7 +205,7 @@ class ApiBudget:
             hour = _aware(at).replace(minute=0, second=0, microsecond=0)
             hourly[hour] = hourly.get(hour, 0) + 1
         allocation = self.allocation() if is_salesforce else None
-        refusal = self._refusal(now) if is_salesforce else None
+        refusal = self._refusal(system, now)
         return UsageSnapshot(
             system=system.value,
             calls_24h=len(times),
@@ -208,15 +219,28 @@ class ApiBudget:
 
     # -- internals ----------------------------------------------------------------------
 
-    def _refusal(self, now: datetime) -> str | None:
-        allocation = self.allocation()
-        used = self.calls_in_window(System.SALESFORCE, now=now)
-        if allocation is not None and used >= allocation:
-            return f"Salesforce allocation spent: {used} of {allocation} calls in 24 h"
-        org_used, org_limit = self._org_usage(System.SALESFORCE, since=now - ORG_REPORT_FRESH)
-        if org_used is not None and org_limit and org_used >= org_limit * ORG_RESERVE:
-            return f"Salesforce org at its reserve line: {org_used} of {org_limit} calls"
-        return None
+    def _refusal(self, system: System, now: datetime) -> tuple[str, float] | None:
+        """Why a call to ``system`` must wait now, and for how many seconds; or None."""
+        if system is System.SALESFORCE:
+            allocation = self.allocation()
+            used = self.calls_in_window(System.SALESFORCE, now=now)
+            if allocation is not None and used >= allocation:
+                return (
+                    f"Salesforce allocation spent: {used} of {allocation} calls in 24 h",
+                    self._seconds_until_free(now),
+                )
+        org_used, org_limit = self._org_usage(system, since=now - ORG_REPORT_FRESH)
+        if org_used is None or not org_limit or org_used < org_limit * ORG_RESERVE:
+            return None
+        if system is System.SALESFORCE:
+            return (
+                f"Salesforce org at its reserve line: {org_used} of {org_limit} calls",
+                self._seconds_until_free(now),
+            )
+        return (
+            f"HubSpot account at its reserve line: {org_used} of {org_limit} calls today",
+            _seconds_until_midnight(now),
+        )
 
     def _seconds_until_free(self, now: datetime) -> float:
         with self._store.begin() as tx:
@@ -258,6 +282,13 @@ def _deferred_since_last_call(last_deferred: datetime | None, made: list[datetim
     if last_deferred is None:
         return False
     return not made or _aware(last_deferred) >= max(_aware(at) for at in made)
+
+
+def _seconds_until_midnight(now: datetime) -> float:
+    # HubSpot's daily count restarts at midnight in the account's time zone, which the
+    # API does not say; UTC midnight is the guess, and the hourly re-probe corrects it.
+    tomorrow = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
+    return (tomorrow - now).total_seconds()
 
 
 def _aware(at: datetime) -> datetime:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from crmsync.connectors.base import System
 from crmsync.errors import BudgetExhaustedError
@@ -16,6 +18,7 @@ from crmsync.health.budget import (
     parse_salesforce_limit,
 )
 from crmsync.store import StateStore
+from crmsync.store.api_calls import ApiCallRecord
 
 
 class FakeClock:
@@ -118,17 +121,79 @@ def test_r1_usage_counts_a_rolling_window_with_hourly_breakdown(store: StateStor
     assert (snapshot.org_used, snapshot.org_limit) == (77, 15000)
 
 
-def test_r1_hubspot_calls_are_counted_and_never_refused(store: StateStore) -> None:
-    budget = ApiBudget(store, clock=FakeClock(), allocation=0)
-    headers = {
-        "X-HubSpot-RateLimit-Daily": "250000",
-        "X-HubSpot-RateLimit-Daily-Remaining": "249990",
-    }
+def _hubspot_call(budget: ApiBudget, *, remaining: int, daily: int = 250_000) -> None:
     budget.before_call(System.HUBSPOT, purpose="search")
+    headers = {
+        "X-HubSpot-RateLimit-Daily": str(daily),
+        "X-HubSpot-RateLimit-Daily-Remaining": str(remaining),
+    }
     budget.after_call(System.HUBSPOT, status=200, headers=headers)
+
+
+def test_r1_hubspot_calls_are_counted_and_the_salesforce_allocation_does_not_apply(
+    store: StateStore,
+) -> None:
+    budget = ApiBudget(store, clock=FakeClock(), allocation=0)
+    _hubspot_call(budget, remaining=249_990)
+    _hubspot_call(budget, remaining=249_989)
     snapshot = budget.snapshot(System.HUBSPOT)
-    assert snapshot.calls_24h == 1
-    assert (snapshot.org_used, snapshot.org_limit) == (10, 250000)
+    assert snapshot.calls_24h == 2
+    assert (snapshot.org_used, snapshot.org_limit) == (11, 250_000)
+    assert not snapshot.deferred
+
+
+def test_r2_hubspot_daily_reserve_defers_until_midnight_and_a_new_day_resumes(
+    store: StateStore,
+) -> None:
+    clock = FakeClock()  # 12:00 UTC
+    budget = ApiBudget(store, clock=clock)
+    _hubspot_call(budget, remaining=500, daily=10_000)  # 95 % of the day's calls used
+
+    with pytest.raises(BudgetExhaustedError) as refused:
+        budget.before_call(System.HUBSPOT, purpose="search")
+
+    assert refused.value.retry_after == pytest.approx(12 * 3600)
+    assert budget.snapshot(System.HUBSPOT).deferred
+    # The next day the full report is stale, so a call goes out and the new count lets work flow.
+    clock.now += timedelta(hours=13)
+    _hubspot_call(budget, remaining=9_990, daily=10_000)
+    _hubspot_call(budget, remaining=9_989, daily=10_000)
+    assert budget.calls_in_window(System.HUBSPOT) == 3
+
+
+def test_r2_threads_sharing_one_budget_never_exceed_the_allocation(store: StateStore) -> None:
+    budget = ApiBudget(store, clock=FakeClock(), allocation=10)
+    made: list[int] = []
+    refused: list[int] = []
+
+    def worker(number: int) -> None:
+        for _ in range(5):
+            try:
+                budget.before_call(System.SALESFORCE, purpose="query")
+            except BudgetExhaustedError:
+                refused.append(number)
+                continue
+            budget.after_call(
+                System.SALESFORCE,
+                status=200,
+                headers={"Sforce-Limit-Info": f"api-usage={number}/15000"},
+            )
+            made.append(number)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(made) == 10
+    assert len(refused) == 20
+    assert budget.calls_in_window(System.SALESFORCE) == 10
+    with store.begin() as tx:
+        statuses = tx.session.scalars(
+            select(ApiCallRecord.status).where(ApiCallRecord.deferred.is_(False))
+        ).all()
+    assert statuses == [200] * 10  # every call's answer landed on its own row
 
 
 def test_r1_limit_headers_are_parsed() -> None:
