@@ -16,6 +16,7 @@ from crmsync.health.errors import (
     error_row,
     export_csv,
     find_error,
+    next_retry,
     open_errors,
     request_retry,
 )
@@ -69,7 +70,7 @@ def show(error_id: int, config_path: ConfigOption = None) -> None:
         store.close()
     if row is None:
         raise typer.BadParameter(f"no error with id {error_id}")
-    Console().print_json(json.dumps(error_row(row)))
+    Console().print_json(json.dumps({**error_row(row), "next_retry": next_retry(row)}))
 
 
 @app.command("retry")

@@ -3,7 +3,8 @@
 One run, per pair:
 
 1. recover creates journalled but never recorded (a crash between write and record);
-2. retry records with open sync errors;
+2. retry records with open sync errors whose backoff has run out
+   (:mod:`crmsync.core.retry_schedule`);
 3. read HubSpot changes from the saved cursor, in batches of pages;
 4. read Salesforce changes of each object type likewise;
 5. per batch: follow lead conversions, drop echoes (values equal to the snapshot),
@@ -19,8 +20,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 
 from crmsync.connectors.base import Connector, RemoteRecord, System
+from crmsync.core.retry_schedule import retry_due
 from crmsync.engine.hooks import Checkpoint, NoHooks, SyncHooks
 from crmsync.engine.matching import Matcher
 from crmsync.engine.merge import creation_plan, hubspot_changed, merge_pair, salesforce_changed
@@ -33,8 +36,6 @@ from crmsync.store.state import Scope, StateStore
 DEFAULT_BATCH_SIZE = 1000
 """Records gathered from change pages before they are matched and written together."""
 
-MAX_RETRY_ATTEMPTS = 10
-"""Records with open errors are retried at the start of each run up to this many times."""
 
 
 class SyncEngine:
@@ -51,6 +52,7 @@ class SyncEngine:
         page_size: int = 1000,
         batch_size: int = DEFAULT_BATCH_SIZE,
         retries_paused: Callable[[], bool] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.connectors: Mapping[System, Connector] = {
             System.HUBSPOT: hubspot,
@@ -64,6 +66,8 @@ class SyncEngine:
         # Asked before retrying old errors: above 75 % of the API allocation new changes
         # get the remaining calls (R2); the errors stay open for a later run.
         self.retries_paused = retries_paused or (lambda: False)
+        # The store stamps errors with this machine's time; retry backoff reads it too.
+        self.clock = clock or (lambda: datetime.now(UTC))
         self._scope: Scope | None = None
 
     @property
@@ -195,8 +199,12 @@ class _PairRun:
         """Re-process records with open errors: an error clears itself on success (R3)."""
         with self.store.begin(self.scope) as tx:
             wanted: dict[tuple[str, str], list[str]] = defaultdict(list)
+            now = self.engine.clock()
             for row in tx.open_errors(pair=self.pair.name):
-                if row.attempts < MAX_RETRY_ATTEMPTS:
+                last_seen = row.last_seen or now
+                if last_seen.tzinfo is None:  # SQLite hands back naive datetimes
+                    last_seen = last_seen.replace(tzinfo=UTC)
+                if retry_due(attempts=row.attempts, last_seen=last_seen, now=now):
                     wanted[(row.source_system, row.object_type)].append(row.source_id)
         for (system_name, object_type), ids in wanted.items():
             system = System(system_name)

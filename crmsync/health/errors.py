@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import select
 
+from crmsync.core.retry_schedule import next_retry_at
 from crmsync.store import Scope, StateStore
 from crmsync.store.models import SyncErrorRecord
 
@@ -91,8 +92,16 @@ def error_row(row: SyncErrorRecord) -> dict[str, Any]:
     values: dict[str, Any] = {column: getattr(row, column) for column in CSV_COLUMNS}
     for key in ("first_seen", "last_seen"):
         moment = values[key]
-        values[key] = moment.isoformat() if isinstance(moment, datetime) else moment
+        values[key] = _aware(moment).isoformat() if isinstance(moment, datetime) else moment
     return values
+
+
+def next_retry(row: SyncErrorRecord) -> str:
+    """When the record is tried again on its own, or that it waits for a manual retry."""
+    due = next_retry_at(attempts=row.attempts, last_seen=_aware(row.last_seen))
+    if due is None:
+        return "after a manual retry (automatic attempts used up)"
+    return due.isoformat(timespec="seconds")
 
 
 def write_csv(rows: list[SyncErrorRecord], out: TextIO) -> None:
@@ -109,3 +118,8 @@ def export_csv(store: StateStore, path: Path, *, scope: Scope | None = None) -> 
     with path.open("w", newline="", encoding="utf-8") as out:
         write_csv(rows, out)
     return len(rows)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns; they are UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import SecretStr
@@ -12,6 +12,7 @@ from crmsync.connectors.base import System
 from crmsync.connectors.retry import RetryPolicy
 from crmsync.connectors.salesforce.config import SalesforceConfig
 from crmsync.connectors.salesforce.connector import SalesforceConnector
+from crmsync.core.retry_schedule import FIRST_RETRY_DELAY
 from crmsync.engine.contacts import contacts_pair
 from crmsync.engine.settings import contact_settings
 from crmsync.engine.sync import SyncEngine
@@ -110,12 +111,15 @@ def test_r2_request_limit_exceeded_defers_work_until_the_org_window_frees(
 
 def _engine(world: World, *, retries_paused: bool) -> SyncEngine:
     pair = contacts_pair(contact_settings(world.store), allow_test_domains=True)
+    # Later than the first retry's backoff, so only the budget decides here.
+    later = datetime.now(UTC) + FIRST_RETRY_DELAY
     return SyncEngine(
         hubspot=world.hubspot,
         salesforce=world.salesforce,
         store=world.store,
         pairs=[pair],
         retries_paused=lambda: retries_paused,
+        clock=lambda: later,
     )
 
 

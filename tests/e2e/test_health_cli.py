@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -153,3 +154,48 @@ def test_r1_r4_reloading_the_health_page_spends_no_salesforce_calls(
     assert reloaded["hubspot"]["calls_24h"] == first["hubspot"]["calls_24h"] > 0
     assert after_switch["sandbox"] is True
     assert after_switch["integration_user"]["org_id"] != first["integration_user"]["org_id"]
+
+
+def test_r3_a_fixed_cause_waits_for_the_backoff_unless_retried_by_hand(
+    world: World, database_url: str
+) -> None:
+    rule = {
+        "object": "Contact",
+        "name": "Phone_required",
+        "field": "Phone",
+        "when_field": "Email",
+        "message": "Phone must not be blank when Email is set",
+    }
+    world.sf_control.update_settings(validation_rules=[rule])
+    world.hs_create(email="wait@example.com", lastname="Wait")
+    world.sync()
+    # The admin lifts the rule in Salesforce; nothing changed on the record itself.
+    world.sf_control.update_settings(validation_rules=[])
+
+    world.sync()
+    assert world.sf_by_email("Contact", "wait@example.com") == []  # still backing off
+    with world.store.begin(world.engine().scope) as tx:
+        (waiting,) = tx.open_errors()
+    assert waiting.api_code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+    assert waiting.attempts == 1
+    shown = CliRunner().invoke(
+        app, ["errors", "show", str(waiting.id)], env=_env(world, database_url)
+    )
+    assert shown.exit_code == 0, shown.output
+    details = json.loads(shown.output)
+    wait = datetime.fromisoformat(details["next_retry"]) - datetime.fromisoformat(
+        details["last_seen"]
+    )
+    assert timedelta(seconds=59) <= wait <= timedelta(seconds=61)
+
+    retried = CliRunner().invoke(
+        app,
+        ["errors", "retry", "--category", "custom_code_validation"],
+        env=_env(world, database_url),
+    )
+    assert retried.exit_code == 0, retried.output
+    world.sync()
+
+    assert len(world.sf_by_email("Contact", "wait@example.com")) == 1
+    with world.store.begin(world.engine().scope) as tx:
+        assert tx.open_errors() == []
