@@ -1,4 +1,4 @@
-"""Switching between production and a sandbox keeps each org's links apart (R5, R6).
+"""Re-connecting to a sandbox, or as another user, keeps links and history (R5, R6).
 
 The emulator serves a production org and a sandbox org (different org ids and data) on
 one port; ``crmsync connect salesforce --sandbox`` points later commands at the sandbox.
@@ -6,6 +6,9 @@ one port; ``crmsync connect salesforce --sandbox`` points later commands at the 
 
 from __future__ import annotations
 
+import json
+
+import httpx
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
@@ -66,9 +69,7 @@ def test_r6_sandbox_switch_keeps_each_orgs_links_apart(world: World, database_ur
     world.set("contacts.create_as", "Lead")
     world.hs_create(email="shared@acme.io", lastname="Shared", company="Acme")
     world.sf_control.seed({"records": {"Lead": [_lead("prod@acme.io", "Prod")]}})
-    world.sf_control.for_org("sandbox").seed(
-        {"records": {"Lead": [_lead("sbx@acme.io", "Sbx")]}}
-    )
+    world.sf_control.for_org("sandbox").seed({"records": {"Lead": [_lead("sbx@acme.io", "Sbx")]}})
     production = world.salesforce
     sandbox = _sandbox(world)
     assert production.account_id() != sandbox.account_id()
@@ -110,3 +111,45 @@ def test_r6_sandbox_switch_keeps_each_orgs_links_apart(world: World, database_ur
     }
     assert _links_per_org(world)[production.account_id()] == 3
     assert not [w for w in world.writes() if "/crm/v3/objects/contacts/batch/create" in w]
+
+
+def _token_for(world: World, username: str) -> str:
+    answer = httpx.post(
+        f"{world.servers.salesforce.url}/services/oauth2/token",
+        data={
+            "grant_type": "password",
+            "username": username,
+            "password": "crmsync-password",
+            "client_id": "crmsync-e2e",
+            "client_secret": "secret",
+        },
+    )
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
+def test_r5_connecting_as_another_user_keeps_links_and_acts_as_that_user(
+    world: World, database_url: str
+) -> None:
+    env = _env(world, database_url)
+    runner = CliRunner()
+    world.hs_create(email="kept@acme.io", lastname="Kept", company="Acme")
+    _run(runner, ["sync", "--once"], env)
+    world.tick()
+    links_before = _links_per_org(world)
+
+    admin_token = _token_for(world, "admin@crmsync.example")
+    without_env_token = {k: v for k, v in env.items() if k != "CRMSYNC_SALESFORCE_TOKEN"}
+    connected = _run(runner, ["connect", "salesforce", "--token", admin_token], without_env_token)
+    health = json.loads(_run(runner, ["health", "--json"], without_env_token))
+    world.hs_create(email="new@acme.io", lastname="New", company="Acme")
+    _run(runner, ["sync", "--once"], without_env_token)
+
+    assert "Connected as admin@crmsync.example" in connected
+    assert health["integration_user"]["username"] == "admin@crmsync.example"
+    assert _links_per_org(world)[world.salesforce.account_id()] == (
+        links_before[world.salesforce.account_id()] + 1
+    )
+    assert len(world.sf_by_email("Contact", "kept@acme.io")) == 1  # linked, not re-created
+    (created,) = world.sf_by_email("Contact", "new@acme.io", "CreatedById")
+    assert created.fields["CreatedById"] != world.salesforce.whoami().user_id
