@@ -37,6 +37,8 @@ def health_command(
         console.print(f"Whole org: {sf.org_used} of {sf.org_limit} daily API requests")
     if report.work_deferred:
         console.print("[yellow]Allocation spent: Salesforce work waits until calls free up.")
+    if report.hubspot.deferred:
+        console.print("[yellow]HubSpot's daily limit is nearly used: HubSpot work waits for it.")
     user = report.integration_user
     console.print(f"Integration user: {user.username if user else 'not connected'}")
     console.print(f"Sandbox: {'yes' if report.sandbox else 'no'}")

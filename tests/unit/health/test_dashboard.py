@@ -133,3 +133,21 @@ def test_r2_a_non_number_allocation_is_refused(client: httpx.Client, store: Stat
     )
     assert "whole number" in response.text
     assert ApiBudget(store).allocation() is None
+
+
+def test_r2_health_page_says_when_hubspot_work_waits_for_its_daily_limit(
+    client: httpx.Client, store: StateStore
+) -> None:
+    budget = ApiBudget(store)
+    assert 'id="hubspot-deferred"' not in client.get("/").text
+    budget.before_call(System.HUBSPOT, purpose="search")
+    budget.after_call(
+        System.HUBSPOT,
+        status=200,
+        headers={"X-HubSpot-RateLimit-Daily": "1000", "X-HubSpot-RateLimit-Daily-Remaining": "20"},
+    )
+
+    page = client.get("/").text
+
+    assert 'id="hubspot-deferred"' in page
+    assert client.get("/api/health").json()["hubspot"]["deferred"] is True
