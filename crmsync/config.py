@@ -54,9 +54,10 @@ class CrmsyncConfig(BaseSettings):
                 ("CRMSYNC_SALESFORCE_TOKEN", self.salesforce_token),
                 ("CRMSYNC_HUBSPOT_TOKEN", self.hubspot_token),
             )
-            if value is None
+            # An empty variable (``CRMSYNC_HUBSPOT_TOKEN=``) is as good as unset.
+            if value is None or not value.get_secret_value()
         ]
-        if self.salesforce_token is None or self.hubspot_token is None:
+        if missing or self.salesforce_token is None or self.hubspot_token is None:
             raise ConfigurationError(
                 f"set {' and '.join(missing)} (environment) or the same keys in crmsync.toml"
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crmsync.cli import connect, demo, emulate, errors, health, settings, sync
+from crmsync.cli import connect, dashboard, demo, emulate, errors, health, settings, sync
 
 app = typer.Typer(
     name="crmsync",
@@ -16,6 +16,7 @@ app.add_typer(settings.app, name="settings")
 sync.register(app)
 demo.register(app)
 health.register(app)
+dashboard.register(app)
 app.add_typer(errors.app, name="errors")
 app.add_typer(connect.app, name="connect")
 

@@ -41,3 +41,10 @@ def test_missing_tokens_are_a_configuration_error(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("CRMSYNC_HUBSPOT_TOKEN", raising=False)
     with pytest.raises(ConfigurationError, match="CRMSYNC_SALESFORCE_TOKEN"):
         load_config(None).require_credentials()
+
+
+def test_an_empty_token_variable_counts_as_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRMSYNC_SALESFORCE_TOKEN", "sf-token")
+    monkeypatch.setenv("CRMSYNC_HUBSPOT_TOKEN", "")
+    with pytest.raises(ConfigurationError, match="set CRMSYNC_HUBSPOT_TOKEN "):
+        load_config(None).require_credentials()
