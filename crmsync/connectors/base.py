@@ -181,6 +181,10 @@ class Connector(Protocol):
         """API usage as last reported by the CRM."""
         ...
 
+    def owner_emails(self) -> Mapping[str, str]:
+        """Who can own records, by owner/user id → email (active ones, with an email)."""
+        ...
+
 
 class CallObserver(Protocol):
     """Asked before and told after every API call a connector makes (the API budget).

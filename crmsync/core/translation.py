@@ -63,11 +63,17 @@ _CODE_FIELDS = frozenset(PICKLIST_CODE_FIELDS.values())
 
 @dataclass(frozen=True, kw_only=True)
 class Translation:
-    """A translated value, or the error code and detail of a failed translation."""
+    """A translated value, or the error code and detail of a failed translation.
+
+    ``skip`` says there is nothing to write in this direction and nothing a person could
+    fix on the record (a Salesforce owner with no HubSpot user: HubSpot's own integration
+    would import the owner, which its API cannot do); the other side keeps its value.
+    """
 
     value: FieldValue
     error_code: str | None = None
     detail: str = ""
+    skip: bool = False
 
     @property
     def ok(self) -> bool:
@@ -206,7 +212,11 @@ class FieldTranslator:
             case Transform.OWNER_BY_EMAIL:
                 owner = self._owners.hubspot_owner_for(text) if self._owners else None
                 if owner is None:
-                    return _owner_not_matched(text, "HubSpot owner")
+                    return Translation(
+                        value=None,
+                        skip=True,
+                        detail=f"owner '{text}' has no HubSpot owner with the same email",
+                    )
                 return Translation(value=owner)
 
     def _geo(

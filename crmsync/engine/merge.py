@@ -184,6 +184,8 @@ def merge_pair(
             )
             continue
         back = translator.to_hubspot(row, decision.value, record=salesforce.fields)
+        if back.skip:
+            continue
         if not back.ok:
             plan.problems.append(_problem(row, System.HUBSPOT, back))
             continue
@@ -228,6 +230,8 @@ def creation_plan(
         if is_blank(value):
             continue
         back = translator.to_hubspot(row, value, record=source.fields)
+        if back.skip:
+            continue
         if not back.ok:
             plan.problems.append(_problem(row, target, back))
             continue

@@ -10,6 +10,7 @@ stops the others.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from crmsync.connectors.base import ApiErrorDetail, Connector, System, WriteRequest, WriteResult
@@ -61,18 +62,17 @@ class Writer:
                     classification = classify(
                         ErrorSource.CRMSYNC, problem.code, field=problem.target_field
                     )
-                    tx.record_error(
-                        self._error_report(
-                            item,
-                            target=problem.target,
-                            system=ErrorSource.CRMSYNC.value,
-                            code=problem.code,
-                            message=problem.detail,
-                            field=problem.target_field,
-                            category=classification.category.value,
-                            hint=classification.hint,
-                        )
+                    report = self._error_report(
+                        item,
+                        target=problem.target,
+                        system=ErrorSource.CRMSYNC.value,
+                        code=problem.code,
+                        message=problem.detail,
+                        field=problem.target_field,
+                        category=classification.category.value,
+                        hint=classification.hint,
                     )
+                    tx.record_error(self._owned_by_origin(item, report, target=problem.target))
                 link = item.link
                 if link is not None and link.id is not None and item.plan.settled:
                     merged = {**link.snapshot, **item.plan.settled}
@@ -316,6 +316,24 @@ class Writer:
         )
         if item.journal_id is not None:
             tx.resolve_intent(item.journal_id, state="failed", result_id=None)
+
+    def _owned_by_origin(self, item: Item, report: ErrorReport, *, target: System) -> ErrorReport:
+        """``report`` filed under the record whose value failed to translate.
+
+        A linked pair is merged whichever side changed, so a value one side cannot take
+        fails from both sides' runs; filing it under the value's own record keeps it
+        one error (R3) that clears when that record syncs.
+        """
+        origin = other_side(target)
+        if item.source_system is origin or item.link is None:
+            return report
+        hubspot_origin = origin is System.HUBSPOT
+        return replace(
+            report,
+            source_system=origin.value,
+            source_id=item.link.id_on(origin),
+            object_type=(self.pair.hubspot_object if hubspot_origin else item.link.salesforce_type),
+        )
 
     def _error_report(
         self,

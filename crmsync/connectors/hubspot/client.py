@@ -28,6 +28,7 @@ class HubSpotApis:
     properties: Any
     list_memberships: Any
     associations_batch: Any
+    owners: Any
 
 
 def build_apis(config: HubSpotConfig, *, observer: CallObserver, meter: UsageMeter) -> HubSpotApis:
@@ -54,4 +55,5 @@ def build_apis(config: HubSpotConfig, *, observer: CallObserver, meter: UsageMet
         properties=client.crm.properties.core_api,
         list_memberships=client.crm.lists.memberships_api,
         associations_batch=client.crm.associations.v4.batch_api,
+        owners=client.crm.owners.owners_api,
     )

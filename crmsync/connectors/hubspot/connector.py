@@ -197,6 +197,22 @@ class HubSpotConnector:
         """Calls made by this connector and the rate-limit headers HubSpot last sent."""
         return self._meter.snapshot()
 
+    def owner_emails(self) -> Mapping[str, str]:
+        """Active owners (``/crm/v3/owners``, all pages) by owner id → email."""
+        owners: dict[str, str] = {}
+        after: str | None = None
+        while True:
+            options = {"limit": 500, "archived": False, **({"after": after} if after else {})}
+            body = self._json(
+                "owners", partial(self._apis.owners.get_page, **options, **self._opts())
+            )
+            for owner in body.get("results") or ():
+                if owner.get("email"):
+                    owners[str(owner["id"])] = str(owner["email"])
+            after = _next_after(body)
+            if after is None:
+                return owners
+
     # -- HubSpot-only ------------------------------------------------------------------
 
     def list_member_ids(self, list_id: str) -> set[str]:

@@ -196,6 +196,13 @@ class SalesforceConnector:
         """Calls made by this connector and the org usage from ``Sforce-Limit-Info``."""
         return self._session.meter.snapshot()
 
+    def owner_emails(self) -> Mapping[str, str]:
+        """Active users with an email, by user id → email (one SOQL query)."""
+        rows = self._query(
+            "owners", "SELECT Id, Email FROM User WHERE IsActive = true AND Email != null"
+        )
+        return {str(row["Id"]): str(row["Email"]) for row in rows if row.get("Email")}
+
     # -- helpers -----------------------------------------------------------------------
 
     def _user_info(self) -> Mapping[str, Any]:

@@ -79,6 +79,7 @@ class FakeCrm:
     calls: Counter[str] = field(default_factory=Counter)
     faults: Faults = field(default_factory=Faults)
     lists: dict[str, set[str]] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
     _next_id: int = 0
 
     @property
@@ -184,6 +185,10 @@ class FakeCrm:
 
     def usage(self) -> ApiUsage:
         return ApiUsage(calls_made=sum(self.calls.values()))
+
+    def owner_emails(self) -> Mapping[str, str]:
+        self.calls["owner_emails"] += 1
+        return dict(self.owners)
 
     def list_member_ids(self, list_id: str) -> Sequence[str]:
         self.calls["list_member_ids"] += 1
