@@ -46,6 +46,13 @@ COUNTRIES: Final = (
     "Poland", "Polska", "PL", "Germany", "Deutschland", "DE", "United States", "USA",
     "US", "France", "United Kingdom", "Netherlands",
 )  # fmt: skip
+SALES_REPS: Final = (
+    ("70001", "sales@crmsync.example", "Sam", "Seller"),
+    ("70002", "admin@crmsync.example", "Ada", "Admin"),
+)
+"""HubSpot owners who are also Salesforce users (same email), so owners sync (R23)."""
+OWNED_SHARE: Final = 0.6
+"""Share of records on each side that a sales rep owns; the rest keep the default owner."""
 BAD_EMAIL_SHAPES: Final = ("{a}..{b}@{d}", ".{a}@{d}", "{a}.@{d}")
 """Salesforce accepts these (its check is a loose pattern); they are not valid (R12)."""
 
@@ -116,7 +123,34 @@ def build_dataset(
         ],
     )
     dataset.salesforce_seed = _salesforce_seed(rng, dataset, lead_people, contact_people)
+    # Owners come from a generator of their own, so adding them left the people as
+    # they were.
+    _assign_owners(random.Random(seed + 1), dataset)
     return dataset
+
+
+def _assign_owners(rng: random.Random, dataset: DemoDataset) -> None:
+    dataset.hubspot_seed["owners"] = [
+        {
+            "id": owner_id,
+            "email": email,
+            "firstName": first,
+            "lastName": last,
+            "userId": int(owner_id),
+            "userIdIncludingInactive": int(owner_id),
+            "createdAt": "2026-01-05T09:00:00.000Z",
+            "updatedAt": "2026-01-05T09:00:00.000Z",
+            "archived": False,
+        }
+        for owner_id, email, first, last in SALES_REPS
+    ]
+    for row in dataset.hubspot_seed["records"]["contacts"]:
+        if rng.random() < OWNED_SHARE:
+            row["properties"]["hubspot_owner_id"] = rng.choice(SALES_REPS)[0]
+    salesforce = dataset.salesforce_seed["records"]
+    for record in [*salesforce["Lead"], *salesforce["Contact"]]:
+        if rng.random() < OWNED_SHARE:
+            record["OwnerId"] = "@{user:" + rng.choice(SALES_REPS)[1] + "}"
 
 
 def _people(rng: random.Random, count: int) -> list[Person]:

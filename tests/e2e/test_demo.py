@@ -158,3 +158,26 @@ def test_lead_and_contact_sharing_an_email_in_salesforce_are_reported(demo: Demo
 
     assert _open_error_codes(demo)["DUPLICATE_EMAIL_IN_SALESFORCE"] == len(shared)
     assert demo.result.errors_by_category["duplicates"] == len(shared)
+
+
+def test_r23_hubspot_owners_arrive_as_the_salesforce_users_with_their_email(demo: Demo) -> None:
+    dataset = build_dataset()
+    (inclusion_list,) = dataset.hubspot_seed["lists"]
+    members = set(inclusion_list["recordIds"])
+    owners = {owner["id"]: owner["email"] for owner in dataset.hubspot_seed["owners"]}
+    owned = {
+        row["properties"]["email"]: owners[row["properties"]["hubspot_owner_id"]]
+        for row in dataset.hubspot_seed["records"]["contacts"]
+        if row["id"] in members
+        and row["properties"].get("hubspot_owner_id")
+        and row["properties"]["email"] not in dataset.overlapping_emails
+    }
+    assert len(set(owned.values())) == 2, "the data set should give contacts to both reps"
+
+    with connected(demo.config) as opened:
+        users = opened.salesforce.owner_emails()
+        leads = opened.salesforce.find_by("Lead", "Email", list(owned), fields=("Email", "OwnerId"))
+
+    assert len(leads) == len(owned)
+    for lead in leads:
+        assert users[str(lead.fields["OwnerId"])] == owned[str(lead.fields["Email"]).lower()]
