@@ -9,7 +9,6 @@ Modules, one job each:
 - :mod:`crmsync.core.values` — what "blank" and "equal" mean for a field value.
 - :mod:`crmsync.core.sync_rules` — sync rules and the three-way decision for one field.
 - :mod:`crmsync.core.mapping` — property mappings as data, defaults, validation (R23).
-- :mod:`crmsync.core.record_merge` — the decision for a whole record pair.
 - :mod:`crmsync.core.translation` — value transforms (country, state, owner, value map).
 - :mod:`crmsync.core.geography` — country/state normalisation (R11).
 - :mod:`crmsync.core.email` — email normalisation and validity (R12).

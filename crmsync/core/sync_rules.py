@@ -6,8 +6,8 @@ after the last successful sync of this field (``None`` when never synced). A sid
 value differs from the snapshot has *changed*. Values that are already equal never
 produce a write, whatever the rule (the no-echo property, R26).
 
-Both values and the snapshot must be in one comparable space. The record-level
-:func:`crmsync.core.record_merge.decide_record` uses Salesforce's space (HubSpot values
+Both values and the snapshot must be in one comparable space. The engine's record-level
+merge (:func:`crmsync.engine.merge.merge_pair`) uses Salesforce's space (HubSpot values
 are translated first), so a one-way transform such as ``Polska`` → ``PL`` does not echo.
 
 Entry point::

@@ -1,11 +1,15 @@
-"""The record-level three-way merge with value translation (R11, R26)."""
+"""The engine's field-by-field merge of a linked pair, with value translation (R11, R23, R26).
+
+``merge_pair`` decides each mapped field against the last snapshot; ``creation_plan``
+gives the fields a new record on the other side is created with.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crmsync.connectors.base import System
+from crmsync.connectors.base import RemoteRecord, System
 from crmsync.core.geography import GeographyMode, PicklistSetup
 from crmsync.core.mapping import (
     DEFAULT_CONTACT_MAPPING,
@@ -14,10 +18,10 @@ from crmsync.core.mapping import (
     ObjectMapping,
     for_picklists,
 )
-from crmsync.core.record_merge import RecordDecision, decide_record, initial_values
 from crmsync.core.sync_rules import SyncRule
-from crmsync.core.translation import FieldTranslator, OwnerDirectory, Translator
+from crmsync.core.translation import FieldTranslator, IdentityTranslator, OwnerDirectory, Translator
 from crmsync.core.values import FieldValue
+from crmsync.engine.merge import PairPlan, creation_plan, merge_pair
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 LATER = T0 + timedelta(minutes=5)
@@ -40,7 +44,7 @@ NAMES = ObjectMapping(
 
 OWNERS = OwnerDirectory(
     hubspot_owner_emails={"101": "ann@acme.com", "102": "bob@acme.com"},
-    salesforce_user_emails={"005A": "Ann@Acme.com", "005B": "bob@acme.com"},
+    salesforce_user_emails={"005A": "Ann@Acme.com", "005B": "bob@acme.com", "005C": "cy@acme.com"},
 )
 PICKLISTS_ON = FieldTranslator(
     picklists=PicklistSetup.ENABLED, mode=GeographyMode.MATCH_SALESFORCE, owners=OWNERS
@@ -57,25 +61,29 @@ def merge(
     translator: Translator | None = None,
     hubspot_at: datetime = T0,
     salesforce_at: datetime = T0,
-) -> RecordDecision:
-    if translator is None:
-        return decide_record(
-            mapping=mapping,
-            hubspot=hubspot,
-            salesforce=salesforce,
-            snapshot=snapshot,
-            hubspot_modified_at=hubspot_at,
-            salesforce_modified_at=salesforce_at,
-        )
-    return decide_record(
+) -> PairPlan:
+    return merge_pair(
+        hubspot=RemoteRecord(
+            object_type="contacts", id="1", fields=hubspot, modified_at=hubspot_at
+        ),
+        salesforce=RemoteRecord(
+            object_type=mapping.salesforce_object,
+            id="003A",
+            fields=salesforce,
+            modified_at=salesforce_at,
+        ),
         mapping=mapping,
-        hubspot=hubspot,
-        salesforce=salesforce,
-        snapshot=snapshot,
-        hubspot_modified_at=hubspot_at,
-        salesforce_modified_at=salesforce_at,
-        translator=translator,
+        snapshot=snapshot or {},
+        translator=translator or IdentityTranslator(),
     )
+
+
+def conflicts(plan: PairPlan) -> list[Any]:
+    return [change for change in plan.changes if change.conflict]
+
+
+def problem_codes(plan: PairPlan) -> list[tuple[str, System]]:
+    return [(problem.code, problem.target) for problem in plan.problems]
 
 
 def test_only_fields_changed_since_snapshot_move_in_each_direction() -> None:
@@ -87,9 +95,9 @@ def test_only_fields_changed_since_snapshot_move_in_each_direction() -> None:
         salesforce_at=LATER,
     )
     # HubSpot changed the first name, Salesforce the last name: both move, no conflict.
-    assert decision.salesforce_writes() == {"FirstName": "Ann"}
-    assert decision.hubspot_writes() == {"lastname": "Smyth"}
-    assert decision.conflicts() == ()
+    assert decision.salesforce_values == {"FirstName": "Ann"}
+    assert decision.hubspot_values == {"lastname": "Smyth"}
+    assert conflicts(decision) == []
 
 
 def test_r26_equal_records_write_nothing() -> None:
@@ -99,8 +107,8 @@ def test_r26_equal_records_write_nothing() -> None:
         {"FirstName": "Ann", "LastName": "Smith", "Title": "Boss"},
         {"firstname": "Ann", "lastname": "Smith"},
     )
-    assert decision.salesforce_writes() == {}
-    assert decision.hubspot_writes() == {}
+    assert decision.salesforce_values == {}
+    assert decision.hubspot_values == {}
 
 
 def test_conflict_keeps_the_losing_value_for_the_audit_log() -> None:
@@ -111,24 +119,22 @@ def test_conflict_keeps_the_losing_value_for_the_audit_log() -> None:
         {"firstname": "Anna"},
         hubspot_at=LATER,
     )
-    (conflict,) = decision.conflicts()
-    assert conflict.mapping.hubspot_property == "firstname"
-    assert conflict.write_value == "Ann"
+    (conflict,) = conflicts(decision)
+    assert conflict.hubspot_property == "firstname"
+    assert (conflict.target, conflict.new_value) == (System.SALESFORCE, "Ann")
     assert conflict.losing_value == "Annie"
 
 
-def test_snapshot_after_records_settled_values_and_keeps_failed_sides() -> None:
-    previous: dict[str, FieldValue] = {"firstname": "Anna", "lastname": "Smith"}
+def test_snapshot_entries_hold_only_once_their_write_succeeds() -> None:
     decision = merge(
         NAMES,
         {"firstname": "Ann", "lastname": "Smith"},
         {"FirstName": "Anna", "LastName": "Smyth"},
-        previous,
+        {"firstname": "Anna", "lastname": "Smith"},
     )
-    assert decision.snapshot_after(previous) == {"firstname": "Ann", "lastname": "Smyth"}
-    kept = decision.snapshot_after(previous, failed=frozenset({System.SALESFORCE}))
-    assert kept == {"firstname": "Anna", "lastname": "Smyth"}
-    assert "jobtitle" not in decision.snapshot_after(None)
+    assert decision.snapshot_after(System.SALESFORCE) == {"firstname": "Ann"}
+    assert decision.snapshot_after(System.HUBSPOT) == {"lastname": "Smyth"}
+    assert "jobtitle" not in decision.settled
 
 
 def test_r11_polska_is_written_as_pl_and_does_not_echo() -> None:
@@ -139,8 +145,8 @@ def test_r11_polska_is_written_as_pl_and_does_not_echo() -> None:
         None,
         translator=PICKLISTS_ON,
     )
-    assert first.salesforce_writes() == {"MailingCountryCode": "PL"}
-    snapshot = first.snapshot_after(None)
+    assert first.salesforce_values == {"MailingCountryCode": "PL"}
+    snapshot = first.snapshot_after(System.SALESFORCE)
     # Next poll: Salesforce holds PL, HubSpot still says Polska: nothing moves (R26).
     second = merge(
         CONTACT_WITH_CODES,
@@ -150,8 +156,8 @@ def test_r11_polska_is_written_as_pl_and_does_not_echo() -> None:
         translator=PICKLISTS_ON,
         salesforce_at=LATER,
     )
-    assert second.salesforce_writes() == {}
-    assert second.hubspot_writes() == {}
+    assert second.salesforce_values == {}
+    assert second.hubspot_values == {}
 
 
 def test_r11_salesforce_country_code_reaches_hubspot_as_a_name() -> None:
@@ -162,7 +168,7 @@ def test_r11_salesforce_country_code_reaches_hubspot_as_a_name() -> None:
         {"country": "PL"},
         translator=PICKLISTS_ON,
     )
-    assert decision.hubspot_writes() == {"country": "Germany"}
+    assert decision.hubspot_values == {"country": "Germany"}
 
 
 def test_r11_unmatched_country_is_an_error_not_a_write() -> None:
@@ -173,10 +179,8 @@ def test_r11_unmatched_country_is_an_error_not_a_write() -> None:
         None,
         translator=PICKLISTS_ON,
     )
-    assert decision.salesforce_writes() == {"FirstName": "Ann"}
-    (error,) = decision.errors()
-    assert error.problem is not None
-    assert (error.problem.code, error.problem.target) == ("COUNTRY_NOT_MATCHED", System.SALESFORCE)
+    assert decision.salesforce_values == {"FirstName": "Ann"}
+    assert problem_codes(decision) == [("COUNTRY_NOT_MATCHED", System.SALESFORCE)]
 
 
 def test_r11_state_uses_the_country_of_the_same_record() -> None:
@@ -187,7 +191,7 @@ def test_r11_state_uses_the_country_of_the_same_record() -> None:
         None,
         translator=PICKLISTS_ON,
     )
-    assert decision.salesforce_writes() == {"MailingCountryCode": "US", "MailingStateCode": "CA"}
+    assert decision.salesforce_values == {"MailingCountryCode": "US", "MailingStateCode": "CA"}
 
 
 def test_r11_picklists_on_with_text_field_sends_the_name() -> None:
@@ -198,10 +202,10 @@ def test_r11_picklists_on_with_text_field_sends_the_name() -> None:
         None,
         translator=PICKLISTS_ON,
     )
-    assert decision.salesforce_writes() == {"MailingCountry": "Poland"}
+    assert decision.salesforce_values == {"MailingCountry": "Poland"}
 
 
-def test_owner_maps_by_email_in_both_directions() -> None:
+def test_r23_owner_maps_by_email_in_both_directions() -> None:
     to_salesforce = merge(
         DEFAULT_CONTACT_MAPPING,
         {"hubspot_owner_id": "101"},
@@ -209,7 +213,7 @@ def test_owner_maps_by_email_in_both_directions() -> None:
         {"hubspot_owner_id": "005B"},
         translator=PICKLISTS_ON,
     )
-    assert to_salesforce.salesforce_writes() == {"OwnerId": "005A"}
+    assert to_salesforce.salesforce_values == {"OwnerId": "005A"}
     to_hubspot = merge(
         DEFAULT_CONTACT_MAPPING,
         {"hubspot_owner_id": "101"},
@@ -217,10 +221,10 @@ def test_owner_maps_by_email_in_both_directions() -> None:
         {"hubspot_owner_id": "005A"},
         translator=PICKLISTS_ON,
     )
-    assert to_hubspot.hubspot_writes() == {"hubspot_owner_id": "102"}
+    assert to_hubspot.hubspot_values == {"hubspot_owner_id": "102"}
 
 
-def test_unknown_owner_is_an_error() -> None:
+def test_r23_hubspot_owner_without_a_salesforce_user_is_an_error() -> None:
     decision = merge(
         DEFAULT_CONTACT_MAPPING,
         {"hubspot_owner_id": "999"},
@@ -228,9 +232,20 @@ def test_unknown_owner_is_an_error() -> None:
         {"hubspot_owner_id": "005A"},
         translator=PICKLISTS_ON,
     )
-    assert [outcome.problem.code for outcome in decision.errors() if outcome.problem] == [
-        "OWNER_NOT_MATCHED"
-    ]
+    assert problem_codes(decision) == [("OWNER_NOT_MATCHED", System.SALESFORCE)]
+    assert decision.salesforce_values == {}
+
+
+def test_r23_salesforce_owner_without_a_hubspot_owner_leaves_hubspot_alone() -> None:
+    decision = merge(
+        DEFAULT_CONTACT_MAPPING,
+        {"hubspot_owner_id": "101"},
+        {"OwnerId": "005C"},
+        {"hubspot_owner_id": "005A"},
+        translator=PICKLISTS_ON,
+    )
+    assert decision.hubspot_values == {}
+    assert decision.problems == []
 
 
 def test_lead_status_value_map_is_not_one_to_one_yet_does_not_echo() -> None:
@@ -241,8 +256,8 @@ def test_lead_status_value_map_is_not_one_to_one_yet_does_not_echo() -> None:
         {"hs_lead_status": "Working - Contacted"},
         translator=PICKLISTS_ON,
     )
-    assert decision.salesforce_writes() == {}
-    assert decision.hubspot_writes() == {}
+    assert decision.salesforce_values == {}
+    assert decision.hubspot_values == {}
     back = merge(
         DEFAULT_LEAD_MAPPING,
         {"hs_lead_status": "NEW"},
@@ -250,21 +265,33 @@ def test_lead_status_value_map_is_not_one_to_one_yet_does_not_echo() -> None:
         {"hs_lead_status": "Open - Not Contacted"},
         translator=PICKLISTS_ON,
     )
-    assert back.hubspot_writes() == {"hs_lead_status": "UNQUALIFIED"}
+    assert back.hubspot_values == {"hs_lead_status": "UNQUALIFIED"}
 
 
-def test_initial_values_translate_a_new_hubspot_contact_for_salesforce() -> None:
-    values, problems = initial_values(
-        mapping=CONTACT_WITH_CODES,
-        source=System.HUBSPOT,
-        record={"firstname": "Ann", "lastname": "", "country": "Polska", "state": "Nowhere"},
-        translator=PICKLISTS_ON,
+def create_from(
+    mapping: ObjectMapping, source: System, fields: dict[str, Any], translator: Translator
+) -> PairPlan:
+    object_type = "contacts" if source is System.HUBSPOT else mapping.salesforce_object
+    return creation_plan(
+        source=RemoteRecord(object_type=object_type, id="1", fields=fields, modified_at=T0),
+        source_system=source,
+        mapping=mapping,
+        translator=translator,
     )
-    assert values == {"FirstName": "Ann", "MailingCountryCode": "PL"}
-    assert [p.problem.code for p in problems if p.problem] == ["STATE_NOT_MATCHED"]
 
 
-def test_initial_values_skip_rows_whose_rule_never_writes_that_way() -> None:
+def test_creation_translates_a_new_hubspot_contact_for_salesforce() -> None:
+    plan = create_from(
+        CONTACT_WITH_CODES,
+        System.HUBSPOT,
+        {"firstname": "Ann", "lastname": "", "country": "Polska", "state": "Nowhere"},
+        PICKLISTS_ON,
+    )
+    assert plan.salesforce_values == {"FirstName": "Ann", "MailingCountryCode": "PL"}
+    assert problem_codes(plan) == [("STATE_NOT_MATCHED", System.SALESFORCE)]
+
+
+def test_creation_skips_rows_whose_rule_never_writes_that_way() -> None:
     mapping = ObjectMapping(
         hubspot_object="contacts",
         salesforce_object="Contact",
@@ -276,9 +303,9 @@ def test_initial_values_skip_rows_whose_rule_never_writes_that_way() -> None:
             ),
         ),
     )
-    values, _ = initial_values(mapping=mapping, source=System.HUBSPOT, record={"firstname": "Ann"})
-    assert values == {}
-    values, _ = initial_values(
-        mapping=mapping, source=System.SALESFORCE, record={"FirstName": "Ann"}
+    identity = IdentityTranslator()
+    assert (
+        create_from(mapping, System.HUBSPOT, {"firstname": "Ann"}, identity).salesforce_values == {}
     )
-    assert values == {"firstname": "Ann"}
+    from_salesforce = create_from(mapping, System.SALESFORCE, {"FirstName": "Ann"}, identity)
+    assert from_salesforce.hubspot_values == {"firstname": "Ann"}
