@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from crmsync.core.geography import GeographyMode, PicklistSetup
-from crmsync.core.mapping import ObjectMapping
+from crmsync.core.mapping import ObjectMapping, Transform
 from crmsync.core.policies import ContactSettings, CreateAs, SalesforcePolicy
 from crmsync.core.sync_rules import SyncRule
 
@@ -48,8 +48,36 @@ def explain(
             )
             for name, mapping in sorted(mappings.items())
         ),
+        Section(title="Owners", lines=_owner_lines(mappings)),
+        Section(title="Errors", lines=ERROR_LINES),
         Section(title="API calls", lines=(_allocation_line(allocation),)),
     ]
+
+
+ERROR_LINES: tuple[str, ...] = (
+    "A record that fails to sync is listed with the CRM's own error and a hint; the "
+    "others go on.",
+    "It is retried on its own after 1 minute, then after twice as long each time up to "
+    "4 hours, ten times; after that it waits for you to retry it.",
+    "It clears itself once a later sync of the record succeeds.",
+)
+
+
+def _owner_lines(mappings: Mapping[str, ObjectMapping]) -> tuple[str, ...]:
+    synced = any(
+        row.transform is Transform.OWNER_BY_EMAIL and row.rule is not SyncRule.DONT_SYNC
+        for mapping in mappings.values()
+        for row in mapping.fields
+    )
+    if not synced:
+        return ("Owners are not synced.",)
+    return (
+        "Owners are matched by email: a HubSpot owner becomes the active Salesforce user "
+        "with the same email, and back.",
+        "A HubSpot owner with no such Salesforce user is listed as an error and Salesforce "
+        "keeps its owner; a Salesforce owner with no HubSpot owner leaves HubSpot's owner "
+        "as it is.",
+    )
 
 
 def _to_salesforce(settings: ContactSettings) -> tuple[str, ...]:

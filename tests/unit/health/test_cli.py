@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from typer.testing import CliRunner
 
 from crmsync.cli.main import app
+from crmsync.core.mapping import (
+    DEFAULT_CONTACT_MAPPING,
+    DEFAULT_LEAD_MAPPING,
+    ObjectMapping,
+    Transform,
+)
+from crmsync.core.policies import ContactSettings
+from crmsync.core.sync_rules import SyncRule
+from crmsync.health.explain import explain
 
 
 def _env(database_url: str) -> dict[str, str | None]:
@@ -43,3 +53,36 @@ def test_r7_explain_names_both_directions_and_the_allocation(database_url: str) 
     assert "HubSpot to Salesforce" in result.output
     assert "Salesforce to HubSpot" in result.output
     assert "250" in result.output
+
+
+def test_r7_r23_explain_says_how_owners_and_failed_records_are_handled(database_url: str) -> None:
+    result = CliRunner().invoke(app, ["explain"], env=_env(database_url), terminal_width=200)
+
+    assert result.exit_code == 0, result.output
+    assert "Owners are matched by email" in result.output
+    assert "after 1 minute" in result.output
+
+
+def test_r7_r23_explain_says_owners_are_not_synced_when_their_row_is_off(
+    database_url: str,
+) -> None:
+    mappings = {
+        name: ObjectMapping(
+            hubspot_object=mapping.hubspot_object,
+            salesforce_object=mapping.salesforce_object,
+            fields=tuple(
+                replace(row, rule=SyncRule.DONT_SYNC)
+                if row.transform is Transform.OWNER_BY_EMAIL
+                else row
+                for row in mapping.fields
+            ),
+        )
+        for name, mapping in (("Contact", DEFAULT_CONTACT_MAPPING), ("Lead", DEFAULT_LEAD_MAPPING))
+    }
+
+    sections = {
+        section.title: section.lines
+        for section in explain(ContactSettings(), mappings, allocation=None)
+    }
+
+    assert sections["Owners"] == ("Owners are not synced.",)
