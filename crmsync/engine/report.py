@@ -40,6 +40,7 @@ class SyncReport:
     unchanged: int = 0
     linked: int = 0
     converted: int = 0
+    unlinked: int = 0
     conflicts: int = 0
     errors: int = 0
     recovered: int = 0
@@ -55,6 +56,7 @@ class SyncReport:
             "unchanged": self.unchanged,
             "linked": self.linked,
             "converted": self.converted,
+            "unlinked": self.unlinked,
             "conflicts": self.conflicts,
             "errors": self.errors,
             "recovered": self.recovered,

@@ -309,6 +309,8 @@ class _PairRun:
         live = [record for record in latest.values() if not record.deleted]
         self.report.read[source.value] += len(latest)
         self.report.skipped["deleted"] += len(latest) - len(live)
+        if len(live) < len(latest) and not self.dry_run:
+            self._unlink_deleted(source, [r for r in latest.values() if r.deleted])
         if not live:
             return
         links = self._links(source, live)
@@ -368,6 +370,34 @@ class _PairRun:
             # Linked to a record that already existed: merge the pair now (it is linked,
             # so this cannot create again).
             self.process(source, again, force=True)
+
+    def _unlink_deleted(self, source: System, records: Sequence[RemoteRecord]) -> None:
+        """Forget the links of records deleted on ``source``; the other side is kept.
+
+        A link to a deleted record would fail every later update of its partner
+        (``ENTITY_IS_DELETED``). Unlinked, the partner is treated as new on its next
+        change: matched again by email, or created under the current policy.
+        """
+        other = other_side(source)
+        with self.store.begin(self.scope) as tx:
+            if source is System.HUBSPOT:
+                found = tx.links_by_hubspot(
+                    hubspot_type=self.pair.hubspot_object, ids=[r.id for r in records]
+                )
+            else:
+                found = tx.links_by_salesforce(
+                    salesforce_types=self.pair.salesforce_objects, ids=[r.id for r in records]
+                )
+            for record_id, link in found.items():
+                tx.remove_link(
+                    link,
+                    note=f"{source.value} record {record_id} was deleted; "
+                    f"the {other.value} record is kept",
+                )
+                tx.resolve_errors(
+                    pair=self.pair.name, source_system=source.value, source_id=record_id
+                )
+                self.report.unlinked += 1
 
     def _links(self, source: System, records: Sequence[RemoteRecord]) -> dict[str, LinkView]:
         ids = [record.id for record in records]

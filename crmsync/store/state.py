@@ -177,6 +177,19 @@ class StoreTransaction:
         link.updated_at = utc_now()
         self.session.add(link)
 
+    def remove_link(self, link: Link, *, note: str) -> None:
+        """Forget a link (its history stays in the audit log under the link's id)."""
+        self.audit(
+            kind="link",
+            link=link,
+            old_value=f"{link.hubspot_type}/{link.hubspot_id} ⇄ "
+            f"{link.salesforce_type}/{link.salesforce_id}",
+            new_value=None,
+            note=note,
+        )
+        self.session.delete(link)
+        self.session.flush()
+
     def save_snapshot(self, link: Link, snapshot: Mapping[str, Any]) -> None:
         """Replace the last-synced values of a link."""
         # A new dict so SQLAlchemy sees the JSON column change.
