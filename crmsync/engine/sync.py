@@ -360,7 +360,7 @@ class _PairRun:
                 message=duplicate.message,
                 field=duplicate.field,
             )
-        items = self._merge_items(source, to_merge, matched)
+        items, orphaned = self._merge_items(source, to_merge, matched)
         items.extend(self._create_items(source, creates))
         self.writer.settle(items)
         self.writer.relinked.clear()
@@ -370,6 +370,10 @@ class _PairRun:
             # Linked to a record that already existed: merge the pair now (it is linked,
             # so this cannot create again).
             self.process(source, again, force=True)
+        if orphaned and not self.dry_run:
+            # Their partners are gone and the links with them: now they are new records.
+            self._unlink_orphans(source, orphaned)
+            self.process(source, [record for record, _ in orphaned], force=True)
 
     def _unlink_deleted(self, source: System, records: Sequence[RemoteRecord]) -> None:
         """Forget the links of records deleted on ``source``; the other side is kept.
@@ -498,7 +502,9 @@ class _PairRun:
         source: System,
         to_merge: Sequence[tuple[RemoteRecord, LinkView]],
         matched: Sequence[tuple[RemoteRecord, RemoteRecord]],
-    ) -> list[Item]:
+    ) -> tuple[list[Item], list[tuple[RemoteRecord, LinkView]]]:
+        """Merge plans of linked pairs, and the records whose linked partner is gone."""
+        orphaned: list[tuple[RemoteRecord, LinkView]] = []
         pairs: list[tuple[RemoteRecord, LinkView, RemoteRecord | None]] = [
             (record, link, None) for record, link in to_merge
         ]
@@ -521,7 +527,10 @@ class _PairRun:
             link = paired_link
             other = counterpart or fetched.get(link.id_on(target))
             if other is None:
-                self.report.skipped["linked record missing on the other side"] += 1
+                if link.id is not None and not self.dry_run:
+                    orphaned.append((record, link))
+                else:
+                    self.report.skipped["linked record missing on the other side"] += 1
                 continue
             if target is System.SALESFORCE:
                 followed = self._past_conversion(other, link)
@@ -539,7 +548,24 @@ class _PairRun:
                 translator=self.translator,
             )
             items.append(Item(source=record, source_system=source, plan=plan, link=link))
-        return items
+        return items, orphaned
+
+    def _unlink_orphans(
+        self, source: System, orphaned: Sequence[tuple[RemoteRecord, LinkView]]
+    ) -> None:
+        """Forget links whose partner no longer exists (deleted, or archived in HubSpot)."""
+        target = other_side(source)
+        with self.store.begin(self.scope) as tx:
+            for record, view in orphaned:
+                link = tx.link(view.id) if view.id is not None else None
+                if link is None:
+                    continue
+                tx.remove_link(
+                    link,
+                    note=f"the {target.value} record {view.id_on(target)} linked to "
+                    f"{source.value} record {record.id} no longer exists",
+                )
+                self.report.unlinked += 1
 
     def _link_matched(
         self, source: System, record: RemoteRecord, counterpart: RemoteRecord

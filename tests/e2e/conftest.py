@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -28,6 +29,7 @@ from crmsync.emulators.salesforce.app import create_app as create_salesforce_app
 from crmsync.emulators.salesforce.control import SalesforceEmulatorControl
 from crmsync.engine.contacts import contacts_pair
 from crmsync.engine.hooks import Checkpoint, SyncHooks
+from crmsync.engine.owners import load_owner_directory
 from crmsync.engine.settings import contact_settings, save_setting
 from crmsync.engine.sync import SyncEngine
 from crmsync.store.state import StateStore
@@ -141,9 +143,20 @@ class World:
         """Save one integration setting, as ``crmsync settings set`` does."""
         save_setting(self.store, key, value, hubspot=self.hubspot, salesforce=self.salesforce)
 
-    def engine(self, *, hooks: SyncHooks | None = None) -> SyncEngine:
-        """An engine over the stored settings (rebuilt each time, as each CLI run is)."""
-        pair = contacts_pair(contact_settings(self.store), allow_test_domains=True)
+    def engine(self, *, hooks: SyncHooks | None = None, owners: bool = False) -> SyncEngine:
+        """An engine over the stored settings (rebuilt each time, as each CLI run is).
+
+        ``owners`` reads both CRMs' owners so the owner row syncs, as ``crmsync sync``
+        does; without it the row is left out of the mapping.
+        """
+        directory = (
+            load_owner_directory(hubspot=self.hubspot, salesforce=self.salesforce)
+            if owners
+            else None
+        )
+        pair = contacts_pair(
+            contact_settings(self.store), owners=directory, allow_test_domains=True
+        )
         return SyncEngine(
             hubspot=self.hubspot,
             salesforce=self.salesforce,
@@ -152,9 +165,9 @@ class World:
             hooks=hooks,
         )
 
-    def sync(self, *, hooks: SyncHooks | None = None) -> Any:
+    def sync(self, *, hooks: SyncHooks | None = None, owners: bool = False) -> Any:
         """One run; the emulators' clocks move on so later edits are strictly newer."""
-        report = self.engine(hooks=hooks).run_once()
+        report = self.engine(hooks=hooks, owners=owners).run_once()
         self.tick()
         return report
 
@@ -204,6 +217,14 @@ class World:
         assert result.ok, result
         assert result.id is not None
         return result.id
+
+    def hs_archive(self, record_id: str) -> None:
+        """Archive (delete) a HubSpot contact through the API."""
+        answer = httpx.delete(
+            f"{self.servers.hubspot.url}/crm/v3/objects/contacts/{record_id}",
+            headers={"Authorization": f"Bearer {HUBSPOT_TOKEN}"},
+        )
+        assert answer.status_code == 204, answer.text
 
     def hs_by_email(self, email: str) -> list[RemoteRecord]:
         """HubSpot contacts with this email."""

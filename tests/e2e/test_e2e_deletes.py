@@ -67,3 +67,25 @@ def test_a_dry_run_keeps_the_link_of_a_deleted_record(world: World) -> None:
     assert _unlink_entries(world) == []
     with world.store.begin(world.engine().scope) as tx:
         assert tx.count_links() == 1
+
+
+def test_a_salesforce_change_whose_hubspot_contact_was_deleted_creates_it_again(
+    world: World,
+) -> None:
+    contact = world.hs_create(email="archived@example.com", lastname="Archived")
+    world.sync()
+    (record,) = world.sf_by_email("Contact", "archived@example.com")
+    world.hs_archive(contact)
+    world.sf_update("Contact", record.id, LastName="Still a customer")
+    world.tick()
+
+    report = world.sync()
+
+    assert report.unlinked == 1
+    (again,) = world.hs_by_email("archived@example.com")
+    assert again.id != contact
+    assert again.fields["lastname"] == "Still a customer"
+    with world.store.begin(world.engine().scope) as tx:
+        assert tx.open_errors() == []
+        (link,) = tx.links_by_salesforce(salesforce_types=["Contact"], ids=[record.id]).values()
+    assert link.hubspot_id == again.id
