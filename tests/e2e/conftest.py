@@ -139,6 +139,20 @@ class World:
 
     # -- settings and runs -------------------------------------------------------------
 
+    def cli_env(self, database_url: str) -> dict[str, str]:
+        """Environment for ``crmsync`` commands against these emulators and this store.
+
+        Only the URLs and tokens: anything else (a sandbox choice) is what ``crmsync
+        connect`` saved.
+        """
+        return {
+            "CRMSYNC_DATABASE_URL": database_url,
+            "CRMSYNC_SALESFORCE_URL": self.servers.salesforce.url,
+            "CRMSYNC_SALESFORCE_TOKEN": SALESFORCE_TOKEN,
+            "CRMSYNC_HUBSPOT_URL": self.servers.hubspot.url,
+            "CRMSYNC_HUBSPOT_TOKEN": HUBSPOT_TOKEN,
+        }
+
     def set(self, key: str, value: Any) -> None:
         """Save one integration setting, as ``crmsync settings set`` does."""
         save_setting(self.store, key, value, hubspot=self.hubspot, salesforce=self.salesforce)

@@ -24,21 +24,11 @@ def _links(world: World) -> int:
         return int(tx.session.scalar(select(func.count(Link.id))) or 0)
 
 
-def _env(world: World, database_url: str) -> dict[str, str]:
-    return {
-        "CRMSYNC_DATABASE_URL": database_url,
-        "CRMSYNC_SALESFORCE_URL": world.servers.salesforce.url,
-        "CRMSYNC_SALESFORCE_TOKEN": SALESFORCE_TOKEN,
-        "CRMSYNC_HUBSPOT_URL": world.servers.hubspot.url,
-        "CRMSYNC_HUBSPOT_TOKEN": HUBSPOT_TOKEN,
-    }
-
-
 def test_r1_r4_health_json_counts_the_sync_calls_and_names_the_integration_user(
     world: World, database_url: str, tmp_path: Path
 ) -> None:
     world.hs_create(email="cli@example.com", lastname="Cli")
-    env = _env(world, database_url)
+    env = world.cli_env(database_url)
     runner = CliRunner()
     synced = runner.invoke(app, ["sync", "--once"], env=env)
     assert synced.exit_code == 0, synced.output
@@ -58,7 +48,7 @@ def test_r3_errors_export_writes_the_open_errors(
     world: World, database_url: str, tmp_path: Path
 ) -> None:
     world.hs_create(email="long@example.com", lastname="L" * 120)
-    env = _env(world, database_url)
+    env = world.cli_env(database_url)
     runner = CliRunner()
     assert runner.invoke(app, ["sync", "--once"], env=env).exit_code == 0
     target = tmp_path / "errors.csv"
@@ -74,7 +64,7 @@ def test_r3_errors_export_writes_the_open_errors(
 def test_r5_connect_records_the_user_and_org_in_the_settings_history(
     world: World, database_url: str
 ) -> None:
-    env = _env(world, database_url)
+    env = world.cli_env(database_url)
     result = CliRunner().invoke(
         app,
         [
@@ -97,7 +87,7 @@ def test_r5_connect_records_the_user_and_org_in_the_settings_history(
 
 
 def test_r5_reconnecting_keeps_links_and_settings_history(world: World, database_url: str) -> None:
-    env = _env(world, database_url)
+    env = world.cli_env(database_url)
     runner = CliRunner()
     world.hs_create(email="prod@example.com", lastname="Prod")
     assert runner.invoke(app, ["sync", "--once"], env=env).exit_code == 0
@@ -142,7 +132,7 @@ def test_r1_r4_reloading_the_health_page_spends_no_salesforce_calls(
         switched = CliRunner().invoke(
             app,
             ["connect", "salesforce", "--sandbox", "--url", world.servers.salesforce.url],
-            env=_env(world, database_url),
+            env=world.cli_env(database_url),
         )
         assert switched.exit_code == 0, switched.output
         after_switch = http.get("/api/health").json()
@@ -179,7 +169,7 @@ def test_r3_a_fixed_cause_waits_for_the_backoff_unless_retried_by_hand(
     assert waiting.api_code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
     assert waiting.attempts == 1
     shown = CliRunner().invoke(
-        app, ["errors", "show", str(waiting.id)], env=_env(world, database_url)
+        app, ["errors", "show", str(waiting.id)], env=world.cli_env(database_url)
     )
     assert shown.exit_code == 0, shown.output
     details = json.loads(shown.output)
@@ -191,7 +181,7 @@ def test_r3_a_fixed_cause_waits_for_the_backoff_unless_retried_by_hand(
     retried = CliRunner().invoke(
         app,
         ["errors", "retry", "--category", "custom_code_validation"],
-        env=_env(world, database_url),
+        env=world.cli_env(database_url),
     )
     assert retried.exit_code == 0, retried.output
     world.sync()

@@ -16,19 +16,7 @@ from crmsync.cli.main import app
 from crmsync.connectors.retry import RetryPolicy
 from crmsync.connectors.salesforce.config import SalesforceConfig
 from crmsync.connectors.salesforce.connector import SalesforceConnector
-from tests.e2e.conftest import HUBSPOT_TOKEN, SALESFORCE_TOKEN, World
-
-
-def _env(world: World, database_url: str) -> dict[str, str]:
-    # Only the URL and tokens come from the environment: the sandbox choice is the
-    # saved connection's.
-    return {
-        "CRMSYNC_DATABASE_URL": database_url,
-        "CRMSYNC_SALESFORCE_URL": world.servers.salesforce.url,
-        "CRMSYNC_SALESFORCE_TOKEN": SALESFORCE_TOKEN,
-        "CRMSYNC_HUBSPOT_URL": world.servers.hubspot.url,
-        "CRMSYNC_HUBSPOT_TOKEN": HUBSPOT_TOKEN,
-    }
+from tests.e2e.conftest import SALESFORCE_TOKEN, World
 
 
 def _lead(email: str, last_name: str) -> dict[str, str]:
@@ -63,7 +51,7 @@ def _run(runner: CliRunner, args: list[str], env: dict[str, str]) -> str:
 
 
 def test_r6_sandbox_switch_keeps_each_orgs_links_apart(world: World, database_url: str) -> None:
-    env = _env(world, database_url)
+    env = world.cli_env(database_url)
     runner = CliRunner()
     url = world.servers.salesforce.url
     world.set("contacts.create_as", "Lead")
@@ -131,7 +119,7 @@ def _token_for(world: World, username: str) -> str:
 def test_r5_connecting_as_another_user_keeps_links_and_acts_as_that_user(
     world: World, database_url: str
 ) -> None:
-    env = _env(world, database_url)
+    env = world.cli_env(database_url)
     runner = CliRunner()
     world.hs_create(email="kept@acme.io", lastname="Kept", company="Acme")
     _run(runner, ["sync", "--once"], env)
