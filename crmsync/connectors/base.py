@@ -40,6 +40,19 @@ class FieldType(StrEnum):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PicklistEntry:
+    """One active option of a picklist.
+
+    ``valid_for`` lists the controlling field's values the option is offered for (a
+    dependent picklist such as a state under its country); empty when independent.
+    """
+
+    value: str
+    label: str
+    valid_for: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class FieldInfo:
     """What a CRM says about one field of an object type."""
 
@@ -52,6 +65,8 @@ class FieldInfo:
     updateable: bool = True
     picklist_values: tuple[str, ...] = ()
     restricted_picklist: bool = False
+    picklist_entries: tuple[PicklistEntry, ...] = ()
+    """The options with labels (and controlling values); ``picklist_values`` are their values."""
 
 
 @dataclass(frozen=True, kw_only=True)

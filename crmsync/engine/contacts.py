@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from crmsync.connectors.base import Connector, RemoteRecord
+from crmsync.connectors.base import Connector, FieldInfo, PicklistEntry, RemoteRecord
 from crmsync.core.email import check_email, normalise_email
 from crmsync.core.geography import GeographyMode, OrgPicklists, PicklistOption, PicklistSetup
 from crmsync.core.mapping import (
@@ -133,28 +133,34 @@ class ContactPolicy:
 
 
 def _org_picklists(salesforce: Connector) -> OrgPicklists:
-    """The org's own country and state values from describe (customised picklists, R11).
+    """The org's own countries and states from describe (customised picklists, R11).
 
-    Describe does not say which states belong to which country, so every country is
-    offered every state value; a state code is still checked against the country by
-    the geography lookup.
+    Labels are what people type ("Kosovo"), values what Salesforce stores ("XK"); each
+    state is offered under the countries its ``validFor`` names. A describe without
+    ``validFor`` offers every state under every country (the geography lookup still
+    checks a state code against its country).
     """
     fields = salesforce.describe("Contact")
     countries = tuple(
-        PicklistOption(value=value, label=value) for value in _values(fields, "MailingCountryCode")
+        PicklistOption(value=entry.value, label=entry.label)
+        for entry in _entries(fields, "MailingCountryCode")
     )
-    states = tuple(
-        PicklistOption(value=value, label=value) for value in _values(fields, "MailingStateCode")
-    )
-    return OrgPicklists(
-        countries=countries, states={country.value: states for country in countries}
-    )
+    state_entries = _entries(fields, "MailingStateCode")
+    dependent = any(entry.valid_for for entry in state_entries)
+    states = {
+        country.value: tuple(
+            PicklistOption(value=entry.value, label=entry.label)
+            for entry in state_entries
+            if not dependent or country.value in entry.valid_for
+        )
+        for country in countries
+    }
+    return OrgPicklists(countries=countries, states=states)
 
 
-def _values(fields: Mapping[str, object], name: str) -> tuple[str, ...]:
+def _entries(fields: Mapping[str, FieldInfo], name: str) -> tuple[PicklistEntry, ...]:
     info = fields.get(name)
-    values = getattr(info, "picklist_values", ())
-    return tuple(str(value) for value in values)
+    return info.picklist_entries if info is not None else ()
 
 
 def _lead_conversion(record: RemoteRecord) -> tuple[str, str] | None:

@@ -76,3 +76,25 @@ def test_r11_as_is_value_refused_by_enabled_picklists_is_a_stored_error(world: W
     with world.store.begin(scope) as tx:
         (error,) = tx.open_errors()
     assert (error.api_code, error.field) == ("FIELD_INTEGRITY_EXCEPTION", "MailingCountry")
+
+
+def test_r11_customized_picklists_match_the_orgs_own_labels_and_states(world: World) -> None:
+    world.sf_control.update_settings(
+        picklist_mode="customized",
+        custom_countries={"XK": "Kosovo"},
+        custom_states={"PL": {"MZ": "Mazowsze"}},
+    )
+    world.set("contacts.state_country.picklists", "customized")
+    world.set("contacts.state_country.mode", "match_salesforce")
+    world.hs_create(email="xk@example.com", lastname="Krasniqi", country="Kosovo")
+    world.hs_create(email="mz@example.com", lastname="Nowak", country="Polska", state="Mazowsze")
+
+    world.sync()
+
+    fields = ("MailingCountryCode", "MailingStateCode")
+    (kosovo,) = world.sf_by_email("Contact", "xk@example.com", *fields)
+    (poland,) = world.sf_by_email("Contact", "mz@example.com", *fields)
+    assert kosovo.fields["MailingCountryCode"] == "XK"  # only the org's label says so
+    assert (poland.fields["MailingCountryCode"], poland.fields["MailingStateCode"]) == ("PL", "MZ")
+    with world.store.begin(world.engine().scope) as tx:
+        assert tx.open_errors() == []

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from crmsync.connectors.base import FieldInfo, FieldType, RemoteRecord
+from crmsync.connectors.base import FieldInfo, FieldType, PicklistEntry, RemoteRecord
 
 MODIFIED_PROPERTY: Final[Mapping[str, str]] = {"contacts": "lastmodifieddate"}
 """Last-modified property per object type; every other type uses ``hs_lastmodifieddate``."""
@@ -109,9 +109,12 @@ def field_info(prop: Mapping[str, Any]) -> FieldInfo:
     )
     metadata = prop.get("modificationMetadata") or {}
     writable = not metadata.get("readOnlyValue", False) and not prop.get("calculated", False)
-    options = tuple(
-        str(option["value"]) for option in prop.get("options") or () if not option.get("hidden")
+    entries = tuple(
+        PicklistEntry(value=str(option["value"]), label=str(option.get("label") or option["value"]))
+        for option in prop.get("options") or ()
+        if not option.get("hidden")
     )
+    options = tuple(entry.value for entry in entries)
     return FieldInfo(
         name=name,
         label=str(prop.get("label") or name),
@@ -122,4 +125,5 @@ def field_info(prop: Mapping[str, Any]) -> FieldInfo:
         # Enumerations refuse values outside their options (INVALID_OPTION), except
         # those whose options live elsewhere (pipelines, owners).
         restricted_picklist=kind == "enumeration" and not prop.get("externalOptions", False),
+        picklist_entries=entries,
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from crmsync.connectors.base import FieldInfo, FieldType, RemoteRecord
+from crmsync.connectors.base import FieldInfo, FieldType, PicklistEntry, RemoteRecord
 
 SALESFORCE_FIELD_TYPES: Final[Mapping[str, FieldType]] = {
     "id": FieldType.ID,
@@ -56,13 +58,24 @@ def remote_record(object_type: str, row: Mapping[str, Any]) -> RemoteRecord:
     )
 
 
-def field_info(field: Mapping[str, Any]) -> FieldInfo | None:
-    """One describe ``fields[]`` entry as :class:`FieldInfo` (``None``: not syncable)."""
+def field_info(
+    field: Mapping[str, Any], *, controller: Mapping[str, Any] | None = None
+) -> FieldInfo | None:
+    """One describe ``fields[]`` entry as :class:`FieldInfo` (``None``: not syncable).
+
+    ``controller`` is the describe entry of the field's ``controllerName``, whose
+    ``picklistValues`` the ``validFor`` bitmaps of a dependent picklist index into.
+    """
     field_type = SALESFORCE_FIELD_TYPES.get(str(field.get("type", "")))
     if field_type is None:
         return None
-    picklist = tuple(
-        str(entry["value"])
+    controlling = [str(entry["value"]) for entry in (controller or {}).get("picklistValues") or ()]
+    entries = tuple(
+        PicklistEntry(
+            value=str(entry["value"]),
+            label=str(entry.get("label") or entry["value"]),
+            valid_for=_valid_for(entry.get("validFor"), controlling),
+        )
         for entry in field.get("picklistValues") or ()
         if entry.get("active", True)
     )
@@ -75,14 +88,37 @@ def field_info(field: Mapping[str, Any]) -> FieldInfo | None:
         nillable=bool(field.get("nillable", True)),
         createable=bool(field.get("createable", False)),
         updateable=bool(field.get("updateable", False)),
-        picklist_values=picklist,
+        picklist_values=tuple(entry.value for entry in entries),
         restricted_picklist=bool(field.get("restrictedPicklist", False)),
+        picklist_entries=entries,
+    )
+
+
+def _valid_for(bitmap: object, controlling: list[str]) -> tuple[str, ...]:
+    """The controlling values whose bit is set in a base64 ``validFor`` bitmap.
+
+    Bit ``i`` (most significant bit first) stands for ``controlling[i]``.
+    """
+    if not isinstance(bitmap, str) or not bitmap or not controlling:
+        return ()
+    try:
+        bits = base64.b64decode(bitmap)
+    except binascii.Error:
+        return ()
+    return tuple(
+        value
+        for index, value in enumerate(controlling)
+        if index >> 3 < len(bits) and bits[index >> 3] & (0x80 >> (index % 8))
     )
 
 
 def fields_of(describe: Mapping[str, Any]) -> dict[str, FieldInfo]:
     """The syncable fields of a describe result, by API name."""
-    infos = (field_info(field) for field in describe.get("fields") or ())
+    raw = {str(field["name"]): field for field in describe.get("fields") or ()}
+    infos = (
+        field_info(field, controller=raw.get(str(field.get("controllerName") or "")))
+        for field in raw.values()
+    )
     return {info.name: info for info in infos if info is not None}
 
 

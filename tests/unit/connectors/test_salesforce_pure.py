@@ -112,3 +112,39 @@ def test_bulk_csv_cells_get_rest_types() -> None:
         "AnnualRevenue": None,
         "Name": "X",
     }
+
+
+def test_r11_dependent_picklist_valid_for_bitmaps_name_their_controlling_values() -> None:
+    describe = {
+        "fields": [
+            {
+                "name": "MailingCountryCode",
+                "type": "picklist",
+                "picklistValues": [
+                    {"value": "CA", "label": "Canada", "active": True},
+                    {"value": "PL", "label": "Poland", "active": True},
+                    {"value": "US", "label": "United States", "active": True},
+                ],
+            },
+            {
+                "name": "MailingStateCode",
+                "type": "picklist",
+                "controllerName": "MailingCountryCode",
+                "dependentPicklist": True,
+                "picklistValues": [
+                    # 0b0100_0000: the second country (PL); 0b1010_0000: CA and US.
+                    {"value": "MZ", "label": "Mazowsze", "active": True, "validFor": "QA=="},
+                    {"value": "WA", "label": "Washington", "active": True, "validFor": "oA=="},
+                    {"value": "XX", "label": "Retired", "active": False, "validFor": "QA=="},
+                ],
+            },
+        ]
+    }
+
+    states = records.fields_of(describe)["MailingStateCode"].picklist_entries
+
+    assert [(s.value, s.label, s.valid_for) for s in states] == [
+        ("MZ", "Mazowsze", ("PL",)),
+        ("WA", "Washington", ("CA", "US")),
+    ]
+    assert records.fields_of(describe)["MailingCountryCode"].picklist_entries[0].valid_for == ()
