@@ -98,3 +98,27 @@ def test_r11_customized_picklists_match_the_orgs_own_labels_and_states(world: Wo
     assert (poland.fields["MailingCountryCode"], poland.fields["MailingStateCode"]) == ("PL", "MZ")
     with world.store.begin(world.engine().scope) as tx:
         assert tx.open_errors() == []
+
+
+def test_r11_unknown_state_is_an_error_and_the_rest_of_the_record_syncs(world: World) -> None:
+    world.sf_control.update_settings(picklist_mode="enabled")
+    world.set("contacts.state_country.picklists", "enabled")
+    world.set("contacts.state_country.mode", "match_salesforce")
+    world.hs_create(email="nowhere@example.com", lastname="Smith", country="USA", state="Atlantis")
+
+    world.sync()
+
+    fields = ("MailingCountryCode", "MailingStateCode")
+    (contact,) = world.sf_by_email("Contact", "nowhere@example.com", *fields)
+    assert (contact.fields["MailingCountryCode"], contact.fields["MailingStateCode"]) == (
+        "US",
+        None,
+    )
+    with world.store.begin(world.engine().scope) as tx:
+        (error,) = tx.open_errors()
+    assert (error.api_code, error.category, error.field) == (
+        "STATE_NOT_MATCHED",
+        "picklists",
+        "MailingStateCode",
+    )
+    assert "Atlantis" in error.api_message
