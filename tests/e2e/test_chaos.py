@@ -1,0 +1,24 @@
+"""A short chaos run: faults on both APIs and crashes at checkpoints lose and duplicate nothing.
+
+The long run is ``bench/chaos_sync.py`` (see docs/benchmarks.md); this one keeps the
+same checks on a few dozen people so every change is tried against them (R25, R26).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.chaos_sync import chaos_sync
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_r25_r26_faults_and_crashes_lose_nothing_and_duplicate_nothing(seed: int) -> None:
+    report = chaos_sync(people=40, rounds=8, fault_rate=0.15, crash_rate=0.08, seed=seed)
+
+    assert sum(report.interrupted.values()) > 0, "the run should have been interrupted"
+    assert report.edits > 0
+    assert report.missing == []
+    assert report.duplicated == []
+    assert report.stale == []
+    assert report.final_writes == 0
+    assert report.pending_creates == 0
