@@ -12,7 +12,7 @@ stop and the sync runs until a run completes, then once more. The checks:
 - the run after settling writes nothing (no echo), and no create is left in the journal.
 
 Usage: ``uv run python bench/chaos_sync.py [--people 400] [--rounds 30] [--fault-rate 0.1]
-[--crash-rate 0.05] [--seed 7]``. Exits non-zero when a check fails.
+[--crash-rate 0.05] [--seed 7] [--search-lag 0]``. Exits non-zero when a check fails.
 """
 
 from __future__ import annotations
@@ -105,7 +105,13 @@ class ChaosReport:
 
 
 def chaos_sync(
-    *, people: int, rounds: int, fault_rate: float, crash_rate: float, seed: int
+    *,
+    people: int,
+    rounds: int,
+    fault_rate: float,
+    crash_rate: float,
+    seed: int,
+    search_lag: float = 0.0,
 ) -> ChaosReport:
     """Run the chaos scenario once and check the outcome."""
     rng = random.Random(seed)
@@ -121,6 +127,8 @@ def chaos_sync(
         try:
             hubspot, salesforce = _connectors(running)
             expected = _seed(running, people)
+            # HubSpot search sees a write only ``search_lag`` seconds (emulator time) later.
+            running.hubspot_control.set_behaviour(search_lag_seconds=search_lag)
             save_setting(store, "contacts.create_as", "Lead")
             crashes = RandomCrashes(rng=rng, rate=crash_rate)
             for round_number in range(rounds):
@@ -136,6 +144,9 @@ def chaos_sync(
                     _faults_off(running)
                     _advance(running)
             report.crashes = crashes.crashes
+            # The last edits are searchable once the lag has passed.
+            running.salesforce_control.advance_clock(seconds=search_lag)
+            running.hubspot_control.advance_clock(seconds=search_lag)
             report.settle_runs = _settle(hubspot, salesforce, store)
             engine = _engine(hubspot, salesforce, store)
             final = engine.run_once()
@@ -351,6 +362,7 @@ def main() -> None:
     parser.add_argument("--fault-rate", type=float, default=0.1)
     parser.add_argument("--crash-rate", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--search-lag", type=float, default=0.0, help="seconds")
     args = parser.parse_args()
     report = chaos_sync(
         people=args.people,
@@ -358,6 +370,7 @@ def main() -> None:
         fault_rate=args.fault_rate,
         crash_rate=args.crash_rate,
         seed=args.seed,
+        search_lag=args.search_lag,
     )
     print(f"people {report.people}, rounds {report.rounds}, edits {report.edits}")
     print(f"runs {report.runs}, interrupted {dict(report.interrupted)}")
