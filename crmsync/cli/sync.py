@@ -20,6 +20,7 @@ from crmsync.connectors.base import Connector
 from crmsync.engine.hooks import Checkpoint
 from crmsync.engine.report import SyncReport
 from crmsync.engine.sync import SyncEngine
+from crmsync.errors import RetriableError
 from crmsync.store import StateStore
 
 ConfigOption = Annotated[
@@ -135,6 +136,10 @@ def _progress(console: Console) -> Progress:
     )
 
 
+TEMPORARY_FAILURE = 75
+"""Exit status of a sync stopped by a passing fault or a spent budget (``EX_TEMPFAIL``)."""
+
+
 def sync_command(
     once: Annotated[bool, typer.Option("--once", help="Run one sync and exit.")] = True,
     dry_run: Annotated[
@@ -142,11 +147,21 @@ def sync_command(
     ] = False,
     config_path: ConfigOption = None,
 ) -> None:
-    """Sync HubSpot and Salesforce once (both ways)."""
+    """Sync HubSpot and Salesforce once (both ways).
+
+    A spent API allocation or a fault that outlasted the retries stops the run early
+    with exit status 75; nothing is lost, the next run resumes where this one stopped.
+    """
     config = load_config(config_path)
     console = Console()
-    with connected(config) as opened, _progress(console) as progress:
-        report = build_engine(opened, config, hooks=RichHooks(progress)).run_once(dry_run=dry_run)
+    try:
+        with connected(config) as opened, _progress(console) as progress:
+            engine = build_engine(opened, config, hooks=RichHooks(progress))
+            report = engine.run_once(dry_run=dry_run)
+    except RetriableError as error:
+        console.print(f"Sync stopped early: {error}", markup=False)
+        console.print("Nothing is lost: the next run resumes where this one stopped.")
+        raise typer.Exit(code=TEMPORARY_FAILURE) from error
     _print_report(console, report, dry_run=dry_run)
 
 
@@ -154,18 +169,39 @@ def run_command(
     interval: Annotated[
         float | None, typer.Option("--interval", help="Seconds between syncs.")
     ] = None,
+    runs: Annotated[
+        int | None,
+        typer.Option("--runs", min=1, help="Stop after this many runs (default: never stop)."),
+    ] = None,
     config_path: ConfigOption = None,
 ) -> None:
-    """Sync repeatedly, every ``--interval`` seconds, until interrupted."""
+    """Sync repeatedly, every ``--interval`` seconds, until interrupted.
+
+    Each run reads the settings afresh. A run deferred by the API budget or stopped by a
+    passing fault is tried again after ``Retry-After`` (at most the interval): the
+    loop never dies of it (R2).
+    """
     config = load_config(config_path)
     console = Console()
-    pause = interval or config.interval_seconds
+    pause = config.interval_seconds if interval is None else interval
+    done = 0
     with connected(config) as opened:
-        engine = build_engine(opened, config)
-        while True:
-            report = engine.run_once()
-            console.print_json(json.dumps(report.summary()))
-            time.sleep(pause)
+        while runs is None or done < runs:
+            done += 1
+            wait = pause
+            try:
+                report = build_engine(opened, config).run_once()
+            except RetriableError as error:
+                if error.retry_after is not None:
+                    wait = min(max(error.retry_after, 1.0), pause)
+                console.print(
+                    f"Deferred: {error}. Trying again in {wait:.0f} s; nothing is lost.",
+                    markup=False,
+                )
+            else:
+                console.print_json(json.dumps(report.summary()))
+            if runs is None or done < runs:
+                time.sleep(wait)
 
 
 def resync_command(

@@ -189,3 +189,45 @@ def test_r3_a_fixed_cause_waits_for_the_backoff_unless_retried_by_hand(
     assert len(world.sf_by_email("Contact", "wait@example.com")) == 1
     with world.store.begin(world.engine().scope) as tx:
         assert tx.open_errors() == []
+
+
+def test_r2_sync_once_with_the_allocation_spent_stops_early_and_says_nothing_is_lost(
+    world: World, database_url: str
+) -> None:
+    env = world.cli_env(database_url)
+    runner = CliRunner()
+    world.hs_create(email="later@example.com", lastname="Later")
+    assert runner.invoke(app, ["usage", "--set-allocation", "1"], env=env).exit_code == 0
+
+    result = runner.invoke(app, ["sync", "--once"], env=env)
+
+    assert result.exit_code == 75, result.output
+    assert "allocation spent" in result.output
+    assert "Nothing is lost" in result.output
+    assert world.sf_by_email("Contact", "later@example.com") == []
+
+    # The allocation raised, the next run delivers the deferred change.
+    assert runner.invoke(app, ["usage", "--set-allocation", "1000"], env=env).exit_code == 0
+    assert runner.invoke(app, ["sync", "--once"], env=env).exit_code == 0
+    assert len(world.sf_by_email("Contact", "later@example.com")) == 1
+
+
+def test_r2_run_keeps_going_when_its_runs_are_deferred(
+    world: World, database_url: str
+) -> None:
+    env = world.cli_env(database_url)
+    runner = CliRunner()
+    world.hs_create(email="loop@example.com", lastname="Loop")
+    assert runner.invoke(app, ["usage", "--set-allocation", "1"], env=env).exit_code == 0
+
+    deferred = runner.invoke(app, ["run", "--interval", "0", "--runs", "2"], env=env)
+
+    assert deferred.exit_code == 0, deferred.output
+    assert deferred.output.count("Deferred: Salesforce allocation spent") == 2
+    assert world.sf_by_email("Contact", "loop@example.com") == []
+
+    assert runner.invoke(app, ["usage", "--set-allocation", "1000"], env=env).exit_code == 0
+    resumed = runner.invoke(app, ["run", "--interval", "0", "--runs", "1"], env=env)
+
+    assert resumed.exit_code == 0, resumed.output
+    assert len(world.sf_by_email("Contact", "loop@example.com")) == 1
