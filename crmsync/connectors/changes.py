@@ -9,6 +9,11 @@ changed again has a new timestamp, so its pair is new and it is delivered again.
 
 The cursor is an opaque, versioned string for the engine (R25: it is made durable only
 after the page is handled). Adapters may keep their own extra state in ``extra``.
+
+Salesforce reads this way on every page (a query returns 2,000 rows a call, so the
+re-read is cheap). HubSpot, at 200 rows a search, reads forward by (last-modified, id)
+and re-reads the window only once caught up (:mod:`crmsync.connectors.hubspot.change_feed`),
+keeping its position in ``extra``.
 """
 
 from __future__ import annotations
