@@ -42,8 +42,15 @@ class HubSpotHarness:
         observer: CallObserver | None = None,
         token: str | None = None,
         retry: RetryPolicy = TEST_RETRY,
+        search_per_second: float = 0,
     ) -> HubSpotConnector:
-        config = HubSpotConfig(base_url=self.url, access_token=SecretStr(token or TOKEN))
+        # The emulator's search limit is lifted for this suite, so searches need no pacing
+        # unless a test asks for it.
+        config = HubSpotConfig(
+            base_url=self.url,
+            access_token=SecretStr(token or TOKEN),
+            search_per_second=search_per_second,
+        )
         return HubSpotConnector.from_config(config, observer=observer, retry=retry)
 
     def good_fields(self, *, email: str, name: str) -> dict[str, Any]:

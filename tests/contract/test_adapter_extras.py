@@ -100,3 +100,33 @@ def test_r4_whoami_names_the_integration_user_and_org(sf: SalesforceHarness) -> 
 
 def test_hubspot_account_id_is_the_portal_id(hs: HubSpotHarness) -> None:
     assert hs.connector().account_id() == str(hs.control.portal_id())
+
+
+def test_hubspot_searches_stay_under_the_accounts_per_second_search_limit(
+    hs: HubSpotHarness,
+) -> None:
+    # The default pacing of 5 searches a second; a 429 would raise (one attempt).
+    connector = hs.connector(retry=RetryPolicy.immediate(attempts=1), search_per_second=5)
+    tag = uuid.uuid4().hex[:8]
+    connector.write(
+        [
+            WriteRequest(
+                object_type="contacts",
+                key=str(n),
+                fields={"email": f"paced{n}-{tag}@example.com", "lastname": "Paced"},
+            )
+            for n in range(12)
+        ]
+    )
+    hs.control.set_limits(tier="unlimited", search_per_second=5)
+    try:
+        cursor: str | None = None
+        pages = 0
+        more = True
+        while more:  # one record a page: a burst of searches
+            page = connector.read_changes("contacts", cursor=cursor, fields=["email"], page_size=1)
+            cursor, more, pages = page.next_cursor, page.has_more, pages + 1
+    finally:
+        hs.control.set_limits(tier="unlimited", search_per_second=10_000)
+
+    assert pages >= 12

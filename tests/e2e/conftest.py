@@ -127,7 +127,12 @@ class World:
         self.sf_control = salesforce_control
         self.store = store
         self.hubspot = HubSpotConnector.from_config(
-            HubSpotConfig(base_url=servers.hubspot.url, access_token=SecretStr(HUBSPOT_TOKEN)),
+            # The emulator's search limit is off here (see ``world``), so no pacing either.
+            HubSpotConfig(
+                base_url=servers.hubspot.url,
+                access_token=SecretStr(HUBSPOT_TOKEN),
+                search_per_second=0,
+            ),
             retry=RetryPolicy.immediate(),
         )
         self.salesforce = SalesforceConnector.from_config(

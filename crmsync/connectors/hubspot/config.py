@@ -21,6 +21,8 @@ class HubSpotConfig(BaseSettings):
     access_token: SecretStr
     overlap_seconds: float = Field(default=120.0, ge=0)
     search_page_size: int = Field(default=200, ge=1, le=200)
+    search_per_second: float = Field(default=5.0, ge=0)
+    """The account's search limit; searches are spaced to stay under it (0: no pacing)."""
     timeout_seconds: float = Field(default=60.0, gt=0)
 
     @property

@@ -34,6 +34,7 @@ from crmsync.connectors.hubspot.change_feed import SEARCH_RESULT_CAP
 from crmsync.connectors.hubspot.client import HubSpotApis, build_apis
 from crmsync.connectors.hubspot.config import HubSpotConfig
 from crmsync.connectors.hubspot.errors import parse_body
+from crmsync.connectors.hubspot.pacing import SearchPacer
 from crmsync.connectors.hubspot.transport import UsageMeter, purpose
 from crmsync.connectors.hubspot.writes import create_all, update_all
 from crmsync.connectors.retry import RetryPolicy, call_with_retry
@@ -62,6 +63,7 @@ class HubSpotConnector:
         self._config = config
         self._retry = retry
         self._portal_id: str | None = None
+        self._search_pacer = SearchPacer(per_second=config.search_per_second)
         self._properties: dict[str, list[Mapping[str, Any]]] = {}
 
     @classmethod
@@ -308,10 +310,8 @@ class HubSpotConnector:
                 "limit": min(self._config.search_page_size, limit - len(rows)),
                 "after": str(after),
             }
-            answer = self._json(
-                "read_changes",
-                partial(self._apis.objects_search.do_search, object_type, body, **self._opts()),
-            )
+            search = partial(self._apis.objects_search.do_search, object_type, body, **self._opts())
+            answer = self._json("read_changes", partial(_paced, self._search_pacer, search))
             page = list(answer.get("results") or [])
             total = int(answer.get("total") or 0)
             rows.extend(page)
@@ -393,6 +393,12 @@ class HubSpotConnector:
             return answer
 
         return send
+
+
+def _paced(pacer: SearchPacer, call: Callable[[], Any]) -> Any:
+    # Inside the retried call, so a retry of a search waits its turn as well.
+    pacer.wait()
+    return call()
 
 
 def _next_after(body: Mapping[str, Any]) -> str | None:
