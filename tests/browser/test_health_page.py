@@ -12,11 +12,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from crmsync.config import load_config
 from crmsync.emulators.common.server import running
 from crmsync.health.budget import ApiBudget
 from crmsync.web.app import create_dashboard_app
-from tests.e2e.conftest import HUBSPOT_TOKEN, SALESFORCE_TOKEN, World
+from tests.e2e.conftest import World
 
 
 @pytest.fixture
@@ -25,14 +24,7 @@ def dashboard(world: World, database_url: str) -> Iterator[str]:
     world.hs_create(email="fine@acme.io", lastname="Fine")
     world.hs_create(email="long@acme.io", lastname="L" * 120)  # longer than LastName allows
     world.sync()
-    config = load_config(
-        None,
-        database_url=database_url,
-        salesforce_url=world.servers.salesforce.url,
-        salesforce_token=SALESFORCE_TOKEN,
-        hubspot_url=world.servers.hubspot.url,
-        hubspot_token=HUBSPOT_TOKEN,
-    )
+    config = world.config(database_url)
     with running(create_dashboard_app(config=config)) as server:
         yield server.url
 

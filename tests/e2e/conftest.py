@@ -16,6 +16,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from crmsync.config import CrmsyncConfig, load_config
 from crmsync.connectors.base import Connector, RemoteRecord, WriteRequest
 from crmsync.connectors.hubspot.config import HubSpotConfig
 from crmsync.connectors.hubspot.connector import HubSpotConnector
@@ -157,6 +158,17 @@ class World:
             "CRMSYNC_HUBSPOT_URL": self.servers.hubspot.url,
             "CRMSYNC_HUBSPOT_TOKEN": HUBSPOT_TOKEN,
         }
+
+    def config(self, database_url: str) -> CrmsyncConfig:
+        """The configuration ``crmsync`` commands would build from :meth:`cli_env`."""
+        return load_config(
+            None,
+            database_url=database_url,
+            salesforce_url=self.servers.salesforce.url,
+            salesforce_token=SALESFORCE_TOKEN,
+            hubspot_url=self.servers.hubspot.url,
+            hubspot_token=HUBSPOT_TOKEN,
+        )
 
     def set(self, key: str, value: Any) -> None:
         """Save one integration setting, as ``crmsync settings set`` does."""

@@ -12,11 +12,10 @@ from typer.testing import CliRunner
 
 from crmsync.cli.connect import CONNECTION_SETTING
 from crmsync.cli.main import app
-from crmsync.config import load_config
 from crmsync.emulators.common.server import running
 from crmsync.store.models import Link
 from crmsync.web.app import create_dashboard_app
-from tests.e2e.conftest import HUBSPOT_TOKEN, SALESFORCE_TOKEN, World
+from tests.e2e.conftest import SALESFORCE_TOKEN, World
 
 
 def _links(world: World) -> int:
@@ -112,14 +111,7 @@ def test_r5_reconnecting_keeps_links_and_settings_history(world: World, database
 def test_r1_r4_reloading_the_health_page_spends_no_salesforce_calls(
     world: World, database_url: str
 ) -> None:
-    config = load_config(
-        None,
-        database_url=database_url,
-        salesforce_url=world.servers.salesforce.url,
-        salesforce_token=SALESFORCE_TOKEN,
-        hubspot_url=world.servers.hubspot.url,
-        hubspot_token=HUBSPOT_TOKEN,
-    )
+    config = world.config(database_url)
     with (
         running(create_dashboard_app(config=config)) as server,
         httpx.Client(base_url=server.url) as http,
@@ -212,9 +204,7 @@ def test_r2_sync_once_with_the_allocation_spent_stops_early_and_says_nothing_is_
     assert len(world.sf_by_email("Contact", "later@example.com")) == 1
 
 
-def test_r2_run_keeps_going_when_its_runs_are_deferred(
-    world: World, database_url: str
-) -> None:
+def test_r2_run_keeps_going_when_its_runs_are_deferred(world: World, database_url: str) -> None:
     env = world.cli_env(database_url)
     runner = CliRunner()
     world.hs_create(email="loop@example.com", lastname="Loop")
