@@ -45,7 +45,8 @@ def list_(
     finally:
         store.close()
     table = Table(title=f"{len(rows)} open error(s)")
-    for column in ("Id", "Category", "HubSpot", "Salesforce", "Field", "Message", "Last seen"):
+    columns = ("Id", "Category", "HubSpot", "Salesforce", "Field", "Message", "Last seen")
+    for column in (*columns, "Next retry"):
         table.add_column(column)
     for row in rows:
         table.add_row(
@@ -56,6 +57,7 @@ def list_(
             row.field or "",
             row.api_message,
             row.last_seen.isoformat(timespec="seconds"),
+            next_retry(row),
         )
     Console().print(table)
 

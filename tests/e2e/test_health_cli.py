@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from crmsync.cli.connect import CONNECTION_SETTING
 from crmsync.cli.main import app
 from crmsync.emulators.common.server import running
+from crmsync.health.errors import next_retry
 from crmsync.store.models import Link
 from crmsync.web.app import create_dashboard_app
 from tests.e2e.conftest import SALESFORCE_TOKEN, World
@@ -221,3 +222,23 @@ def test_r2_run_keeps_going_when_its_runs_are_deferred(world: World, database_ur
 
     assert resumed.exit_code == 0, resumed.output
     assert len(world.sf_by_email("Contact", "loop@example.com")) == 1
+
+
+def test_r3_errors_list_shows_each_open_error_with_its_next_retry(
+    world: World, database_url: str
+) -> None:
+    world.hs_create(email="listed@example.com", lastname="L" * 120)
+    world.hs_create(email="fine@example.com", lastname="Fine")
+    world.sync()
+
+    wide = world.cli_env(database_url) | {"COLUMNS": "250"}  # room for every column
+
+    result = CliRunner().invoke(app, ["errors", "list"], env=wide)
+
+    assert result.exit_code == 0, result.output
+    assert "1 open error(s)" in result.output
+    assert "property_values" in result.output
+    assert "Next retry" in result.output
+    with world.store.begin(world.engine().scope) as tx:
+        (error,) = tx.open_errors()
+    assert next_retry(error)[:16] in result.output  # the minute of the next attempt
