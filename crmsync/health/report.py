@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from crmsync.connectors.base import System
 from crmsync.health.budget import ApiBudget, UsageSnapshot
-from crmsync.health.errors import open_errors
+from crmsync.health.errors import next_retry, open_errors
 from crmsync.store import Scope, StateStore
 from crmsync.store.models import SyncErrorRecord
 
@@ -41,6 +41,9 @@ class ErrorView(BaseModel):
     first_seen: datetime
     last_seen: datetime
     hint: str | None
+    attempts: int
+    next_retry: str
+    """When it is tried again on its own (UTC, ISO 8601), or that it waits for a person."""
 
 
 class ErrorCard(BaseModel):
@@ -124,6 +127,8 @@ def _error_view(row: SyncErrorRecord) -> ErrorView:
         first_seen=row.first_seen,
         last_seen=row.last_seen,
         hint=row.hint,
+        attempts=row.attempts,
+        next_retry=next_retry(row),
     )
 
 

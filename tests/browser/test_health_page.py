@@ -7,6 +7,7 @@ retry an error, follow the link to "How it works".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -44,6 +45,7 @@ def test_r1_r3_r4_the_page_shows_calls_the_user_and_the_refused_record(
     card.locator("summary").click()
     expect(card.get_by_text("STRING_TOO_LONG")).to_be_visible()
     expect(card).to_contain_text("Shorten it in HubSpot")
+    expect(card.locator(".next-retry")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$"))
 
 
 def test_r2_an_allocation_typed_in_the_form_is_saved_and_shown(
