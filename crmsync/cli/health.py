@@ -39,6 +39,10 @@ def health_command(
         console.print("[yellow]Allocation spent: Salesforce work waits until calls free up.")
     if report.hubspot.deferred:
         console.print("[yellow]HubSpot's daily limit is nearly used: HubSpot work waits for it.")
+    hs = report.hubspot
+    console.print(f"HubSpot API calls in the last 24 h: {hs.calls_24h}")
+    if hs.org_limit is not None:
+        console.print(f"Whole HubSpot account today: {hs.org_used} of {hs.org_limit} daily calls")
     user = report.integration_user
     console.print(f"Integration user: {user.username if user else 'not connected'}")
     console.print(f"Sandbox: {'yes' if report.sandbox else 'no'}")

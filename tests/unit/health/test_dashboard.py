@@ -151,3 +151,23 @@ def test_r2_health_page_says_when_hubspot_work_waits_for_its_daily_limit(
 
     assert 'id="hubspot-deferred"' in page
     assert client.get("/api/health").json()["hubspot"]["deferred"] is True
+
+
+def test_r1_health_page_shows_hubspot_calls_against_the_accounts_daily_limit(
+    client: httpx.Client, store: StateStore
+) -> None:
+    budget = ApiBudget(store)
+    budget.before_call(System.HUBSPOT, purpose="search")
+    budget.after_call(
+        System.HUBSPOT,
+        status=200,
+        headers={
+            "X-HubSpot-RateLimit-Daily": "250000",
+            "X-HubSpot-RateLimit-Daily-Remaining": "249000",
+        },
+    )
+
+    page = client.get("/").text
+
+    assert "1 calls in the last 24 hours" in page
+    assert "used 1000 of its 250000 daily calls" in page
