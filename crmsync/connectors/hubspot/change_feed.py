@@ -125,7 +125,7 @@ def read_changes(
     cursor_after = selected.cursor
     has_more = forward.full
     room = page_size - len(delivered)
-    if room > 0 and state is not None:
+    if not forward.full and state is not None:
         # Caught up: re-read the overlap window for records that surfaced late. (A first
         # read has no window behind it; what it missed, the next read's sweep finds.)
         modified = records.modified_property(object_type)

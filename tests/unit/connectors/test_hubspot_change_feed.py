@@ -150,3 +150,30 @@ def test_a_cursor_without_a_position_resumes_at_its_floor() -> None:
     delivered, _ = drain(search, older_format, page_size=10)
 
     assert delivered == ["2"]
+
+
+def test_a_record_written_between_the_forward_read_and_the_sweep_comes_once() -> None:
+    search = FakeSearch()
+    for record_id in range(1, 4):
+        search.put(record_id, T0 + timedelta(seconds=record_id))
+    _, cursor = drain(search, None, page_size=10)
+    search.put(4, T0 + timedelta(seconds=10))
+    arrivals = iter([(5, T0 + timedelta(seconds=11))])
+
+    def sweep_sees_a_new_arrival(filters: list[dict[str, Any]], sort: str, limit: int) -> Found:
+        if filters and filters[0]["operator"] == "GTE":
+            for record_id, at in arrivals:
+                search.put(record_id, at)  # lands after the forward read looked
+        return search(filters, sort, limit)
+
+    first = change_feed.read_changes(
+        sweep_sees_a_new_arrival,
+        object_type="contacts",
+        cursor=cursor,
+        page_size=10,
+        overlap=OVERLAP,
+    )
+    later, _ = drain(search, first.next_cursor, page_size=10)
+
+    assert [record.id for record in first.records] == ["4", "5"]
+    assert later == []
