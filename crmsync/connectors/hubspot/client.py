@@ -27,7 +27,6 @@ class HubSpotApis:
     objects_search: Any
     properties: Any
     list_memberships: Any
-    associations_batch: Any
     owners: Any
 
 
@@ -54,6 +53,5 @@ def build_apis(config: HubSpotConfig, *, observer: CallObserver, meter: UsageMet
         objects_search=client.crm.objects.search_api,
         properties=client.crm.properties.core_api,
         list_memberships=client.crm.lists.memberships_api,
-        associations_batch=client.crm.associations.v4.batch_api,
         owners=client.crm.owners.owners_api,
     )

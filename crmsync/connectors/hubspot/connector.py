@@ -10,7 +10,6 @@ not expect (wire facts §0).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from functools import partial
 from typing import Any, Final, Literal
 
@@ -230,59 +229,6 @@ class HubSpotConnector:
             after = _next_after(body)
             if after is None:
                 return members
-
-    def associate(
-        self, from_type: str, to_type: str, pairs: Sequence[tuple[str, str]], *, type_id: int
-    ) -> None:
-        """Associate ``(from_id, to_id)`` pairs with one HUBSPOT_DEFINED type (v4 batch)."""
-        for start in range(0, len(pairs), self.capabilities.max_batch_write):
-            inputs = [
-                {
-                    "from": {"id": from_id},
-                    "to": {"id": to_id},
-                    "types": [
-                        {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}
-                    ],
-                }
-                for from_id, to_id in pairs[start : start + self.capabilities.max_batch_write]
-            ]
-            create = partial(
-                self._apis.associations_batch.create,
-                from_type,
-                to_type,
-                {"inputs": inputs},
-                **self._opts(),
-            )
-            self._json("associate", create, write=True)
-
-    def read_deletions(
-        self, object_type: str, *, since: datetime | None, fields: Sequence[str] = ()
-    ) -> list[RemoteRecord]:
-        """Records archived at or after ``since`` (the ``archived=true`` list, all pages).
-
-        Search never returns archived records, so deletions are read here; the list
-        is not sorted by archive time, so every page is read and filtered.
-        """
-        found: list[RemoteRecord] = []
-        after: str | None = None
-        while True:
-            options = {
-                "limit": 100,
-                "archived": True,
-                **({"properties": list(fields)} if fields else {}),
-                **({"after": after} if after else {}),
-                **self._opts(),
-            }
-            body = self._json(
-                "read_deletions", partial(self._apis.objects_basic.get_page, object_type, **options)
-            )
-            for obj in body.get("results") or ():
-                record = records.remote_record(object_type, obj)
-                if since is None or record.modified_at >= since:
-                    found.append(record)
-            after = _next_after(body)
-            if after is None:
-                return found
 
     # -- helpers -----------------------------------------------------------------------
 
