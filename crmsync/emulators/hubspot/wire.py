@@ -15,14 +15,6 @@ from crmsync.emulators.hubspot.values import iso
 _ALWAYS = ("createdate", "hs_object_id")
 
 
-def split_names(values: list[str] | None) -> list[str]:
-    """Query lists arrive repeated (``a=x&a=y``) or comma-separated (``a=x,y``)."""
-    out: list[str] = []
-    for value in values or []:
-        out.extend(v.strip() for v in value.split(",") if v.strip())
-    return out
-
-
 def render(
     record: Record,
     *,

@@ -7,7 +7,7 @@ are added per org at run time by a seed file or a test hook.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 FieldType = Literal[
@@ -92,10 +92,6 @@ class FieldDef:
     def picklist_values(self) -> frozenset[str]:
         """The active values, for membership tests."""
         return frozenset(entry.value for entry in self.picklist)
-
-    def with_changes(self, **changes: Any) -> FieldDef:
-        """A copy with some attributes changed."""
-        return replace(self, **changes)
 
 
 @dataclass(frozen=True, slots=True)
