@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from crmsync.connectors.base import Connector, RemoteRecord, System
 from crmsync.core.retry_schedule import retry_due
 from crmsync.engine.hooks import Checkpoint, NoHooks, SyncHooks
+from crmsync.engine.links import LinkBook
 from crmsync.engine.matching import Matcher
 from crmsync.engine.merge import creation_plan, hubspot_changed, merge_pair, salesforce_changed
 from crmsync.engine.pairs import Action, ObjectPair
@@ -35,7 +36,6 @@ from crmsync.store.state import Scope, StateStore
 
 DEFAULT_BATCH_SIZE = 1000
 """Records gathered from change pages before they are matched and written together."""
-
 
 
 class SyncEngine:
@@ -133,6 +133,9 @@ class _PairRun:
             hooks=engine.hooks,
             report=report,
             dry_run=dry_run,
+        )
+        self.links = LinkBook(
+            pair=pair, store=engine.store, scope=engine.scope, report=report, dry_run=dry_run
         )
         self.matcher = Matcher(
             pair=pair, store=engine.store, scope=engine.scope, connectors=engine.connectors
@@ -310,10 +313,10 @@ class _PairRun:
         self.report.read[source.value] += len(latest)
         self.report.skipped["deleted"] += len(latest) - len(live)
         if len(live) < len(latest) and not self.dry_run:
-            self._unlink_deleted(source, [r for r in latest.values() if r.deleted])
+            self.links.unlink_deleted(source, [r for r in latest.values() if r.deleted])
         if not live:
             return
-        links = self._links(source, live)
+        links = self.links.find(source, live)
         if source is System.SALESFORCE:
             live = self._follow_conversions(live, links)
         to_merge: list[tuple[RemoteRecord, LinkView]] = []
@@ -372,47 +375,8 @@ class _PairRun:
             self.process(source, again, force=True)
         if orphaned and not self.dry_run:
             # Their partners are gone and the links with them: now they are new records.
-            self._unlink_orphans(source, orphaned)
+            self.links.unlink_orphans(source, orphaned)
             self.process(source, [record for record, _ in orphaned], force=True)
-
-    def _unlink_deleted(self, source: System, records: Sequence[RemoteRecord]) -> None:
-        """Forget the links of records deleted on ``source``; the other side is kept.
-
-        A link to a deleted record would fail every later update of its partner
-        (``ENTITY_IS_DELETED``). Unlinked, the partner is treated as new on its next
-        change: matched again by email, or created under the current policy.
-        """
-        other = other_side(source)
-        with self.store.begin(self.scope) as tx:
-            if source is System.HUBSPOT:
-                found = tx.links_by_hubspot(
-                    hubspot_type=self.pair.hubspot_object, ids=[r.id for r in records]
-                )
-            else:
-                found = tx.links_by_salesforce(
-                    salesforce_types=self.pair.salesforce_objects, ids=[r.id for r in records]
-                )
-            for record_id, link in found.items():
-                tx.remove_link(
-                    link,
-                    note=f"{source.value} record {record_id} was deleted; "
-                    f"the {other.value} record is kept",
-                )
-                tx.resolve_errors(
-                    pair=self.pair.name, source_system=source.value, source_id=record_id
-                )
-                self.report.unlinked += 1
-
-    def _links(self, source: System, records: Sequence[RemoteRecord]) -> dict[str, LinkView]:
-        ids = [record.id for record in records]
-        with self.store.begin(self.scope) as tx:
-            if source is System.HUBSPOT:
-                found = tx.links_by_hubspot(hubspot_type=self.pair.hubspot_object, ids=ids)
-            else:
-                found = tx.links_by_salesforce(
-                    salesforce_types=self.pair.salesforce_objects, ids=ids
-                )
-            return {record_id: LinkView.of(link) for record_id, link in found.items()}
 
     def _follow_conversions(
         self, records: list[RemoteRecord], links: dict[str, LinkView]
@@ -431,28 +395,8 @@ class _PairRun:
             link = links.pop(record.id, None)
             if link is None or self.dry_run:
                 continue
-            self._move_link(link, *moved_to)
+            self.links.move(link, *moved_to)
         return kept
-
-    def _move_link(self, link: LinkView, to_type: str, to_id: str) -> bool:
-        """Point a converted lead's link at its contact; False when that cannot be done.
-
-        A contact already linked to another HubSpot record keeps that link; the lead's
-        link then stays where it is, and :meth:`_past_conversion` keeps it unwritten.
-        """
-        with self.store.begin(self.scope) as tx:
-            if tx.links_by_salesforce(salesforce_types=[to_type], ids=[to_id]):
-                return False
-            stored = tx.link(link.id) if link.id is not None else None
-            if stored is None:
-                return False
-            tx.move_link(
-                stored,
-                salesforce_type=to_type,
-                salesforce_id=to_id,
-                note=f"lead {link.salesforce_id} converted to {to_type} {to_id}",
-            )
-        return True
 
     def _past_conversion(
         self, counterpart: RemoteRecord, link: LinkView
@@ -472,7 +416,7 @@ class _PairRun:
         if to_type not in self.pair.mappings:
             self.report.skipped["linked lead was converted"] += 1
             return None
-        if not self.dry_run and not self._move_link(link, to_type, to_id):
+        if not self.dry_run and not self.links.move(link, to_type, to_id):
             self.report.skipped["linked lead was converted"] += 1
             return None
         self.report.converted += 1
@@ -509,7 +453,9 @@ class _PairRun:
             (record, link, None) for record, link in to_merge
         ]
         for record, found_record in matched:
-            pairs.append((record, self._link_matched(source, record, found_record), found_record))
+            pairs.append(
+                (record, self.links.add_matched(source, record, found_record), found_record)
+            )
         target = other_side(source)
         wanted: dict[str, list[str]] = defaultdict(list)
         for _record, link, known in pairs:
@@ -549,48 +495,6 @@ class _PairRun:
             )
             items.append(Item(source=record, source_system=source, plan=plan, link=link))
         return items, orphaned
-
-    def _unlink_orphans(
-        self, source: System, orphaned: Sequence[tuple[RemoteRecord, LinkView]]
-    ) -> None:
-        """Forget links whose partner no longer exists (deleted, or archived in HubSpot)."""
-        target = other_side(source)
-        with self.store.begin(self.scope) as tx:
-            for record, view in orphaned:
-                link = tx.link(view.id) if view.id is not None else None
-                if link is None:
-                    continue
-                tx.remove_link(
-                    link,
-                    note=f"the {target.value} record {view.id_on(target)} linked to "
-                    f"{source.value} record {record.id} no longer exists",
-                )
-                self.report.unlinked += 1
-
-    def _link_matched(
-        self, source: System, record: RemoteRecord, counterpart: RemoteRecord
-    ) -> LinkView:
-        hubspot_record, salesforce_record = (
-            (record, counterpart) if source is System.HUBSPOT else (counterpart, record)
-        )
-        self.report.linked += 1
-        view = LinkView(
-            id=None,
-            hubspot_id=hubspot_record.id,
-            salesforce_type=salesforce_record.object_type,
-            salesforce_id=salesforce_record.id,
-        )
-        if self.dry_run:
-            return view
-        with self.store.begin(self.scope) as tx:
-            link = tx.add_link(
-                pair=self.pair.name,
-                hubspot_type=self.pair.hubspot_object,
-                hubspot_id=view.hubspot_id,
-                salesforce_type=view.salesforce_type,
-                salesforce_id=view.salesforce_id,
-            )
-            return LinkView.of(link)
 
     def _create_items(
         self, source: System, creates: Sequence[tuple[RemoteRecord, str, str | None]]
