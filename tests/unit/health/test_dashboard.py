@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -171,3 +173,21 @@ def test_r1_health_page_shows_hubspot_calls_against_the_accounts_daily_limit(
 
     assert "1 calls in the last 24 hours" in page
     assert "used 1000 of its 250000 daily calls" in page
+
+
+def test_r1_health_page_breaks_the_24_hours_down_by_hour(
+    client: httpx.Client, store: StateStore
+) -> None:
+    now = datetime.now(UTC)
+    earlier = ApiBudget(store, clock=lambda: now - timedelta(hours=3))
+    later = ApiBudget(store, clock=lambda: now)
+    for budget, calls in ((earlier, 2), (later, 4)):
+        for _ in range(calls):
+            budget.before_call(System.SALESFORCE, purpose="query")
+            budget.after_call(System.SALESFORCE, status=200, headers={})
+
+    page = client.get("/").text
+
+    counts = [int(cell) for cell in re.findall(r'<td class="hour-count">(\d+)</td>', page)]
+    assert counts == [2, 4]
+    assert '<strong id="calls-24h">6</strong>' in page
