@@ -82,10 +82,10 @@ def build_engine(
 ) -> SyncEngine:
     """The engine for the contacts pair under the stored settings."""
     from crmsync.engine.contacts import contacts_pair
-    from crmsync.engine.owners import load_owner_directory
+    from crmsync.engine.owners import OwnersOnDemand
     from crmsync.engine.settings import contact_mappings, contact_settings
 
-    owners = load_owner_directory(hubspot=opened.hubspot, salesforce=opened.salesforce)
+    owners = OwnersOnDemand(hubspot=opened.hubspot, salesforce=opened.salesforce)
     pair = contacts_pair(
         contact_settings(opened.store), mappings=contact_mappings(opened.store), owners=owners
     )

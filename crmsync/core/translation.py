@@ -113,6 +113,18 @@ class IdentityTranslator:
         return Translation(value=value)
 
 
+class Owners(Protocol):
+    """Matches owners across the CRMs (an :class:`OwnerDirectory`, or one loaded on use)."""
+
+    def salesforce_user_for(self, hubspot_owner_id: str) -> str | None:
+        """The active Salesforce user with the HubSpot owner's email."""
+        ...
+
+    def hubspot_owner_for(self, salesforce_user_id: str) -> str | None:
+        """The HubSpot owner with the Salesforce user's email."""
+        ...
+
+
 @dataclass(frozen=True, kw_only=True)
 class OwnerDirectory:
     """Owners on both sides by email: HubSpot owner id → email, active SF user id → email."""
@@ -147,7 +159,7 @@ class FieldTranslator:
         picklists: PicklistSetup = PicklistSetup.DISABLED,
         mode: GeographyMode = GeographyMode.MATCH_SALESFORCE,
         org_picklists: OrgPicklists | None = None,
-        owners: OwnerDirectory | None = None,
+        owners: Owners | None = None,
     ) -> None:
         self._picklists = picklists
         self._mode = mode

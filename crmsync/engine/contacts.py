@@ -27,7 +27,7 @@ from crmsync.core.policies import (
     hubspot_to_salesforce,
     salesforce_to_hubspot,
 )
-from crmsync.core.translation import FieldTranslator, OwnerDirectory, Translator
+from crmsync.core.translation import FieldTranslator, Owners, Translator
 from crmsync.engine.pairs import Action, Gate, MatchKey, ObjectPair
 from crmsync.errors import ConfigurationError
 
@@ -50,7 +50,7 @@ class ContactPolicy:
         self,
         *,
         settings: ContactSettings,
-        owners: OwnerDirectory | None = None,
+        owners: Owners | None = None,
         allow_test_domains: bool = False,
     ) -> None:
         self.settings = settings
@@ -183,14 +183,14 @@ def contacts_pair(
     settings: ContactSettings,
     *,
     mappings: Mapping[str, ObjectMapping] | None = None,
-    owners: OwnerDirectory | None = None,
+    owners: Owners | None = None,
     allow_test_domains: bool = False,
 ) -> ObjectPair:
     """The contacts pair under ``settings``.
 
     ``mappings`` (keyed ``Contact``/``Lead``) defaults to core's tables. Owner rows need
-    an :class:`OwnerDirectory`; without one they are left out rather than failing
-    every record with ``OWNER_NOT_MATCHED``.
+    an owner directory (:class:`~crmsync.core.translation.Owners`); without one they are
+    left out rather than failing every record with ``OWNER_NOT_MATCHED``.
     """
     chosen = dict(mappings or {"Contact": DEFAULT_CONTACT_MAPPING, "Lead": DEFAULT_LEAD_MAPPING})
     use_codes = (

@@ -55,8 +55,7 @@ def explain(
 
 
 ERROR_LINES: tuple[str, ...] = (
-    "A record that fails to sync is listed with the CRM's own error and a hint; the "
-    "others go on.",
+    "A record that fails to sync is listed with the CRM's own error and a hint; the others go on.",
     "It is retried on its own after 1 minute, then after twice as long each time up to "
     "4 hours, ten times; after that it waits for you to retry it.",
     "It clears itself once a later sync of the record succeeds.",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from crmsync.engine.contacts import contacts_pair
-from crmsync.engine.owners import load_owner_directory
+from crmsync.engine.owners import OwnersOnDemand, load_owner_directory
 from crmsync.engine.settings import contact_settings
 from crmsync.engine.sync import SyncEngine
 from crmsync.store.models import SyncErrorRecord
@@ -160,3 +160,28 @@ def test_r23_salesforce_owner_with_no_hubspot_owner_leaves_hubspot_alone(
     (contact,) = world.hs_by_email("integ@example.com")
     assert _hs_owner(world, contact.id) is None
     assert _open_errors(world) == []
+
+
+def _sync_on_demand(world: World) -> OwnersOnDemand:
+    owners = OwnersOnDemand(hubspot=world.hubspot, salesforce=world.salesforce)
+    pair = contacts_pair(contact_settings(world.store), owners=owners, allow_test_domains=True)
+    SyncEngine(
+        hubspot=world.hubspot, salesforce=world.salesforce, store=world.store, pairs=[pair]
+    ).run_once()
+    world.tick()
+    return owners
+
+
+def test_r1_r23_owner_lists_are_read_only_when_a_run_has_an_owner_to_match(
+    owners_world: World,
+) -> None:
+    world = owners_world
+    world.hs_create(email="lazy@example.com", lastname="Lazy", hubspot_owner_id=SALES_OWNER)
+
+    busy = _sync_on_demand(world)
+    _sync_on_demand(world)  # reads back its own writes
+    idle = _sync_on_demand(world)
+
+    assert busy.loaded
+    assert not idle.loaded  # nothing changed: no calls spent on owner lists
+    assert _sf_owner(world, "lazy@example.com") == _user_id(world, "sales@crmsync.example")
