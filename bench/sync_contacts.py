@@ -35,12 +35,12 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crmsync.cli.sync import Connected, build_engine, connected
 from crmsync.config import CrmsyncConfig
 from crmsync.connectors.base import Connector, System, WriteRequest
 from crmsync.demo.runner import CLOCK_STEP_SECONDS, Emulators, demo_config, emulators
 from crmsync.engine.report import SyncReport
 from crmsync.engine.settings import save_setting
+from crmsync.runtime import Connected, build_engine, connected
 from crmsync.store import StateStore
 from crmsync.store.api_calls import ApiCallRecord
 

@@ -14,8 +14,8 @@ import typer
 from pydantic import SecretStr
 from rich.console import Console
 
-from crmsync.cli.connection import CONNECTION_SETTING, save_connection
 from crmsync.config import load_config
+from crmsync.connection import CONNECTION_SETTING, save_connection
 from crmsync.store import StateStore
 
 app = typer.Typer(help="Connect the integration to a CRM account.", no_args_is_help=True)

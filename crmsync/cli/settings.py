@@ -46,7 +46,7 @@ def set_(
         raise typer.BadParameter("expected KEY=VALUE")
     config = load_config(config_path)
     if key.strip().startswith(MAPPING_PREFIX):
-        from crmsync.cli.sync import connected
+        from crmsync.runtime import connected
 
         with connected(config) as opened:
             stored = save_setting(

@@ -4,119 +4,22 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
+from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from crmsync.cli.connection import with_saved_connection
-from crmsync.config import CrmsyncConfig, load_config
-from crmsync.connectors.base import Connector
-from crmsync.engine.hooks import Checkpoint
+from crmsync.config import load_config
 from crmsync.engine.report import SyncReport
-from crmsync.engine.sync import SyncEngine
 from crmsync.errors import RetriableError
-from crmsync.store import StateStore
+from crmsync.runtime import build_engine, connected
+from crmsync.terminal import RichHooks
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="TOML file (default: crmsync.toml if present).")
 ]
-
-
-@dataclass(frozen=True)
-class Connected:
-    """Both connectors and the store, opened from a configuration."""
-
-    hubspot: Connector
-    salesforce: Connector
-    store: StateStore
-    retries_paused: Callable[[], bool] | None = None
-
-
-@contextmanager
-def connected(config: CrmsyncConfig) -> Iterator[Connected]:
-    """Open both CRMs and the state store (closed on leaving the block)."""
-    from crmsync.connectors.hubspot.config import HubSpotConfig
-    from crmsync.connectors.hubspot.connector import HubSpotConnector
-    from crmsync.connectors.salesforce.config import SalesforceConfig
-    from crmsync.connectors.salesforce.connector import SalesforceConnector
-    from crmsync.health.budget import ApiBudget
-
-    store = StateStore.open(config.database_url)
-    try:
-        # The connection saved by ``crmsync connect salesforce`` beats the file; explicitly
-        # set CRMSYNC_SALESFORCE_* environment variables beat both (R5, R6).
-        config = with_saved_connection(config, store)
-        salesforce_token, hubspot_token = config.require_credentials()
-        # Every call is counted and Salesforce stays inside its allocation (R1, R2).
-        budget = ApiBudget(store)
-        salesforce = SalesforceConnector.from_config(
-            SalesforceConfig(
-                instance_url=config.salesforce_url,
-                access_token=salesforce_token,
-                sandbox=config.salesforce_sandbox,
-            ),
-            observer=budget,
-        )
-        hubspot = HubSpotConnector.from_config(
-            HubSpotConfig(base_url=config.hubspot_url, access_token=hubspot_token),
-            observer=budget,
-        )
-        yield Connected(
-            hubspot=hubspot,
-            salesforce=salesforce,
-            store=store,
-            retries_paused=lambda: budget.retries_paused,
-        )
-    finally:
-        store.close()
-
-
-def build_engine(
-    opened: Connected, config: CrmsyncConfig, *, hooks: RichHooks | None = None
-) -> SyncEngine:
-    """The engine for the contacts pair under the stored settings."""
-    from crmsync.engine.contacts import contacts_pair
-    from crmsync.engine.owners import OwnersOnDemand
-    from crmsync.engine.settings import contact_mappings, contact_settings
-
-    owners = OwnersOnDemand(hubspot=opened.hubspot, salesforce=opened.salesforce)
-    pair = contacts_pair(
-        contact_settings(opened.store), mappings=contact_mappings(opened.store), owners=owners
-    )
-    return SyncEngine(
-        hubspot=opened.hubspot,
-        salesforce=opened.salesforce,
-        store=opened.store,
-        pairs=[pair],
-        hooks=hooks,
-        page_size=config.page_size,
-        batch_size=config.batch_size,
-        retries_paused=opened.retries_paused,
-    )
-
-
-class RichHooks:
-    """Progress bars (one per change feed) on the terminal."""
-
-    def __init__(self, progress: Progress) -> None:
-        self._progress = progress
-        self._tasks: dict[tuple[str, str], TaskID] = {}
-
-    def checkpoint(self, point: Checkpoint) -> None:
-        """Nothing to show."""
-
-    def progress(self, *, source: str, object_type: str, records: int) -> None:
-        """Advance the bar of this feed."""
-        key = (source, object_type)
-        if key not in self._tasks:
-            self._tasks[key] = self._progress.add_task(f"{source} {object_type}", total=None)
-        self._progress.advance(self._tasks[key], records)
 
 
 def _print_report(console: Console, report: SyncReport, *, dry_run: bool) -> None:

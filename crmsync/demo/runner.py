@@ -16,7 +16,6 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from crmsync.cli.sync import Connected, RichHooks, build_engine, connected
 from crmsync.config import CrmsyncConfig, load_config
 from crmsync.demo.dataset import INCLUSION_LIST_NAME, DemoDataset, build_dataset
 from crmsync.emulators.common.server import BackgroundServer
@@ -26,7 +25,9 @@ from crmsync.emulators.salesforce.app import create_app as create_salesforce_app
 from crmsync.emulators.salesforce.control import SalesforceEmulatorControl
 from crmsync.engine.report import SyncReport
 from crmsync.engine.settings import save_setting
+from crmsync.runtime import Connected, build_engine, connected
 from crmsync.store.state import Scope
+from crmsync.terminal import RichHooks
 
 HUBSPOT_TOKEN: Final = "crmsync-hs-token"
 SALESFORCE_TOKEN: Final = "crmsync-sf-token"

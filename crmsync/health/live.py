@@ -84,8 +84,8 @@ def connection_key(config: CrmsyncConfig) -> str:
 
 def _identity(config: CrmsyncConfig, identities: IdentityCache | None) -> Identity | None:
     # The CLI's connector wiring is the one place credentials become connectors.
-    from crmsync.cli.connection import with_saved_connection
-    from crmsync.cli.sync import connected
+    from crmsync.connection import with_saved_connection
+    from crmsync.runtime import connected
 
     key: str | None = None
     if identities is not None:

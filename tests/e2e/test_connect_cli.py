@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from crmsync.cli.connection import TOKEN_SETTING
 from crmsync.cli.main import app
+from crmsync.connection import TOKEN_SETTING
 from crmsync.store.models import Link
 from tests.e2e.conftest import HUBSPOT_TOKEN, SALESFORCE_TOKEN, World
 

@@ -16,11 +16,11 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from crmsync.cli.main import app
-from crmsync.cli.sync import connected
 from crmsync.config import CrmsyncConfig
 from crmsync.demo.dataset import build_dataset
 from crmsync.demo.runner import DemoResult, Emulators, demo_config, emulators, run_demo
 from crmsync.emulators.common.server import free_port
+from crmsync.runtime import connected
 from crmsync.store.state import Scope
 
 
