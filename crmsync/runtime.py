@@ -71,20 +71,16 @@ def connected(config: CrmsyncConfig) -> Iterator[Connected]:
 def build_engine(
     opened: Connected, config: CrmsyncConfig, *, hooks: SyncHooks | None = None
 ) -> SyncEngine:
-    """The engine for the contacts pair under the stored settings."""
-    from crmsync.engine.contacts import contacts_pair
+    """The engine for every enabled pair under the stored settings."""
     from crmsync.engine.owners import OwnersOnDemand
-    from crmsync.engine.settings import contact_mappings, contact_settings
+    from crmsync.engine.registry import pairs_from_settings
 
     owners = OwnersOnDemand(hubspot=opened.hubspot, salesforce=opened.salesforce)
-    pair = contacts_pair(
-        contact_settings(opened.store), mappings=contact_mappings(opened.store), owners=owners
-    )
     return SyncEngine(
         hubspot=opened.hubspot,
         salesforce=opened.salesforce,
         store=opened.store,
-        pairs=[pair],
+        pairs=pairs_from_settings(opened.store, owners=owners),
         hooks=hooks,
         page_size=config.page_size,
         batch_size=config.batch_size,

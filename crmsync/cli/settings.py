@@ -39,13 +39,14 @@ def set_(
     config_path: ConfigOption = None,
 ) -> None:
     """Change one setting (mapping tables are checked against both CRMs first)."""
-    from crmsync.engine.settings import MAPPING_PREFIX, save_setting
+    from crmsync.engine.settings import r10_warning, save_setting
 
     key, sep, value = assignment.partition("=")
     if not sep:
         raise typer.BadParameter("expected KEY=VALUE")
     config = load_config(config_path)
-    if key.strip().startswith(MAPPING_PREFIX):
+    warning: str | None = None
+    if ".mappings." in key:
         from crmsync.runtime import connected
 
         with connected(config) as opened:
@@ -60,6 +61,10 @@ def set_(
         store = StateStore.open(config.database_url)
         try:
             stored = save_setting(store, key.strip(), value)
+            warning = r10_warning(store)
         finally:
             store.close()
-    Console().print_json(json.dumps({key.strip(): stored}))
+    console = Console()
+    console.print_json(json.dumps({key.strip(): stored}))
+    if warning:
+        console.print(f"Warning (R10): {warning}", markup=False)

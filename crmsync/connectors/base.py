@@ -136,6 +136,22 @@ class WriteResult:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ObjectCapabilities:
+    """What one object type offers for matching and idempotent creates.
+
+    ``unique_fields`` are values the CRM refuses twice (a HubSpot contact's ``email``, a
+    unique company property): a create that collides finds the record instead.
+    ``external_id_fields`` can be looked up (and upserted) by value.
+    """
+
+    unique_fields: tuple[str, ...] = ()
+    external_id_fields: tuple[str, ...] = ()
+    supports_upsert: bool = False
+    case_insensitive_fields: tuple[str, ...] = ()
+    """Unique fields compared without case (HubSpot stores emails lower-cased)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Capabilities:
     """What an adapter can do, as data the engine reads (no ``if crm == ...``)."""
 
@@ -143,6 +159,47 @@ class Capabilities:
     max_batch_read: int
     supports_upsert: bool = False
     supports_bulk_read: bool = False
+    objects: Mapping[str, ObjectCapabilities] = field(default_factory=dict)
+
+    def of(self, object_type: str) -> ObjectCapabilities:
+        """The capabilities of one object type (none declared: nothing special)."""
+        return self.objects.get(object_type, ObjectCapabilities())
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssociationType:
+    """A HubSpot association type from one object type to another (v4 type id)."""
+
+    from_object: str
+    to_object: str
+    type_id: int
+    category: str = "HUBSPOT_DEFINED"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssociationWrite:
+    """Associate ``from_id`` with ``to_id``; ``key`` comes back on the result."""
+
+    key: str
+    from_id: str
+    to_id: str
+
+
+@runtime_checkable
+class Associations(Protocol):
+    """A CRM whose relations are associations rather than lookup fields (HubSpot)."""
+
+    def associate(
+        self, kind: AssociationType, requests: Sequence[AssociationWrite]
+    ) -> Sequence[WriteResult]:
+        """Create associations of one type in as few calls as the API allows."""
+        ...
+
+    def associated_ids(
+        self, from_object: str, to_object: str, ids: Sequence[str]
+    ) -> Mapping[str, tuple[str, ...]]:
+        """Each record's associated ``to_object`` ids (any type), by record id."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -258,6 +258,12 @@ ERROR_TABLE: Mapping[tuple[ErrorSource, str, str | None], ErrorRule] = {
         "No active user on the other side has this owner's email. Create the user or "
         "give both the same email.",
     ),
+    (_US, "REFERENCE_NOT_LINKED", None): _rule(
+        _C.ASSOCIATIONS,
+        "The record {field} points at is not synced yet (for a company: none of its "
+        "contacts syncs to a Salesforce contact, or company sync is off). It is retried "
+        "after the record it points at syncs.",
+    ),
     (_US, "DUPLICATE_EMAIL_IN_SALESFORCE", None): _rule(
         _C.DUPLICATES,
         "Several Salesforce records share this email; crmsync syncs one and reports the "

@@ -41,6 +41,9 @@ class Transform(StrEnum):
     STATE = "state"
     OWNER_BY_EMAIL = "owner_by_email"
     VALUE_MAP = "value_map"
+    REFERENCE = "reference"
+    """The value is the id of a record of another pair (``reference_pair``), mapped
+    through that pair's links (``Contact.AccountId`` ⇄ the primary company)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +62,8 @@ class FieldMapping:
     transform: Transform | None = None
     value_map: tuple[tuple[str, str], ...] = ()
     salesforce_code_field: str | None = None
+    reference_pair: str | None = None
+    """For :attr:`Transform.REFERENCE`: the pair whose links translate the id."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,6 +128,8 @@ PICKLIST_CODE_FIELDS: Mapping[str, str] = {
     "Country": "CountryCode",
     "MailingState": "MailingStateCode",
     "MailingCountry": "MailingCountryCode",
+    "BillingState": "BillingStateCode",
+    "BillingCountry": "BillingCountryCode",
 }
 """Text address field → the code field Salesforce adds when state/country picklists are on."""
 
@@ -155,6 +162,41 @@ DEFAULT_LEAD_MAPPING = _build("Lead", 1)
 
 DEFAULT_CONTACT_MAPPING = _build("Contact", 2)
 """contacts ⇄ Contact, the default table."""
+
+
+# hubspot company property, Account field, transform (R21, R23)
+_ACCOUNT_ROWS: tuple[tuple[str, str, Transform | None], ...] = (
+    ("name", "Name", None),
+    ("website", "Website", None),
+    ("phone", "Phone", None),
+    ("address", "BillingStreet", None),
+    ("city", "BillingCity", None),
+    ("zip", "BillingPostalCode", None),
+    ("state", "BillingState", Transform.STATE),
+    ("country", "BillingCountry", Transform.COUNTRY),
+    ("industry", "Industry", None),
+    ("numberofemployees", "NumberOfEmployees", None),
+    ("annualrevenue", "AnnualRevenue", None),
+    ("description", "Description", None),
+    ("hubspot_owner_id", "OwnerId", Transform.OWNER_BY_EMAIL),
+)
+
+DEFAULT_ACCOUNT_MAPPING = ObjectMapping(
+    hubspot_object="companies",
+    salesforce_object="Account",
+    fields=tuple(
+        FieldMapping(
+            hubspot_property=prop,
+            salesforce_field=field,
+            rule=_TWO_WAY,
+            transform=transform,
+            salesforce_code_field=PICKLIST_CODE_FIELDS.get(field),
+        )
+        for prop, field, transform in _ACCOUNT_ROWS
+    ),
+)
+"""companies ⇄ Account, the default table. The address goes to the billing address's
+component fields; the compound ``BillingAddress`` is read-only and never selected."""
 
 
 def for_picklists(mapping: ObjectMapping, *, use_code_fields: bool) -> ObjectMapping:

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from crmsync.connectors.base import System
 from crmsync.core.email import normalise_email
 from crmsync.core.geography import (
     GeographyMode,
@@ -195,6 +196,10 @@ class FieldTranslator:
                 if user is None:
                     return _owner_not_matched(text, "Salesforce user")
                 return Translation(value=user)
+            case Transform.REFERENCE:
+                # Resolved by :class:`crmsync.core.references.ReferenceTranslator`, which
+                # knows the batch's links; reaching here means nothing resolved it.
+                return unresolved_reference(mapping, text, System.SALESFORCE)
 
     def to_hubspot(
         self, mapping: FieldMapping, value: FieldValue, *, record: Mapping[str, Any]
@@ -230,6 +235,8 @@ class FieldTranslator:
                         detail=f"owner '{text}' has no HubSpot owner with the same email",
                     )
                 return Translation(value=owner)
+            case Transform.REFERENCE:
+                return unresolved_reference(mapping, text, System.HUBSPOT)
 
     def _geo(
         self, result: GeoResult, mapping: FieldMapping, *, kind: Transform, country: str | None
@@ -274,6 +281,22 @@ class FieldTranslator:
             if not is_blank(raw):
                 return country_code(str(raw)) or str(raw)
         return None
+
+
+REFERENCE_NOT_LINKED = "REFERENCE_NOT_LINKED"
+
+
+def unresolved_reference(mapping: FieldMapping, record_id: str, target: System) -> Translation:
+    """A reference whose record is not linked: ``REFERENCE_NOT_LINKED`` with both ids."""
+    other = "HubSpot" if target is System.SALESFORCE else "Salesforce"
+    return Translation(
+        value=None,
+        error_code=REFERENCE_NOT_LINKED,
+        detail=(
+            f"{mapping.hubspot_property} ⇄ {mapping.salesforce_field}: the {other} record "
+            f"{record_id} ({mapping.reference_pair}) is not linked to a record on the other side"
+        ),
+    )
 
 
 def _not_mapped(mapping: FieldMapping, text: str) -> Translation:

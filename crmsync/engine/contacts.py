@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from crmsync.connectors.base import Connector, FieldInfo, PicklistEntry, RemoteRecord
+from crmsync.connectors.base import (
+    AssociationType,
+    Connector,
+    FieldInfo,
+    PicklistEntry,
+    RemoteRecord,
+    System,
+)
 from crmsync.core.email import check_email, normalise_email
 from crmsync.core.geography import GeographyMode, OrgPicklists, PicklistOption, PicklistSetup
 from crmsync.core.mapping import (
@@ -28,7 +35,8 @@ from crmsync.core.policies import (
     salesforce_to_hubspot,
 )
 from crmsync.core.translation import FieldTranslator, Owners, Translator
-from crmsync.engine.pairs import Action, Gate, MatchKey, ObjectPair
+from crmsync.engine.contacts_matching import EmailMatch
+from crmsync.engine.pairs import Action, CreateKey, Gate, MatchKey, ObjectPair, Reference
 from crmsync.errors import ConfigurationError
 
 INVALID_EMAIL_CODE = "INVALID_EMAIL_SKIPPED"
@@ -81,6 +89,16 @@ class ContactPolicy:
             org_picklists=org,
             owners=self._owners,
         )
+
+    def creates_contact(self, hubspot_id: str) -> bool:
+        """True when an unlinked HubSpot contact would be created as a Salesforce contact
+        (R9 says Contact, and R8's inclusion list, if set, holds it)."""
+        decision = hubspot_to_salesforce(
+            settings=self.settings,
+            on_inclusion_list=hubspot_id in self._members,
+            linked_object=None,
+        )
+        return decision.salesforce_object == "Contact"
 
     def outbound(self, record: RemoteRecord, *, linked_type: str | None) -> Gate:
         """R8 (inclusion list) and R9 (create as lead or contact)."""
@@ -179,18 +197,40 @@ def _without_owner(mapping: ObjectMapping) -> ObjectMapping:
     )
 
 
+PRIMARY_COMPANY = Reference(
+    hubspot_property="associatedcompanyid",
+    salesforce_field="AccountId",
+    target_pair="companies",
+    target_hubspot_object="companies",
+    target_salesforce_objects=("Account",),
+    salesforce_objects=("Contact",),
+    hubspot_association=AssociationType(from_object="contacts", to_object="companies", type_id=1),
+)
+"""A contact's primary company ⇄ ``Contact.AccountId`` (leads have no account, R21)."""
+
+EMAIL_KEY = MatchKey(hubspot_property="email", salesforce_field="Email", normalise=normalise_email)
+
+
+def _email_of(record: RemoteRecord, source: System) -> str | None:
+    raw = record.fields.get("email" if source is System.HUBSPOT else "Email")
+    return normalise_email(raw if isinstance(raw, str) else None)
+
+
 def contacts_pair(
     settings: ContactSettings,
     *,
     mappings: Mapping[str, ObjectMapping] | None = None,
     owners: Owners | None = None,
     allow_test_domains: bool = False,
+    with_companies: bool = False,
 ) -> ObjectPair:
     """The contacts pair under ``settings``.
 
     ``mappings`` (keyed ``Contact``/``Lead``) defaults to core's tables. Owner rows need
     an owner directory (:class:`~crmsync.core.translation.Owners`); without one they are
-    left out rather than failing every record with ``OWNER_NOT_MATCHED``.
+    left out rather than failing every record with ``OWNER_NOT_MATCHED``. With
+    ``with_companies`` (company sync on) a contact's primary company syncs with its
+    ``AccountId``, and the companies pair runs first.
     """
     chosen = dict(mappings or {"Contact": DEFAULT_CONTACT_MAPPING, "Lead": DEFAULT_LEAD_MAPPING})
     use_codes = (
@@ -209,9 +249,12 @@ def contacts_pair(
         name="contacts",
         hubspot_object="contacts",
         mappings=ordered,
-        match=MatchKey(
-            hubspot_property="email", salesforce_field="Email", normalise=normalise_email
-        ),
+        match=EMAIL_KEY,
+        strategy=EmailMatch(EMAIL_KEY),
+        create_key=CreateKey(hubspot_property="email", salesforce_field="Email", value=_email_of),
+        references=(PRIMARY_COMPANY,) if with_companies else (),
+        depends_on=("companies",) if with_companies else (),
+        settings_prefix="contacts",
         policy=ContactPolicy(
             settings=settings, owners=owners, allow_test_domains=allow_test_domains
         ),

@@ -1,24 +1,25 @@
-"""Matching unlinked records across the CRMs by their key (email), in batches.
+"""Matching unlinked records across the CRMs, as each pair's strategy decides.
 
-Lookups go out with ``find_by`` in chunks of the connector's ``max_batch_read``, never
-one call per record. Salesforce may hold several leads/contacts with one email;
-:func:`crmsync.core.matching.choose_salesforce_record` picks one deterministically and
-the others are reported (``DUPLICATE_EMAIL_IN_SALESFORCE``), never synced as new
-HubSpot contacts.
+A pair names a :class:`MatchStrategy`: a natural key (a person's email,
+:mod:`crmsync.engine.contacts_matching`), through linked records (a company through its
+contacts, :mod:`crmsync.engine.companies`), or none (:class:`NoMatch`: deals are never
+deduplicated). The :class:`Matcher` runs it for a batch and gives every create its
+idempotency key (the pair's :class:`~crmsync.engine.pairs.CreateKey`), which is
+journalled before the create and looked up again after a crash (:meth:`find_created`).
+Lookups go out in chunks of the connector's ``max_batch_read``, never one per record.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from crmsync.connectors.base import Connector, RemoteRecord, System
-from crmsync.core.matching import candidate_from_record, choose_salesforce_record
-from crmsync.engine.pairs import MatchKey, ObjectPair
 from crmsync.store.state import Scope, StateStore
 
-DUPLICATE_CODE = "DUPLICATE_EMAIL_IN_SALESFORCE"
+if TYPE_CHECKING:
+    from crmsync.engine.pairs import ObjectPair
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,11 +35,84 @@ class Notice:
 
 
 Matched = tuple[RemoteRecord, RemoteRecord]
+Unlinked = tuple[RemoteRecord, str | None]
+"""An unlinked record and the object type a create would make (Salesforce side)."""
 Create = tuple[RemoteRecord, str, str | None]
+"""A record to create on the other side, its idempotency key and target type."""
+
+
+@dataclass(kw_only=True)
+class MatchOutcome:
+    """What a strategy made of a batch's unlinked records."""
+
+    matched: list[Matched] = field(default_factory=list)
+    creates: list[Unlinked] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Reasons of records neither matched nor created (counted, not errors)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatchContext:
+    """What a strategy may use: both connectors, the store's links, the pair's fields."""
+
+    pair: ObjectPair
+    store: StateStore
+    scope: Scope
+    connectors: Mapping[System, Connector]
+
+    def fields(self, system: System, object_type: str) -> tuple[str, ...]:
+        """The fields the pair reads of ``object_type``."""
+        if system is System.HUBSPOT:
+            return self.pair.hubspot_fields()
+        return self.pair.salesforce_fields(object_type)
+
+    def find(
+        self,
+        system: System,
+        object_type: str,
+        field_name: str,
+        values: Sequence[str],
+        *,
+        fields: Sequence[str] | None = None,
+    ) -> list[RemoteRecord]:
+        """Records whose ``field_name`` is one of ``values``, in API-sized chunks."""
+        connector = self.connectors[system]
+        size = max(1, connector.capabilities.max_batch_read)
+        chosen = tuple(fields) if fields is not None else self.fields(system, object_type)
+        found: list[RemoteRecord] = []
+        unique = list(dict.fromkeys(values))
+        for start in range(0, len(unique), size):
+            found.extend(
+                connector.find_by(
+                    object_type, field_name, unique[start : start + size], fields=chosen
+                )
+            )
+        return found
+
+
+class MatchStrategy(Protocol):
+    """How one pair pairs unlinked records with records on the other side."""
+
+    def match(
+        self, source: System, unlinked: Sequence[Unlinked], context: MatchContext
+    ) -> MatchOutcome:
+        """Split ``unlinked`` (read from ``source``) into matches, creates and notices."""
+        ...
+
+
+class NoMatch:
+    """No deduplication: every unlinked record the policy lets through is created."""
+
+    def match(
+        self, source: System, unlinked: Sequence[Unlinked], context: MatchContext
+    ) -> MatchOutcome:
+        """Everything is a create."""
+        return MatchOutcome(creates=list(unlinked))
 
 
 class Matcher:
-    """Finds the other side's record for unlinked records of one pair."""
+    """Runs a pair's strategy and keys its creates (the engine's side of matching)."""
 
     def __init__(
         self,
@@ -49,160 +123,41 @@ class Matcher:
         connectors: Mapping[System, Connector],
     ) -> None:
         self.pair = pair
-        self.store = store
-        self.scope = scope
-        self.connectors = connectors
+        self.context = MatchContext(pair=pair, store=store, scope=scope, connectors=connectors)
 
     def match(
-        self, source: System, unlinked: Sequence[tuple[RemoteRecord, str | None]]
-    ) -> tuple[list[Matched], list[Create], list[Notice]]:
-        """Split unlinked records into matched pairs, creates and notices."""
-        match = self.pair.match
+        self, source: System, unlinked: Sequence[Unlinked]
+    ) -> tuple[list[Matched], list[Create], list[Notice], list[str]]:
+        """Matched pairs, keyed creates, notices and skip reasons for one batch."""
         if not unlinked:
-            return [], [], []
-        if match is None:
-            # No natural key (deals): every unlinked record is created.
-            return [], [(record, record.id, create_as) for record, create_as in unlinked], []
-        notices: list[Notice] = []
-        keyed: dict[str, list[tuple[RemoteRecord, str | None]]] = defaultdict(list)
-        for record, create_as in unlinked:
-            field = match.hubspot_property if source is System.HUBSPOT else match.salesforce_field
-            raw = record.fields.get(field)
-            key = match.normalise(raw if isinstance(raw, str) else None)
+            return [], [], [], []
+        outcome = self.pair.strategy.match(source, unlinked, self.context)
+        creates: list[Create] = []
+        for record, create_as in outcome.creates:
+            key = self.create_key(record, source)
             if key is None:
-                notices.append(
-                    Notice(
-                        system=source,
-                        record_id=record.id,
-                        object_type=record.object_type,
-                        code=match.missing_code,
-                        message=f"{field} is blank: the record cannot be matched or created",
-                        field=field,
-                    )
-                )
+                outcome.skipped.append("no key to create the record with")
                 continue
-            keyed[key].append((record, create_as))
-        if source is System.HUBSPOT:
-            matched, creates, more = self._match_in_salesforce(match, keyed)
-        else:
-            matched, creates, more = self._match_in_hubspot(match, keyed)
-        return matched, creates, notices + more
+            creates.append((record, key, create_as))
+        return outcome.matched, creates, outcome.notices, outcome.skipped
 
-    def _match_in_salesforce(
-        self, match: MatchKey, keyed: Mapping[str, list[tuple[RemoteRecord, str | None]]]
-    ) -> tuple[list[Matched], list[Create], list[Notice]]:
-        found: list[RemoteRecord] = []
-        for name in self.pair.salesforce_objects:
-            found.extend(self._find(System.SALESFORCE, name, match.salesforce_field, sorted(keyed)))
-        # A converted lead is read-only; its contact is found on its own.
-        found = [record for record in found if not record.fields.get("IsConverted")]
-        with self.store.begin(self.scope) as tx:
-            taken = tx.links_by_salesforce(
-                salesforce_types=self.pair.salesforce_objects, ids=[r.id for r in found]
-            )
-        by_key: dict[str, list[RemoteRecord]] = defaultdict(list)
-        for record in found:
-            raw = record.fields.get(match.salesforce_field)
-            key = match.normalise(raw if isinstance(raw, str) else None)
-            if key is not None and record.id not in taken:
-                by_key[key].append(record)
-        matched: list[Matched] = []
-        creates: list[Create] = []
-        notices: list[Notice] = []
-        for key, sources in keyed.items():
-            for record, create_as in sources:
-                candidates = by_key.get(key, [])
-                choice = choose_salesforce_record(
-                    [candidate_from_record(c, linked=False) for c in candidates]
-                )
-                if choice is None:
-                    creates.append((record, key, create_as))
-                    continue
-                chosen = next(c for c in candidates if c.id == choice.chosen.id)
-                matched.append((record, chosen))
-                notices.extend(
-                    _duplicate(other.object_type, other.id, key, chosen.id)
-                    for other in choice.others
-                )
-        return matched, creates, notices
-
-    def _match_in_hubspot(
-        self, match: MatchKey, keyed: Mapping[str, list[tuple[RemoteRecord, str | None]]]
-    ) -> tuple[list[Matched], list[Create], list[Notice]]:
-        found = self._find(
-            System.HUBSPOT, self.pair.hubspot_object, match.hubspot_property, sorted(keyed)
-        )
-        with self.store.begin(self.scope) as tx:
-            taken = tx.links_by_hubspot(
-                hubspot_type=self.pair.hubspot_object, ids=[r.id for r in found]
-            )
-        by_key: dict[str, RemoteRecord] = {}
-        for record in found:
-            raw = record.fields.get(match.hubspot_property)
-            key = match.normalise(raw if isinstance(raw, str) else None)
-            if key is not None:
-                by_key.setdefault(key, record)
-        matched: list[Matched] = []
-        creates: list[Create] = []
-        notices: list[Notice] = []
-        for key, sources in keyed.items():
-            records = [record for record, _create_as in sources]
-            counterpart = by_key.get(key)
-            if counterpart is not None and counterpart.id in taken:
-                # The HubSpot contact already syncs with another Salesforce record.
-                linked_to = taken[counterpart.id].salesforce_id
-                notices.extend(
-                    _duplicate(record.object_type, record.id, key, linked_to) for record in records
-                )
-                continue
-            choice = choose_salesforce_record(
-                [candidate_from_record(record, linked=False) for record in records]
-            )
-            if choice is None:
-                continue
-            chosen = next(record for record in records if record.id == choice.chosen.id)
-            notices.extend(
-                _duplicate(other.object_type, other.id, key, chosen.id) for other in choice.others
-            )
-            if counterpart is None:
-                creates.append((chosen, key, None))
-            else:
-                matched.append((chosen, counterpart))
-        return matched, creates, notices
-
-    def _find(
-        self, system: System, object_type: str, field: str, values: Sequence[str]
-    ) -> list[RemoteRecord]:
-        connector = self.connectors[system]
-        size = max(1, connector.capabilities.max_batch_read)
-        fields = (
-            self.pair.hubspot_fields()
-            if system is System.HUBSPOT
-            else self.pair.salesforce_fields(object_type)
-        )
-        found: list[RemoteRecord] = []
-        for start in range(0, len(values), size):
-            found.extend(
-                connector.find_by(object_type, field, values[start : start + size], fields=fields)
-            )
-        return found
+    def create_key(self, record: RemoteRecord, source: System) -> str | None:
+        """The idempotency key of a create from ``record`` (its id when the pair has none)."""
+        create_key = self.pair.create_key
+        if create_key is None:
+            return record.id
+        return create_key.value(record, source)
 
     def find_created(self, target: System, target_type: str, key: str) -> str | None:
         """The id of a record created for ``key`` before a crash, if it exists (R25)."""
-        match = self.pair.match
-        if match is None:
+        create_key = self.pair.create_key
+        if create_key is None:
             return None
-        field = match.hubspot_property if target is System.HUBSPOT else match.salesforce_field
-        found = self._find(target, target_type, field, [key])
+        found = self.context.find(
+            target,
+            target_type,
+            create_key.field_on(target),
+            [key],
+            fields=[create_key.field_on(target)],
+        )
         return min((record.id for record in found), default=None)
-
-
-def _duplicate(object_type: str, record_id: str, key: str, chosen_id: str) -> Notice:
-    return Notice(
-        system=System.SALESFORCE,
-        record_id=record_id,
-        object_type=object_type,
-        code=DUPLICATE_CODE,
-        message=f"{key} is shared with Salesforce record {chosen_id}, which syncs instead",
-        field="Email",
-    )

@@ -1,9 +1,11 @@
 """Integration settings kept in the state store (JSON, with history in the audit log).
 
-Keys are core's dotted contact keys (``contacts.create_as``...) plus one mapping table
-per Salesforce object (``contacts.mappings.Lead``, ``contacts.mappings.Contact``), saved
-only after :func:`crmsync.core.mapping.validate_object_mapping` accepts them against
-both CRMs' field descriptions (R23: type mismatches are refused when saved).
+Keys are core's dotted contact keys (``contacts.create_as``...), the company switches
+(``companies.enabled``, ``companies.auto_create_and_associate``), plus one mapping table
+per Salesforce object (``contacts.mappings.Lead``, ``contacts.mappings.Contact``,
+``companies.mappings.Account``), saved only after
+:func:`crmsync.core.mapping.validate_object_mapping` accepts them against both CRMs'
+field descriptions (R23: type mismatches are refused when saved).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from crmsync.connectors.base import Connector
 from crmsync.core.mapping import (
+    DEFAULT_ACCOUNT_MAPPING,
     DEFAULT_CONTACT_MAPPING,
     DEFAULT_LEAD_MAPPING,
     FieldMapping,
@@ -22,7 +25,13 @@ from crmsync.core.mapping import (
     Transform,
     validate_object_mapping,
 )
-from crmsync.core.policies import SETTING_KEYS, ContactSettings, SettingError, apply_setting
+from crmsync.core.policies import (
+    SETTING_KEYS,
+    ContactSettings,
+    SettingError,
+    apply_setting,
+    lead_creation_warning,
+)
 from crmsync.core.sync_rules import SyncRule
 from crmsync.store.state import StateStore
 
@@ -31,6 +40,57 @@ DEFAULT_MAPPINGS: Mapping[str, ObjectMapping] = {
     "Contact": DEFAULT_CONTACT_MAPPING,
     "Lead": DEFAULT_LEAD_MAPPING,
 }
+MAPPING_TABLES: Mapping[str, ObjectMapping] = {
+    "contacts.mappings.Contact": DEFAULT_CONTACT_MAPPING,
+    "contacts.mappings.Lead": DEFAULT_LEAD_MAPPING,
+    "companies.mappings.Account": DEFAULT_ACCOUNT_MAPPING,
+}
+"""Every editable mapping table by its setting key, with its default."""
+
+COMPANIES_ENABLED = "companies.enabled"
+AUTO_CREATE_COMPANIES = "companies.auto_create_and_associate"
+SWITCHES: Mapping[str, bool] = {COMPANIES_ENABLED: False, AUTO_CREATE_COMPANIES: False}
+"""On/off settings and their defaults. ``companies.auto_create_and_associate`` mirrors
+HubSpot's "automatically create and associate companies with contacts" (R10)."""
+
+_TRUE = {"true", "on", "yes", "1"}
+_FALSE = {"false", "off", "no", "0"}
+
+
+def switch(store: StateStore, key: str) -> bool:
+    """An on/off setting (its default when never set)."""
+    with store.begin() as tx:
+        value = tx.settings().get(key)
+    return SWITCHES[key] if value is None else bool(value)
+
+
+def _parse_switch(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise SettingError(key, "expected on or off (true/false)")
+
+
+def mapping_table(store: StateStore, key: str) -> ObjectMapping:
+    """One mapping table (stored, or its default)."""
+    with store.begin() as tx:
+        rows = tx.settings().get(key)
+    default = MAPPING_TABLES[key]
+    if rows is None:
+        return default
+    return mapping_from_json(default.salesforce_object, rows, hubspot_object=default.hubspot_object)
+
+
+def r10_warning(store: StateStore) -> str | None:
+    """The R10 warning when leads are created while HubSpot auto-creates companies."""
+    return lead_creation_warning(
+        settings=contact_settings(store),
+        auto_create_companies=switch(store, AUTO_CREATE_COMPANIES),
+    )
 
 
 def contact_settings(store: StateStore) -> ContactSettings:
@@ -68,8 +128,10 @@ def settings_document(store: StateStore) -> dict[str, Any]:
             None if settings.salesforce_contacts is None else settings.salesforce_contacts.value
         ),
     }
-    for name, mapping in contact_mappings(store).items():
-        document[MAPPING_PREFIX + name] = mapping_to_json(mapping)
+    for key in SWITCHES:
+        document[key] = switch(store, key)
+    for key in MAPPING_TABLES:
+        document[key] = mapping_to_json(mapping_table(store, key))
     return document
 
 
@@ -87,12 +149,13 @@ def save_setting(
     types on both sides; it is refused with
     :class:`~crmsync.core.mapping.MappingValidationError` listing every problem.
     """
-    if key.startswith(MAPPING_PREFIX):
-        name = key.removeprefix(MAPPING_PREFIX)
-        if name not in DEFAULT_MAPPINGS:
-            raise SettingError(key, f"no mapping table for '{name}'")
+    if ".mappings." in key:
+        default = MAPPING_TABLES.get(key)
+        if default is None:
+            raise SettingError(key, f"no mapping table; known: {', '.join(MAPPING_TABLES)}")
+        name = default.salesforce_object
         rows = json.loads(value) if isinstance(value, str) else value
-        mapping = mapping_from_json(name, rows)
+        mapping = mapping_from_json(name, rows, hubspot_object=default.hubspot_object)
         if hubspot is None or salesforce is None:
             raise SettingError(key, "checking a mapping needs both CRMs connected")
         validate_object_mapping(
@@ -101,6 +164,8 @@ def save_setting(
             salesforce_fields=salesforce.describe(name),
         )
         stored: Any = mapping_to_json(mapping)
+    elif key in SWITCHES:
+        stored = _parse_switch(key, value)
     else:
         updated = apply_setting(contact_settings(store), key, value)
         field_value = getattr(updated, _attribute(key))
@@ -136,9 +201,11 @@ def mapping_to_json(mapping: ObjectMapping) -> list[dict[str, Any]]:
     ]
 
 
-def mapping_from_json(salesforce_object: str, rows: Any) -> ObjectMapping:
+def mapping_from_json(
+    salesforce_object: str, rows: Any, *, hubspot_object: str = "contacts"
+) -> ObjectMapping:
     """A mapping table from JSON rows (unknown rules or transforms are refused)."""
-    key = MAPPING_PREFIX + salesforce_object
+    key = f"{hubspot_object}.mappings.{salesforce_object}"
     if not isinstance(rows, list):
         raise SettingError(key, "expected a list of mapping rows")
     fields: list[FieldMapping] = []
@@ -161,5 +228,5 @@ def mapping_from_json(salesforce_object: str, rows: Any) -> ObjectMapping:
         except (KeyError, ValueError, IndexError) as error:
             raise SettingError(key, f"bad mapping row {row!r}: {error}") from error
     return ObjectMapping(
-        hubspot_object="contacts", salesforce_object=salesforce_object, fields=tuple(fields)
+        hubspot_object=hubspot_object, salesforce_object=salesforce_object, fields=tuple(fields)
     )

@@ -23,15 +23,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from crmsync.connectors.base import Connector, RemoteRecord, System
+from crmsync.core.references import ReferenceTranslator
 from crmsync.core.retry_schedule import retry_due
+from crmsync.core.translation import Translator
 from crmsync.engine.hooks import Checkpoint, NoHooks, SyncHooks
 from crmsync.engine.links import LinkBook
 from crmsync.engine.matching import Matcher
 from crmsync.engine.merge import creation_plan, hubspot_changed, merge_pair, salesforce_changed
 from crmsync.engine.pairs import Action, ObjectPair
+from crmsync.engine.references import ReferenceResolver
 from crmsync.engine.report import SyncReport
 from crmsync.engine.work import Item, LinkView, other_side
 from crmsync.engine.writer import Writer
+from crmsync.errors import ConfigurationError
 from crmsync.store.state import Scope, StateStore
 
 DEFAULT_BATCH_SIZE = 1000
@@ -83,11 +87,11 @@ class SyncEngine:
     # -- entry points ----------------------------------------------------------------
 
     def run_once(self, *, dry_run: bool = False) -> SyncReport:
-        """One full incremental sync of every pair, both ways."""
+        """One full incremental sync of every pair, both ways, in dependency order."""
         report = SyncReport()
-        for pair in self.pairs:
-            run = _PairRun(engine=self, pair=pair, report=report, dry_run=dry_run)
-            run.prepare()
+        runs = self._runs(report, dry_run=dry_run)
+        for run in runs.values():
+            pair = run.pair
             if not dry_run:
                 run.recover_journal()
                 if not self.retries_paused():
@@ -103,22 +107,63 @@ class SyncEngine:
         ``key`` is an email (matched on both sides) or a record id of either CRM.
         """
         report = SyncReport()
-        for pair in self.pairs:
-            run = _PairRun(engine=self, pair=pair, report=report, dry_run=dry_run)
-            run.prepare()
+        for run in self._runs(report, dry_run=dry_run).values():
             hubspot_records, salesforce_records = run.find_records(key)
             run.process(System.HUBSPOT, hubspot_records, force=True)
             run.process(System.SALESFORCE, salesforce_records, force=True)
         return report
+
+    def _runs(self, report: SyncReport, *, dry_run: bool) -> dict[str, _PairRun]:
+        """One prepared run per pair, in dependency order (a pair after those it names)."""
+        runs: dict[str, _PairRun] = {}
+        for pair in ordered_pairs(self.pairs):
+            run = _PairRun(engine=self, pair=pair, report=report, dry_run=dry_run, runs=runs)
+            run.prepare()
+            runs[pair.name] = run
+        return runs
+
+
+def ordered_pairs(pairs: Sequence[ObjectPair]) -> list[ObjectPair]:
+    """``pairs`` with every pair after the pairs it depends on (companies → contacts...).
+
+    A dependency on a pair that is not enabled is ignored; a cycle is a configuration
+    error.
+    """
+    by_name = {pair.name: pair for pair in pairs}
+    ordered: list[ObjectPair] = []
+    visiting: set[str] = set()
+
+    def visit(pair: ObjectPair) -> None:
+        if pair in ordered:
+            return
+        if pair.name in visiting:
+            raise ConfigurationError(f"object pairs depend on each other in a cycle: {pair.name}")
+        visiting.add(pair.name)
+        for name in pair.depends_on:
+            if name in by_name:
+                visit(by_name[name])
+        visiting.discard(pair.name)
+        ordered.append(pair)
+
+    for pair in pairs:
+        visit(pair)
+    return ordered
 
 
 class _PairRun:
     """The work of one run for one pair (kept apart so the engine stays reusable)."""
 
     def __init__(
-        self, *, engine: SyncEngine, pair: ObjectPair, report: SyncReport, dry_run: bool
+        self,
+        *,
+        engine: SyncEngine,
+        pair: ObjectPair,
+        report: SyncReport,
+        dry_run: bool,
+        runs: Mapping[str, _PairRun],
     ) -> None:
         self.engine = engine
+        self.runs = runs
         self.pair = pair
         self.report = report
         self.dry_run = dry_run
@@ -140,13 +185,28 @@ class _PairRun:
         self.matcher = Matcher(
             pair=pair, store=engine.store, scope=engine.scope, connectors=engine.connectors
         )
+        self.references = ReferenceResolver(
+            pair=pair, store=engine.store, scope=engine.scope, pull=self._pull
+        )
 
     def prepare(self) -> None:
         """Let the policy load what it needs (inclusion list, picklists)."""
         self.pair.policy.prepare(
             hubspot=self.connectors[System.HUBSPOT], salesforce=self.connectors[System.SALESFORCE]
         )
-        self.translator = self.pair.policy.translator()
+        self.base_translator = self.pair.policy.translator()
+        self.translator: Translator = self.base_translator
+
+    def _pull(self, pair_name: str, system: System, object_type: str, ids: Sequence[str]) -> None:
+        """Sync records another pair's references point at, before resolving them again.
+
+        A contact's company that never changed since company sync was turned on is not
+        in this run's company feed; reading it by id lets it link (or be created) now.
+        """
+        run = self.runs.get(pair_name)
+        if run is None or run is self:
+            return
+        run.process(system, run._read_ids(system, object_type, ids), force=False)
 
     def fields(self, system: System, object_type: str) -> tuple[str, ...]:
         """The fields to read of ``object_type``."""
@@ -262,15 +322,14 @@ class _PairRun:
     # -- change feeds ----------------------------------------------------------------
 
     def sync_source(self, system: System, object_type: str) -> None:
-        """Read one object type's changes from its cursor and process them in batches."""
+        """Read one object type's changes from its cursor and process them in batches.
+
+        The cursor belongs to (org, portal, pair, side): switching org or portal never
+        reuses another's position (R6, R25).
+        """
         connector = self.connectors[system]
-        account_id = (
-            self.scope.hubspot_portal_id
-            if system is System.HUBSPOT
-            else self.scope.salesforce_org_id
-        )
         with self.store.begin(self.scope) as tx:
-            cursor = tx.cursor(system=system.value, account_id=account_id, object_type=object_type)
+            cursor = tx.cursor(pair=self.pair.name, system=system.value, object_type=object_type)
         fields = self.fields(system, object_type)
         more = True
         while more:
@@ -292,8 +351,8 @@ class _PairRun:
             if not self.dry_run and next_cursor != cursor:
                 with self.store.begin(self.scope) as tx:
                     tx.set_cursor(
+                        pair=self.pair.name,
                         system=system.value,
-                        account_id=account_id,
                         object_type=object_type,
                         value=next_cursor,
                     )
@@ -316,6 +375,11 @@ class _PairRun:
             self.links.unlink_deleted(source, [r for r in latest.values() if r.deleted])
         if not live:
             return
+        # One map per batch: the counterparts' references are added to it before merging.
+        self.reference_map = self.references.resolve(source, live)
+        self.translator = ReferenceTranslator(
+            inner=self.base_translator, references=self.reference_map
+        )
         links = self.links.find(source, live)
         if source is System.SALESFORCE:
             live = self._follow_conversions(live, links)
@@ -353,7 +417,9 @@ class _PairRun:
                 unlinked.append((record, gate.create_as))
             else:
                 self.report.skipped["not linked and creation not allowed"] += 1
-        matched, creates, duplicates = self.matcher.match(source, unlinked)
+        matched, creates, duplicates, skipped = self.matcher.match(source, unlinked)
+        for reason in skipped:
+            self.report.skipped[reason] += 1
         for duplicate in duplicates:
             self.writer.record_skip(
                 duplicate.record_id,
@@ -434,7 +500,7 @@ class _PairRun:
         return found[0], moved
 
     def _changed(self, source: System, record: RemoteRecord, link: LinkView) -> bool:
-        mapping = self.pair.mappings[link.salesforce_type]
+        mapping = self.pair.mapping_for(link.salesforce_type)
         if source is System.HUBSPOT:
             return hubspot_changed(
                 record, mapping=mapping, snapshot=link.snapshot, translator=self.translator
@@ -468,6 +534,10 @@ class _PairRun:
         for object_type, ids in wanted.items():
             for found in self._read_ids(target, object_type, ids):
                 fetched[found.id] = found
+        counterparts = [*fetched.values(), *(known for _r, _l, known in pairs if known)]
+        if counterparts:
+            # The other side's references are translated through the same links.
+            self.references.resolve(target, counterparts, into=self.reference_map)
         items: list[Item] = []
         for record, paired_link, counterpart in pairs:
             link = paired_link
@@ -489,7 +559,7 @@ class _PairRun:
             plan = merge_pair(
                 hubspot=hubspot_record,
                 salesforce=salesforce_record,
-                mapping=self.pair.mappings[link.salesforce_type],
+                mapping=self.pair.mapping_for(link.salesforce_type),
                 snapshot=link.snapshot,
                 translator=self.translator,
             )
@@ -508,7 +578,7 @@ class _PairRun:
             plan = creation_plan(
                 source=record,
                 source_system=source,
-                mapping=self.pair.mappings[object_type],
+                mapping=self.pair.mapping_for(object_type),
                 translator=self.translator,
             )
             items.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from crmsync.connectors.base import RemoteRecord, System
+from crmsync.connectors.base import ApiErrorDetail, RemoteRecord, System
 from crmsync.engine.merge import PairPlan
 from crmsync.store.models import Link
 
@@ -64,6 +64,9 @@ class Item:
     key: str | None = None
     journal_id: int | None = None
     failed: bool = False
+    associations: dict[str, Any] = field(default_factory=dict)
+    """Reference values HubSpot keeps as associations, written after the record."""
+    association_errors: list[tuple[str, ApiErrorDetail]] = field(default_factory=list)
 
     @property
     def is_create(self) -> bool:

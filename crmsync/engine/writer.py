@@ -13,14 +13,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from crmsync.connectors.base import ApiErrorDetail, Connector, System, WriteRequest, WriteResult
+from crmsync.connectors.base import (
+    ApiErrorDetail,
+    Associations,
+    AssociationWrite,
+    Connector,
+    System,
+    WriteRequest,
+    WriteResult,
+)
 from crmsync.connectors.writes import WriteInterruptedError
-from crmsync.core.errors_table import ErrorSource, classify
+from crmsync.core.errors_table import ErrorCategory, ErrorSource, classify
 from crmsync.engine.hooks import Checkpoint, SyncHooks
 from crmsync.engine.pairs import ObjectPair
 from crmsync.engine.report import PlannedWrite, SyncReport
 from crmsync.engine.work import Item, LinkView, direction, other_side
-from crmsync.errors import RecordError
+from crmsync.errors import ConfigurationError, RecordError
 from crmsync.store.state import ErrorReport, Scope, StateStore, StoreTransaction
 
 
@@ -186,31 +194,98 @@ class Writer:
                 )
                 item.journal_id = entry.id
 
+    def _fields(self, item: Item, target: System) -> dict[str, Any]:
+        """The values written as fields: references HubSpot keeps as associations are
+        sent apart (:meth:`_associate`); a create carries its stamped key (R25)."""
+        values = dict(item.plan.values_for(target))
+        if target is System.HUBSPOT:
+            for name in list(values):
+                reference = self.pair.reference_for(name)
+                if reference is not None and reference.hubspot_association is not None:
+                    item.associations[name] = values.pop(name)
+        create_key = self.pair.create_key
+        if item.is_create and create_key is not None and create_key.stamped and item.key:
+            values[create_key.field_on(target)] = item.key
+        return values
+
     def _write_chunk(self, items: Sequence[Item], target: System) -> None:
+        fields = {index: self._fields(item, target) for index, item in enumerate(items)}
+        # An update whose only change is an association sends no field write.
         requests = [
             WriteRequest(
                 object_type=self._target_type(item, target),
                 key=str(index),
-                fields=dict(item.plan.values_for(target)),
+                fields=fields[index],
                 id=None if item.link is None else item.link.id_on(target),
             )
             for index, item in enumerate(items)
+            if fields[index] or item.is_create
         ]
         self.hooks.checkpoint(Checkpoint.BEFORE_WRITE)
         try:
-            results: Sequence[WriteResult] = self.connectors[target].write(requests)
+            answered: Sequence[WriteResult] = (
+                self.connectors[target].write(requests) if requests else []
+            )
         except RecordError as error:
             # The whole call was refused for a record-level reason: every record gets it.
             detail = ApiErrorDetail(code=error.api_code, message=error.api_message)
-            results = [WriteResult(key=r.key, id=None, errors=(detail,)) for r in requests]
+            answered = [WriteResult(key=r.key, id=None, errors=(detail,)) for r in requests]
         except WriteInterruptedError as error:
             # Part of the chunk went out: record it, then let the run stop and resume
             # later (the rest keeps its pending journal entries and old cursor, R25).
             self._record(items, target, error.completed, partial=True)
             raise
+        results = list(answered)
+        sent = {request.key for request in requests}
+        for index, item in enumerate(items):
+            if str(index) not in sent and item.link is not None:
+                results.append(WriteResult(key=str(index), id=item.link.id_on(target)))
+        self._associate(items, target, results)
         self.hooks.checkpoint(Checkpoint.AFTER_WRITE_BEFORE_RECORD)
         self._record(items, target, results, partial=False)
         self.hooks.checkpoint(Checkpoint.AFTER_RECORD)
+
+    def _associate(
+        self, items: Sequence[Item], target: System, results: Sequence[WriteResult]
+    ) -> None:
+        """Write the references HubSpot keeps as associations, for records written ok.
+
+        A refused association leaves the field out of the snapshot (it is tried again)
+        and is stored as an ``associations`` error; the record's fields stay written.
+        """
+        connector = self.connectors[target]
+        by_key = {result.key: result for result in results}
+        wanted: dict[str, list[tuple[Item, AssociationWrite]]] = {}
+        for index, item in enumerate(items):
+            result = by_key.get(str(index))
+            if result is None or not result.ok or not item.associations:
+                continue
+            for name, value in item.associations.items():
+                request = AssociationWrite(key=str(index), from_id=str(result.id), to_id=str(value))
+                wanted.setdefault(name, []).append((item, request))
+        if not wanted:
+            return
+        if not isinstance(connector, Associations):
+            raise ConfigurationError(f"the {target.value} connector cannot write associations")
+        for name, pending in wanted.items():
+            reference = self.pair.reference_for(name)
+            if reference is None or reference.hubspot_association is None:
+                continue
+            done = connector.associate(
+                reference.hubspot_association, [request for _item, request in pending]
+            )
+            outcome = {result.key: result for result in done}
+            for item, request in pending:
+                answer = outcome.get(request.key)
+                if answer is not None and answer.ok:
+                    continue
+                item.plan.snapshot_after(target).pop(name, None)
+                detail = (
+                    answer.errors[0]
+                    if answer is not None and answer.errors
+                    else ApiErrorDetail(code="NO_RESULT", message="no answer for the association")
+                )
+                item.association_errors.append((name, detail))
 
     def _record(
         self,
@@ -283,6 +358,22 @@ class Writer:
                 losing_value=_json(change.losing_value),
                 note=f"{target.value} field {change.target_field}",
             )
+        if item.association_errors:
+            for name, detail in item.association_errors:
+                classification = classify(target, detail.code, field=name)
+                tx.record_error(
+                    self._error_report(
+                        item,
+                        target=target,
+                        system=target.value,
+                        code=detail.code,
+                        message=detail.message,
+                        field=name,
+                        category=ErrorCategory.ASSOCIATIONS.value,
+                        hint=classification.hint,
+                    )
+                )
+            return
         if not item.failed and not plan.problems:
             tx.resolve_errors(
                 pair=self.pair.name,

@@ -64,16 +64,25 @@ class Link(Base):
 
 
 class Cursor(Base):
-    """Where reading changes of one object type in one org/portal resumes."""
+    """Where reading one feed resumes: per (org, portal, pair, system, object type) (R6)."""
 
     __tablename__ = "cursors"
     __table_args__ = (
-        UniqueConstraint("system", "account_id", "object_type", name="uq_cursors_position"),
+        UniqueConstraint(
+            "salesforce_org_id",
+            "hubspot_portal_id",
+            "pair",
+            "system",
+            "object_type",
+            name="uq_cursors_position",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    salesforce_org_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    hubspot_portal_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    pair: Mapped[str] = mapped_column(String(64))
     system: Mapped[str] = mapped_column(String(16))
-    account_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     object_type: Mapped[str] = mapped_column(String(64))
     value: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

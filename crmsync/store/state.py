@@ -219,26 +219,32 @@ class StoreTransaction:
 
     # -- cursors --------------------------------------------------------------------
 
-    def cursor(self, *, system: str, account_id: str, object_type: str) -> str | None:
-        """The saved cursor, or ``None`` when this object type was never read."""
-        row = self._cursor_row(system=system, account_id=account_id, object_type=object_type)
+    def cursor(self, *, pair: str, system: str, object_type: str) -> str | None:
+        """The saved cursor of one feed in this scope, or ``None`` when never read."""
+        row = self._cursor_row(pair=pair, system=system, object_type=object_type)
         return None if row is None else row.value
 
-    def set_cursor(
-        self, *, system: str, account_id: str, object_type: str, value: str | None
-    ) -> None:
+    def set_cursor(self, *, pair: str, system: str, object_type: str, value: str | None) -> None:
         """Save the cursor (call only once the work before it is durable, R25)."""
-        row = self._cursor_row(system=system, account_id=account_id, object_type=object_type)
+        row = self._cursor_row(pair=pair, system=system, object_type=object_type)
         if row is None:
-            row = Cursor(system=system, account_id=account_id, object_type=object_type)
+            row = Cursor(
+                salesforce_org_id=self.scope.salesforce_org_id,
+                hubspot_portal_id=self.scope.hubspot_portal_id,
+                pair=pair,
+                system=system,
+                object_type=object_type,
+            )
         row.value = value
         row.updated_at = utc_now()
         self.session.add(row)
 
-    def _cursor_row(self, *, system: str, account_id: str, object_type: str) -> Cursor | None:
+    def _cursor_row(self, *, pair: str, system: str, object_type: str) -> Cursor | None:
         query = select(Cursor).where(
+            Cursor.salesforce_org_id == self.scope.salesforce_org_id,
+            Cursor.hubspot_portal_id == self.scope.hubspot_portal_id,
+            Cursor.pair == pair,
             Cursor.system == system,
-            Cursor.account_id == account_id,
             Cursor.object_type == object_type,
         )
         return self.session.scalars(query).first()

@@ -32,17 +32,15 @@ def _skip_pending_salesforce_changes(world: World, object_type: str) -> None:
     """Move the stored cursor past every change made so far, as a lost batch would."""
     scope = _scope(world)
     with world.store.begin(scope) as tx:
-        cursor = tx.cursor(
-            system="salesforce", account_id=scope.salesforce_org_id, object_type=object_type
-        )
+        cursor = tx.cursor(pair="contacts", system="salesforce", object_type=object_type)
     page = world.salesforce.read_changes(
         object_type, cursor=cursor, fields=("Email",), page_size=200
     )
     assert page.next_cursor is not None
     with world.store.begin(scope) as tx:
         tx.set_cursor(
+            pair="contacts",
             system="salesforce",
-            account_id=scope.salesforce_org_id,
             object_type=object_type,
             value=page.next_cursor,
         )

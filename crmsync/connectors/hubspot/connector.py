@@ -16,12 +16,16 @@ from typing import Any, Final, Literal
 import urllib3
 
 from crmsync.connectors.base import (
+    ApiErrorDetail,
     ApiUsage,
+    AssociationType,
+    AssociationWrite,
     CallObserver,
     Capabilities,
     ChangePage,
     FieldInfo,
     NoBudget,
+    ObjectCapabilities,
     RemoteRecord,
     System,
     WriteRequest,
@@ -35,17 +39,32 @@ from crmsync.connectors.hubspot.config import HubSpotConfig
 from crmsync.connectors.hubspot.errors import parse_body
 from crmsync.connectors.hubspot.pacing import SearchPacer
 from crmsync.connectors.hubspot.transport import UsageMeter, purpose
-from crmsync.connectors.hubspot.writes import create_all, update_all
+from crmsync.connectors.hubspot.writes import (
+    CASE_INSENSITIVE_KEYS,
+    UNIQUE_KEYS,
+    create_all,
+    unique_value,
+    update_all,
+)
 from crmsync.connectors.retry import RetryPolicy, call_with_retry
 from crmsync.connectors.writes import Chunk, run_chunks
-from crmsync.errors import FatalError
+from crmsync.errors import FatalError, RecordError
 
 HUBSPOT_CAPABILITIES: Final = Capabilities(
     max_batch_write=100,  # batch/create and batch/update take 100 inputs
     max_batch_read=100,  # batch/read takes 100 inputs
     supports_upsert=False,
     supports_bulk_read=False,
+    objects={
+        object_type: ObjectCapabilities(
+            unique_fields=(key,),
+            case_insensitive_fields=(key,) if key in CASE_INSENSITIVE_KEYS else (),
+        )
+        for object_type, key in UNIQUE_KEYS.items()
+    },
 )
+ASSOCIATION_BATCH: Final = 100
+"""Inputs per v4 association batch call (the connector keeps HubSpot's write size)."""
 
 
 class HubSpotConnector:
@@ -230,6 +249,126 @@ class HubSpotConnector:
             if after is None:
                 return members
 
+    def ensure_unique_property(self, object_type: str, name: str, label: str) -> None:
+        """Create a text property with unique values unless ``object_type`` has it.
+
+        crmsync keys the records it creates with one (a company's Salesforce account
+        id), so a create repeated after a crash collides instead of duplicating.
+        """
+        if name in self.describe(object_type):
+            return
+        group = {"companies": "companyinformation", "contacts": "contactinformation"}
+        body = {
+            "name": name,
+            "label": label,
+            "type": "string",
+            "fieldType": "text",
+            "groupName": group.get(object_type, f"{object_type[:-1]}information"),
+            "hasUniqueValue": True,
+            "description": "Set by crmsync on records it creates; do not edit.",
+        }
+        api_client = self._apis.objects_basic.api_client
+        self._json(
+            "ensure_property",
+            partial(
+                api_client.call_api,
+                f"/crm/v3/properties/{object_type}",
+                "POST",
+                body=body,
+                header_params={"Content-Type": "application/json"},
+                auth_settings=["oauth2"],
+                response_types_map={},
+                _return_http_data_only=True,
+                **self._opts(),
+            ),
+            write=True,
+        )
+        self._properties.pop(object_type, None)
+
+    def associate(
+        self, kind: AssociationType, requests: Sequence[AssociationWrite]
+    ) -> Sequence[WriteResult]:
+        """v4 ``batch/create`` of one association type, 100 per call.
+
+        A primary company (type 1) replaces the contact's previous primary, as in
+        HubSpot. A refused call fails every input of it with HubSpot's own error.
+        """
+        results: list[WriteResult] = []
+        api_client = self._apis.objects_basic.api_client
+        path = f"/crm/v4/associations/{kind.from_object}/{kind.to_object}/batch/create"
+        for start in range(0, len(requests), ASSOCIATION_BATCH):
+            chunk = requests[start : start + ASSOCIATION_BATCH]
+            body = {
+                "inputs": [
+                    {
+                        "from": {"id": request.from_id},
+                        "to": {"id": request.to_id},
+                        "types": [
+                            {
+                                "associationCategory": kind.category,
+                                "associationTypeId": kind.type_id,
+                            }
+                        ],
+                    }
+                    for request in chunk
+                ]
+            }
+            try:
+                answer = self._json(
+                    "associate",
+                    partial(
+                        api_client.call_api,
+                        path,
+                        "POST",
+                        body=body,
+                        header_params={"Content-Type": "application/json"},
+                        auth_settings=["oauth2"],
+                        response_types_map={},
+                        _return_http_data_only=True,
+                        **self._opts(),
+                    ),
+                    write=True,
+                )
+            except RecordError as refused:
+                detail = ApiErrorDetail(code=refused.api_code, message=refused.api_message)
+                results.extend(
+                    WriteResult(key=request.key, id=None, errors=(detail,)) for request in chunk
+                )
+                continue
+            results.extend(_association_results(chunk, answer))
+        return results
+
+    def associated_ids(
+        self, from_object: str, to_object: str, ids: Sequence[str]
+    ) -> Mapping[str, tuple[str, ...]]:
+        """v4 ``batch/read``: every ``to_object`` id associated with each record."""
+        found: dict[str, tuple[str, ...]] = {}
+        api_client = self._apis.objects_basic.api_client
+        path = f"/crm/v4/associations/{from_object}/{to_object}/batch/read"
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), ASSOCIATION_BATCH):
+            body = {
+                "inputs": [{"id": value} for value in unique[start : start + ASSOCIATION_BATCH]]
+            }
+            answer = self._json(
+                "associated_ids",
+                partial(
+                    api_client.call_api,
+                    path,
+                    "POST",
+                    body=body,
+                    header_params={"Content-Type": "application/json"},
+                    auth_settings=["oauth2"],
+                    response_types_map={},
+                    _return_http_data_only=True,
+                    **self._opts(),
+                ),
+            )
+            for row in (answer or {}).get("results") or ():
+                source = str((row.get("from") or {}).get("id"))
+                found[source] = tuple(str(target["toObjectId"]) for target in row.get("to") or ())
+        return found
+
     # -- helpers -----------------------------------------------------------------------
 
     def _search(
@@ -318,7 +457,7 @@ class HubSpotConnector:
             object_type, values, fields=[property_name], id_property=property_name
         )
         return {
-            str(record.fields.get(property_name) or "").strip().lower(): record.id
+            unique_value(property_name, record.fields.get(property_name) or ""): record.id
             for record in matches
         }
 
@@ -339,6 +478,27 @@ class HubSpotConnector:
             return answer
 
         return send
+
+
+def _association_results(chunk: Sequence[AssociationWrite], answer: Any) -> list[WriteResult]:
+    """One result per input: created pairs are ok, the rest carry the 207 error."""
+    made = {
+        (str((row.get("from") or {}).get("id")), str((row.get("to") or {}).get("id")))
+        for row in (answer or {}).get("results") or ()
+    }
+    errors = list((answer or {}).get("errors") or ())
+    results: list[WriteResult] = []
+    for request in chunk:
+        if (request.from_id, request.to_id) in made:
+            results.append(WriteResult(key=request.key, id=request.from_id))
+            continue
+        error = errors[0] if errors else {}
+        detail = ApiErrorDetail(
+            code=str(error.get("category") or "NO_RESULT"),
+            message=str(error.get("message") or "HubSpot returned no result for the association"),
+        )
+        results.append(WriteResult(key=request.key, id=None, errors=(detail,)))
+    return results
 
 
 def _paced(pacer: SearchPacer, call: Callable[[], Any]) -> Any:

@@ -26,8 +26,13 @@ from crmsync.connectors.hubspot.errors import row_error
 from crmsync.connectors.writes import rejected
 from crmsync.errors import CrmsyncError
 
-UNIQUE_KEYS: Final[Mapping[str, str]] = {"contacts": "email"}
+COMPANY_KEY_PROPERTY: Final = "salesforceaccountid"
+"""A unique company property holding the linked Account's id: a company created from
+an account carries it, so a create repeated after a crash collides instead of
+duplicating (R25)."""
+UNIQUE_KEYS: Final[Mapping[str, str]] = {"contacts": "email", "companies": COMPANY_KEY_PROPERTY}
 """The unique property a create can collide on, per object type."""
+CASE_INSENSITIVE_KEYS: Final = frozenset({"email"})
 CONFLICT_ROUNDS: Final = 3
 """Look-up-and-resend rounds before falling back to halving (a concurrent create)."""
 
@@ -132,7 +137,7 @@ def _matches(
     if key is None:
         return {}
     values = {
-        index: str(request.fields[key]).strip().lower()
+        index: unique_value(key, request.fields[key])
         for index, request in enumerate(requests)
         if request.fields.get(key)
     }
@@ -144,6 +149,12 @@ def _matches(
         for index, value in values.items()
         if value in found
     }
+
+
+def unique_value(key: str, value: Any) -> str:
+    """A unique value as compared: emails without case, ids exactly."""
+    text = str(value).strip()
+    return text.lower() if key in CASE_INSENSITIVE_KEYS else text
 
 
 def _by_trace(requests: Sequence[WriteRequest], answer: Any, *, created: bool) -> list[WriteResult]:

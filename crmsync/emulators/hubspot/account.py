@@ -56,7 +56,9 @@ class HubSpotAccount:
             settings=self.settings,
             on_change=self._changed,
         )
-        self.links = AssociationStore(persistence=self.persistence)
+        self.links = AssociationStore(
+            persistence=self.persistence, on_primary_change=self._primary_company_changed
+        )
         self.lists = ListStore(persistence=self.persistence, records=self.store)
         self.limiter = RateLimiter(config=limits or LimitConfig())
         # token -> granted scopes; None grants every scope (the main private-app token).
@@ -72,6 +74,18 @@ class HubSpotAccount:
             self.schema.save()
         if seed is not None and not snapshot.records:
             self.load_seed(json.loads(seed.read_text(encoding="utf-8")))
+
+    def _primary_company_changed(self, contact_id: int, company_id: int | None) -> None:
+        """Keep a contact's ``associatedcompanyid`` equal to its primary company, as HubSpot
+        does; the change bumps the contact's last-modified date like any property change."""
+        record = self.store.get("contacts", contact_id)
+        if record is None:
+            return
+        value = "" if company_id is None else str(company_id)
+        if record.properties.get("associatedcompanyid", "") == value:
+            return
+        self.store.update(record, {"associatedcompanyid": value})
+        self.store.save([record])
 
     def _changed(self, change: ChangeEvent) -> None:
         self.webhooks.publish(change)

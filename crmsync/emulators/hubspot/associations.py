@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from crmsync.emulators.hubspot import catalog
 from crmsync.emulators.hubspot.errors import HubSpotApiError, bad_request
 from crmsync.emulators.hubspot.persistence import AssociationRow, Persistence
 
 Key = tuple[str, int]  # (object type, record id)
+PRIMARY_COMPANY = 1
+"""contact → company "Primary" association type id."""
 
 
 class AssociationStore:
     """``links[(type, id)][to_type][to_id]`` is the set of type ids from one record to another."""
 
-    def __init__(self, *, persistence: Persistence) -> None:
+    def __init__(
+        self,
+        *,
+        persistence: Persistence,
+        on_primary_change: Callable[[int, int | None], None] | None = None,
+    ) -> None:
         self._persist = persistence
         self._lock = threading.RLock()
         self.links: dict[Key, dict[str, dict[int, set[int]]]] = {}
+        # Told (contact id, primary company id or None) when a contact's primary company
+        # changes, so the account keeps the contact's ``associatedcompanyid`` in step.
+        self._on_primary_change = on_primary_change
 
     def clear(self) -> None:
         """Forget every association."""
@@ -66,6 +76,7 @@ class AssociationStore:
                 catalog.ASSOCIATION_TYPES[t].reverse_id for t in wanted
             )
             self._save_pair(from_type, from_id, to_type, to_id)
+            self._primary_changed(from_type, from_id, to_type, to_id)
             return set(forward[to_id])
 
     def remove(
@@ -93,6 +104,7 @@ class AssociationStore:
             if not back:
                 reverse.pop(from_id, None)
             self._save_pair(from_type, from_id, to_type, to_id)
+            self._primary_changed(from_type, from_id, to_type, to_id)
 
     def move(self, *, object_type: str, from_id: int, to_id: int) -> None:
         """Give every association of one record to another (contact merge)."""
@@ -112,6 +124,23 @@ class AssociationStore:
                         to_id=target_id,
                         type_ids=plain or ids,
                     )
+
+    def primary_company(self, contact_id: int) -> int | None:
+        """The contact's primary company (association type 1), if any."""
+        for company_id, ids in self.targets(
+            from_type="contacts", from_id=contact_id, to_type="companies"
+        ).items():
+            if PRIMARY_COMPANY in ids:
+                return company_id
+        return None
+
+    def _primary_changed(self, from_type: str, from_id: int, to_type: str, to_id: int) -> None:
+        if self._on_primary_change is None:
+            return
+        if (from_type, to_type) == ("contacts", "companies"):
+            self._on_primary_change(from_id, self.primary_company(from_id))
+        elif (from_type, to_type) == ("companies", "contacts"):
+            self._on_primary_change(to_id, self.primary_company(to_id))
 
     def _drop_other_primary(
         self, *, from_type: str, from_id: int, to_type: str, keep: int, primary: int

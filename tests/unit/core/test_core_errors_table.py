@@ -62,6 +62,7 @@ EXPECTED: dict[tuple[ErrorSource, str, str | None], tuple[ErrorCategory, bool]] 
     (US, "VALUE_NOT_MAPPED", None): (C.PICKLISTS, False),
     (US, "OWNER_NOT_MATCHED", None): (C.ASSOCIATIONS, False),
     (US, "DUPLICATE_EMAIL_IN_SALESFORCE", None): (C.DUPLICATES, False),
+    (US, "REFERENCE_NOT_LINKED", None): (C.ASSOCIATIONS, False),
     (US, "MISSING_EMAIL", None): (C.REQUIRED_FIELDS, False),
     (US, "BUDGET_EXHAUSTED", None): (C.API_LIMIT, True),
 }

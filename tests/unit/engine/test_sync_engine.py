@@ -268,7 +268,7 @@ def test_dry_run_plans_writes_but_changes_nothing(store: StateStore) -> None:
     }
     with store.begin(SCOPE) as tx:
         assert tx.count_links() == 0
-        assert tx.cursor(system="hubspot", account_id="portal-1", object_type="contacts") is None
+        assert tx.cursor(pair="contacts", system="hubspot", object_type="contacts") is None
 
 
 @pytest.mark.parametrize(

@@ -77,17 +77,22 @@ def test_link_moves_and_snapshot_replaced_with_audit(database_url: str) -> None:
         store.close()
 
 
-def test_cursor_is_per_account_and_object(database_url: str) -> None:
+def test_r6_cursor_is_per_org_portal_pair_and_feed(database_url: str) -> None:
+    """A HubSpot cursor of one org never serves another (R6: sandbox and back)."""
+    other_org = Scope(salesforce_org_id="00Dsandbox", hubspot_portal_id=PROD.hubspot_portal_id)
     store = StateStore.open(database_url)
     try:
-        with store.begin() as tx:
-            tx.set_cursor(system="salesforce", account_id="org1", object_type="Lead", value="c1")
-            tx.set_cursor(system="salesforce", account_id="org1", object_type="Lead", value="c2")
-            tx.set_cursor(system="salesforce", account_id="org2", object_type="Lead", value="x")
-        with store.begin() as tx:
-            assert tx.cursor(system="salesforce", account_id="org1", object_type="Lead") == "c2"
-            assert tx.cursor(system="salesforce", account_id="org2", object_type="Lead") == "x"
-            assert tx.cursor(system="salesforce", account_id="org1", object_type="Contact") is None
+        with store.begin(PROD) as tx:
+            tx.set_cursor(pair="contacts", system="hubspot", object_type="contacts", value="c1")
+            tx.set_cursor(pair="contacts", system="hubspot", object_type="contacts", value="c2")
+            tx.set_cursor(pair="companies", system="hubspot", object_type="companies", value="x")
+        with store.begin(other_org) as tx:
+            assert tx.cursor(pair="contacts", system="hubspot", object_type="contacts") is None
+            tx.set_cursor(pair="contacts", system="hubspot", object_type="contacts", value="s1")
+        with store.begin(PROD) as tx:
+            assert tx.cursor(pair="contacts", system="hubspot", object_type="contacts") == "c2"
+            assert tx.cursor(pair="companies", system="hubspot", object_type="companies") == "x"
+            assert tx.cursor(pair="companies", system="hubspot", object_type="contacts") is None
     finally:
         store.close()
 
@@ -96,10 +101,10 @@ def test_rolled_back_transaction_leaves_nothing(database_url: str) -> None:
     store = StateStore.open(database_url)
     try:
         with pytest.raises(RuntimeError), store.begin(PROD) as tx:
-            tx.set_cursor(system="hubspot", account_id="101", object_type="contacts", value="9")
+            tx.set_cursor(pair="contacts", system="hubspot", object_type="contacts", value="9")
             raise RuntimeError("crash before commit")
-        with store.begin() as tx:
-            assert tx.cursor(system="hubspot", account_id="101", object_type="contacts") is None
+        with store.begin(PROD) as tx:
+            assert tx.cursor(pair="contacts", system="hubspot", object_type="contacts") is None
     finally:
         store.close()
 

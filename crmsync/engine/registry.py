@@ -1,0 +1,49 @@
+"""Every object pair crmsync knows, built from the stored settings.
+
+Adding a pair means: a module that builds its :class:`~crmsync.engine.pairs.ObjectPair`
+(mapping table, match strategy, create key, references, policy), its settings keys in
+:mod:`crmsync.engine.settings`, and one line here. The engine orders the pairs by their
+dependencies (companies → contacts → deals → contact roles → activities).
+"""
+
+from __future__ import annotations
+
+from crmsync.core.translation import Owners
+from crmsync.engine.companies import companies_pair
+from crmsync.engine.contacts import ContactPolicy, contacts_pair
+from crmsync.engine.pairs import ObjectPair
+from crmsync.engine.settings import (
+    COMPANIES_ENABLED,
+    contact_mappings,
+    contact_settings,
+    mapping_table,
+    switch,
+)
+from crmsync.store.state import StateStore
+
+
+def pairs_from_settings(
+    store: StateStore, *, owners: Owners | None = None, allow_test_domains: bool = False
+) -> list[ObjectPair]:
+    """The enabled pairs under the stored settings (contacts always; companies when on)."""
+    with_companies = switch(store, COMPANIES_ENABLED)
+    contacts = contacts_pair(
+        contact_settings(store),
+        mappings=contact_mappings(store),
+        owners=owners,
+        allow_test_domains=allow_test_domains,
+        with_companies=with_companies,
+    )
+    pairs = [contacts]
+    if with_companies:
+        policy = contacts.policy
+        if not isinstance(policy, ContactPolicy):  # pragma: no cover - built just above
+            raise TypeError("the contacts pair has no contact policy")
+        pairs.append(
+            companies_pair(
+                mapping=mapping_table(store, "companies.mappings.Account"),
+                owners=owners,
+                contact_eligible=policy.creates_contact,
+            )
+        )
+    return pairs
