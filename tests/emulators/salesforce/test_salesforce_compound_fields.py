@@ -188,3 +188,27 @@ def test_bulk2_query_reads_the_components(sf: Salesforce) -> None:
             "BillingGeocodeAccuracy": "Address",
         }
     ]
+
+
+def test_collections_and_bulk_ingest_refuse_a_compound_per_record(sf: Salesforce) -> None:
+    [result] = sf.restful(
+        "composite/sobjects",
+        method="POST",
+        json={"records": [{"attributes": {"type": "Account"}, "Name": "A", "BillingAddress": "x"}]},
+    )
+    assert result["success"] is False
+    assert result["errors"][0]["statusCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    [job] = sf.bulk2.Account.insert(records=[{"Name": "B", "BillingAddress": "x"}], wait=0)
+    assert job["numberRecordsFailed"] == 1
+    failed = list(csv.DictReader(io.StringIO(sf.bulk2.Account.get_failed_records(job["job_id"]))))
+    assert failed[0]["sf__Error"].startswith("INVALID_FIELD_FOR_INSERT_UPDATE:")
+
+
+def test_a_component_hidden_by_field_security_is_left_out_of_the_compound(
+    sf: Salesforce, control: SalesforceEmulatorControl
+) -> None:
+    sf.Account.create({"Name": "Acme", **BILLING})
+    control.update_settings(field_security={"Account.BillingLatitude": "hidden"})
+    [row] = sf.query("SELECT BillingAddress FROM Account")["records"]
+    assert "latitude" not in row["BillingAddress"]
+    assert row["BillingAddress"]["longitude"] == BILLING_ADDRESS["longitude"]
