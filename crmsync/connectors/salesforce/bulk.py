@@ -7,7 +7,9 @@ connector backfills this way. The job reads everything up to ``until`` (the newe
 SystemModstamp when the job started); changes after that are read by the normal
 incremental query, whose overlap window and seen-pairs drop what the job delivered.
 The job id and result locator live in the change cursor, so a backfill resumes after
-a restart (R25) for as long as Salesforce keeps the job (7 days).
+a restart (R25) for as long as Salesforce keeps the job (7 days). A job may not select
+a compound field (``BillingAddress``: Salesforce refuses the job), so the connector
+hands :meth:`BulkReader.start` the fields :func:`records.bulk_selectable` keeps.
 """
 
 from __future__ import annotations

@@ -249,8 +249,9 @@ class SalesforceConnector:
             "ORDER BY SystemModstamp DESC LIMIT 1",
         )
         until = records.parse_datetime(str(newest[0]["SystemModstamp"]))
+        selectable = records.bulk_selectable(self._describe(object_type), fields)
         job_id = self._call(
-            "read_changes", lambda: self._bulk.start(object_type, fields=list(fields), until=until)
+            "read_changes", lambda: self._bulk.start(object_type, fields=selectable, until=until)
         )
         state = ChangeCursor(
             floor=until - self._config.overlap,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -34,7 +34,11 @@ SALESFORCE_FIELD_TYPES: Final[Mapping[str, FieldType]] = {
     "time": FieldType.STRING,
 }
 """Salesforce describe ``type`` → :class:`FieldType`. Compound types (address,
-location) and base64 are left out: they are not synced as single values."""
+location) and base64 are left out: they are not synced as single values. A compound's
+components (``BillingStreet``, ``BillingLatitude``...) are ordinary fields and sync."""
+
+COMPOUND_TYPES: Final = frozenset({"address", "location"})
+"""Describe types of compounds: read-only, and refused by Bulk API 2.0 query jobs."""
 
 _INTEGER_TYPES: Final = frozenset({"int", "long"})
 _FLOAT_TYPES: Final = frozenset({"double", "currency", "percent"})
@@ -120,6 +124,26 @@ def fields_of(describe: Mapping[str, Any]) -> dict[str, FieldInfo]:
         for field in raw.values()
     )
     return {info.name: info for info in infos if info is not None}
+
+
+def compound_fields(describe: Mapping[str, Any]) -> frozenset[str]:
+    """The compounds of a describe result: fields of a compound type, and any field a
+    component names in ``compoundFieldName``."""
+    found: set[str] = set()
+    for field in describe.get("fields") or ():
+        if str(field.get("type", "")) in COMPOUND_TYPES:
+            found.add(str(field["name"]))
+        if field.get("compoundFieldName"):
+            found.add(str(field["compoundFieldName"]))
+    return frozenset(found)
+
+
+def bulk_selectable(describe: Mapping[str, Any], fields: Sequence[str]) -> list[str]:
+    """``fields`` without the compounds, which a Bulk API 2.0 query job may not select
+    (Salesforce refuses the job: "Selecting compound data not supported in Bulk Query");
+    their components are selected on their own."""
+    compounds = {name.lower() for name in compound_fields(describe)}
+    return [name for name in fields if name.lower() not in compounds]
 
 
 def raw_types(describe: Mapping[str, Any]) -> dict[str, str]:

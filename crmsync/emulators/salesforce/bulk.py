@@ -265,7 +265,14 @@ def _columns(ctx: ApiContext, text: str) -> tuple[list[str], list[list[str]]]:
                 break
             reference, owner = parent
             path.append(relationship_name(reference, part))
-        path.append(source.canonical_field(owner, item.parts[-1]) or item.parts[-1])
+        name = source.canonical_field(owner, item.parts[-1]) or item.parts[-1]
+        if source.components(owner, name):
+            # Bulk API 2.0 refuses the job when it is created (HTTP 400); only the
+            # components (BillingStreet, BillingCity...) can be selected.
+            raise ApiError.single(
+                "API_ERROR", "Selecting compound data not supported in Bulk Query"
+            )
+        path.append(name)
         header.append(".".join(path))
         paths.append(path)
     return header, paths

@@ -50,6 +50,7 @@ def global_describe(org: Org, api_version: str) -> dict[str, Any]:
 def field_describe(definition: FieldDef, *, editable: bool) -> dict[str, Any]:
     """One ``fields[]`` entry."""
     numeric = definition.type in {"int", "double", "currency", "percent"}
+    compound = definition.is_compound
     return {
         "name": definition.name,
         "label": definition.label,
@@ -68,9 +69,12 @@ def field_describe(definition: FieldDef, *, editable: bool) -> dict[str, Any]:
         "unique": definition.unique,
         "idLookup": definition.external_id or definition.name in {"Id", "Email", "Username"},
         "nameField": definition.name_field,
-        "filterable": True,
-        "sortable": definition.type not in {"textarea", "multipicklist"},
-        "groupable": definition.type not in {"textarea", "double", "currency", "percent"},
+        # A compound is read whole, never filtered, sorted or grouped on.
+        "filterable": not compound,
+        "sortable": not compound and definition.type not in {"textarea", "multipicklist"},
+        "groupable": not compound
+        and definition.type not in {"textarea", "double", "currency", "percent"},
+        "compoundFieldName": definition.compound_field_name,
         "referenceTo": list(definition.reference_to),
         "relationshipName": definition.relationship_name,
         "polymorphicForeignKey": len(definition.reference_to) > 1,

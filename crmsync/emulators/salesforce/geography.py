@@ -137,6 +137,7 @@ def code_fields(prefix: str, geography: Geography) -> list[FieldDef]:
             restricted=True,
             controller_name=f"{prefix}CountryCode",
             picklist=geography.state_picklist(),
+            compound_field_name=f"{prefix}Address",
         ),
         FieldDef(
             name=f"{prefix}CountryCode",
@@ -145,6 +146,7 @@ def code_fields(prefix: str, geography: Geography) -> list[FieldDef]:
             length=255,
             restricted=True,
             picklist=geography.country_picklist(),
+            compound_field_name=f"{prefix}Address",
         ),
     ]
 

@@ -177,13 +177,19 @@ class Org:
             base = self._objects[sobject]
             found = ObjectDef(
                 name=base.name, label=base.label, label_plural=base.label_plural,
-                key_prefix=base.key_prefix, fields=dict(base.fields), children=base.children,
+                key_prefix=base.key_prefix, children=base.children,
             )  # fmt: skip
+            codes: dict[str, list[FieldDef]] = {}
             if self.settings.picklist_mode is not PicklistMode.DISABLED:
                 geography = geography_for(self.settings)
-                for prefix in ADDRESS_PREFIXES.get(sobject, ()):
-                    for definition in code_fields(prefix, geography):
-                        found.add(definition)
+                codes = {
+                    f"{prefix}Country": code_fields(prefix, geography)
+                    for prefix in ADDRESS_PREFIXES.get(sobject, ())
+                }
+            for definition in base.fields.values():
+                found.add(definition)
+                for code in codes.get(definition.name, ()):  # after Country, as in describe
+                    found.add(code)
             self._effective[sobject] = found
         return found
 
@@ -212,6 +218,16 @@ class Org:
             name for name in self.describe(sobject).fields
             if self.access(sobject, name, caller) != "hidden"
         ]  # fmt: skip
+
+    def components(
+        self, sobject: str, compound: str, caller: Caller
+    ) -> tuple[tuple[str, str], ...]:
+        """The ``(JSON key, component)`` pairs of a compound that ``caller`` may see."""
+        return tuple(
+            (key, name)
+            for key, name in self.describe(sobject).components(compound)
+            if self.access(sobject, name, caller) != "hidden"
+        )
 
     def object_writable(self, sobject: str, caller: Caller) -> bool:
         """Whether ``caller`` may create/edit/delete records of ``sobject``."""

@@ -36,6 +36,17 @@ class OrgQuerySource:
             return None
         return "string" if definition.type == "combobox" else definition.type
 
+    def components(self, sobject: str, field: str) -> tuple[tuple[str, str], ...]:
+        """``(JSON key, component)`` pairs of a compound field (empty for other fields).
+
+        A component hidden from the caller by field-level security is left out of the
+        compound too (inferred: no value it may not read reaches the caller).
+        """
+        definition = self._org.field(sobject, field, self._caller)
+        if definition is None or not definition.is_compound:
+            return ()
+        return self._org.components(sobject, definition.name, self._caller)
+
     def parent_relationship(self, sobject: str, relationship: str) -> tuple[str, str] | None:
         """``("Contact", "account")`` → ``("AccountId", "Account")``."""
         wanted = relationship.casefold()

@@ -13,6 +13,7 @@ from typing import Any, Final
 from crmsync.emulators.salesforce.errors import ApiError, not_found
 from crmsync.emulators.salesforce.ids import normalise_id, prefix_object
 from crmsync.emulators.salesforce.org import Caller, Org
+from crmsync.emulators.salesforce.soql.source import compound_value
 from crmsync.emulators.salesforce.store import Row
 from crmsync.emulators.salesforce.validation import check_rules, prepare_write
 from crmsync.emulators.salesforce.values import format_datetime
@@ -88,7 +89,7 @@ class Records:
         }
         if fields is None:
             for name in self.org.visible_fields(sobject, self.caller):
-                out[name] = row.get(name)
+                out[name] = self._value(sobject, row, name)
             return out
         for name in fields:
             definition = self.org.field(sobject, name.strip(), self.caller)
@@ -100,8 +101,15 @@ class Records:
                     "custom field name. Please reference your WSDL or the describe call for "
                     "the appropriate names.",
                 )
-            out[definition.name] = row.get(definition.name)
+            out[definition.name] = self._value(sobject, row, definition.name)
         return out
+
+    def _value(self, sobject: str, row: Row, name: str) -> Any:
+        """A stored field's value, or a compound built from its components."""
+        definition = self.org.describe(sobject).fields[name]
+        if not definition.is_compound:
+            return row.get(name)
+        return compound_value(row, self.org.components(sobject, name, self.caller))
 
     # writes --------------------------------------------------------------------------
     def create(self, sobject: str, body: dict[str, Any]) -> str:

@@ -28,8 +28,12 @@ FieldType = Literal[
     "multipicklist",
     "combobox",
     "reference",
+    "address",
+    "location",
 ]
 FIELD_TYPES: Final = frozenset(FieldType.__args__)  # type: ignore[attr-defined]
+COMPOUND_TYPES: Final = frozenset({"address", "location"})
+"""Compound types: read as one JSON object built from their components, never written."""
 
 SOAP_TYPES: Final = {
     "id": "tns:ID",
@@ -41,6 +45,8 @@ SOAP_TYPES: Final = {
     "percent": "xsd:double",
     "date": "xsd:date",
     "datetime": "xsd:dateTime",
+    "address": "urn:address",
+    "location": "urn:location",
 }
 TEXT_TYPES: Final = frozenset(
     {"string", "email", "phone", "url", "textarea", "picklist", "multipicklist", "combobox"}
@@ -82,6 +88,12 @@ class FieldDef:
     precision: int = 0
     scale: int = 0
     name_field: bool = False
+    compound_field_name: str | None = None
+
+    @property
+    def is_compound(self) -> bool:
+        """Whether this is a compound (``BillingAddress``) rather than a single value."""
+        return self.type in COMPOUND_TYPES
 
     @property
     def required_on_create(self) -> bool:
@@ -120,6 +132,22 @@ class ObjectDef:
     def add(self, definition: FieldDef) -> None:
         """Add or replace a field."""
         self.fields[definition.name] = definition
+
+    def components(self, compound: str) -> tuple[tuple[str, str], ...]:
+        """``(JSON key, component field)`` pairs of a compound, sorted by key.
+
+        ``BillingAddress`` → ``(("city", "BillingCity"), ..., ("street", "BillingStreet"))``:
+        the key is the component's name after the compound's prefix, lower camel case,
+        as Salesforce spells the members of an address object.
+        """
+        prefix = compound.removesuffix("Address")
+        pairs = []
+        for definition in self.fields.values():
+            if definition.compound_field_name != compound:
+                continue
+            suffix = definition.name.removeprefix(prefix)
+            pairs.append((suffix[:1].lower() + suffix[1:], definition.name))
+        return tuple(sorted(pairs))
 
 
 def picklist(*values: str, default: str | None = None) -> tuple[PicklistValue, ...]:
@@ -191,7 +219,7 @@ def custom_field_from_spec(spec: dict[str, Any]) -> FieldDef:
     if not name.endswith("__c"):
         raise ValueError(f"custom field names end in __c: {name}")
     field_type = spec.get("type", "string")
-    if field_type not in FIELD_TYPES or field_type == "id":
+    if field_type not in FIELD_TYPES or field_type == "id" or field_type in COMPOUND_TYPES:
         raise ValueError(f"unsupported custom field type: {field_type}")
     default_length = 255 if field_type in TEXT_TYPES else (18 if field_type == "reference" else 0)
     values = tuple(spec.get("picklist_values") or ())

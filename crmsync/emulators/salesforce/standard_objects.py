@@ -1,8 +1,10 @@
 """The standard objects of an empty org, with the fields a sync engine reads and writes.
 
 Field lists follow Salesforce's describe for the objects (labels, lengths, required
-fields, read-only derived fields). State/Country code fields are not listed here: they
-exist only while the org's state and country picklists are enabled, and
+fields, read-only derived fields). Each address is a read-only compound
+(``BillingAddress``, type ``address``) after its components, which name it in
+``compound_field_name``. State/Country code fields are not listed here: they exist only
+while the org's state and country picklists are enabled, and
 :mod:`crmsync.emulators.salesforce.geography` adds them.
 """
 
@@ -16,6 +18,7 @@ from crmsync.emulators.salesforce.schema import (
     FieldDef,
     FieldType,
     ObjectDef,
+    PicklistValue,
     picklist,
     system_fields,
 )
@@ -56,7 +59,18 @@ OCR_ROLES: Final = (
     "Evaluator", "Executive Sponsor", "Influencer", "Technical Buyer", "Other",
 )  # fmt: skip
 
-# Address compounds per object: the prefix of Street/City/State/PostalCode/Country.
+GEOCODE_ACCURACIES: Final = tuple(
+    PicklistValue(value=value, label=label)
+    for value, label in (
+        ("Address", "Address"), ("NearAddress", "Near Address"), ("Block", "Block"),
+        ("Street", "Street"), ("ExtendedZip", "Extended Zip"), ("Zip", "Zip"),
+        ("Neighborhood", "Neighborhood"), ("City", "City"), ("County", "County"),
+        ("State", "State"), ("Unknown", "Unknown"),
+    )
+)  # fmt: skip
+
+# Address compounds per object: the prefix of the compound (``BillingAddress``) and of its
+# components (``BillingStreet``, ``BillingCity``, ``BillingLatitude``...).
 ADDRESS_PREFIXES: Final[dict[str, tuple[str, ...]]] = {
     "Account": ("Billing", "Shipping"),
     "Contact": ("Mailing", "Other"),
@@ -79,14 +93,23 @@ _READ_ONLY: Final = {"createable": False, "updateable": False, "defaulted_on_cre
 
 
 def _address(prefix: str) -> list[FieldDef]:
+    """The components of one address compound, then the read-only compound itself."""
     label = f"{prefix} " if prefix else ""
+    compound: dict[str, Any] = {"compound_field_name": f"{prefix}Address"}
+    coordinate: dict[str, Any] = {"precision": 18, "scale": 15, **compound}
     return [
-        _f(f"{prefix}Street", f"{label}Street", "textarea", 255),
-        _f(f"{prefix}City", f"{label}City", "string", 40),
-        _f(f"{prefix}State", f"{label}State/Province", "string", 80),
-        _f(f"{prefix}PostalCode", f"{label}Zip/Postal Code", "string", 20),
-        _f(f"{prefix}Country", f"{label}Country", "string", 80),
-    ]
+        _f(f"{prefix}Street", f"{label}Street", "textarea", 255, **compound),
+        _f(f"{prefix}City", f"{label}City", "string", 40, **compound),
+        _f(f"{prefix}State", f"{label}State/Province", "string", 80, **compound),
+        _f(f"{prefix}PostalCode", f"{label}Zip/Postal Code", "string", 20, **compound),
+        _f(f"{prefix}Country", f"{label}Country", "string", 80, **compound),
+        _f(f"{prefix}Latitude", f"{label}Latitude", "double", **coordinate),
+        _f(f"{prefix}Longitude", f"{label}Longitude", "double", **coordinate),
+        _f(f"{prefix}GeocodeAccuracy", f"{label}Geocode Accuracy", "picklist", restricted=True,
+           picklist=GEOCODE_ACCURACIES, **compound),
+        _f(f"{prefix}Address", f"{label}Address", "address", createable=False,
+           updateable=False),
+    ]  # fmt: skip
 
 
 def _person_name(*, last_required: bool) -> list[FieldDef]:

@@ -99,7 +99,8 @@ def _merge(
     stamp = format_datetime(org.now())
     if current is None:
         schema = org.describe(sobject)
-        row: Row = dict.fromkeys(schema.fields)
+        # Compounds are not stored: reads build them from their components.
+        row: Row = {name: None for name, item in schema.fields.items() if not item.is_compound}
         for definition in schema.fields.values():
             if definition.type == "boolean":
                 row[definition.name] = bool(definition.default_value)

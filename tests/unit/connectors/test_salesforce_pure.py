@@ -93,6 +93,22 @@ def test_describe_maps_types_and_skips_compound_fields() -> None:
     assert fields["LeadSource"].restricted_picklist
 
 
+def test_bulk_selects_no_compound_whether_named_by_type_or_by_its_components() -> None:
+    describe = {
+        "fields": [
+            {"name": "BillingCity", "type": "string", "compoundFieldName": "BillingAddress"},
+            {"name": "BillingAddress", "type": "address", "compoundFieldName": None},
+            {"name": "Site__Latitude__s", "type": "double", "compoundFieldName": "Site__c"},
+            {"name": "Site__c", "type": "location"},
+            {"name": "Spot__Latitude__s", "type": "double", "compoundFieldName": "Spot__c"},
+            {"name": "Name", "type": "string"},
+        ]
+    }
+    assert records.compound_fields(describe) == {"BillingAddress", "Site__c", "Spot__c"}
+    fields = ["Name", "billingaddress", "BillingCity", "Site__c", "Spot__c", "Site__Latitude__s"]
+    assert records.bulk_selectable(describe, fields) == ["Name", "BillingCity", "Site__Latitude__s"]
+
+
 def test_bulk_csv_cells_get_rest_types() -> None:
     types = {"IsDeleted": "boolean", "NumberOfEmployees": "int", "AnnualRevenue": "currency"}
     row = records.csv_row(

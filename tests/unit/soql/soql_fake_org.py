@@ -174,6 +174,9 @@ class FakeOrg:
     def field_type(self, sobject: str, field: str) -> str | None:
         return SCHEMA.get(sobject, {}).get(field)
 
+    def components(self, sobject: str, field: str) -> tuple[tuple[str, str], ...]:
+        return ()
+
     def parent_relationship(self, sobject: str, relationship: str) -> tuple[str, str] | None:
         return PARENTS.get((sobject, relationship.lower()))
 

@@ -121,6 +121,7 @@ def _sort_key(
     key: OrderKey, sobject: str, context: Context
 ) -> tuple[Callable[[Row], Any], bool, bool]:
     bound = context.bind(sobject, key.field)
+    bound.refuse_compound(context.text, "sorted in a query call")
     read = context.getter(bound)
     normalise = sort_normaliser(family(bound.type))
     # Sorting is stable and done key by key from the last; with reverse=True the
@@ -202,7 +203,7 @@ class _Shaper:
                 container[hop.name] = nested
             container = nested
             current = parent
-        container[bound.name] = current.get(bound.name)
+        container[bound.name] = bound.value(current)
 
     def _children_by_parent(
         self, child: _Child, parents: Sequence[Row]

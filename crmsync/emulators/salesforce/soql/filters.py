@@ -72,6 +72,7 @@ def _either(first: RowTest, second: RowTest) -> RowTest:
 
 def _compile_predicate(predicate: Predicate, *, sobject: str, context: Context) -> RowTest:
     bound = context.bind(sobject, predicate.field)
+    bound.refuse_compound(context.text, "filtered in query call")
     fam = family(bound.type)
     read = context.getter(bound)
     _check_operator(predicate, bound, fam, context)

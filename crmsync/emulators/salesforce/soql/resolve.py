@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from crmsync.emulators.salesforce.soql.ast import FieldPath, ObjectName
 from crmsync.emulators.salesforce.soql.errors import INVALID_FIELD, INVALID_TYPE, located_error
-from crmsync.emulators.salesforce.soql.source import QuerySource
+from crmsync.emulators.salesforce.soql.source import QuerySource, compound_value
 
 Row = Mapping[str, Any]
 
@@ -53,6 +53,23 @@ class BoundField:
     owner: str  # the object that holds ``name`` (the last hop's target, or the root)
     name: str
     type: str
+    # A compound (``BillingAddress``): its (JSON key, component field) pairs.
+    components: tuple[tuple[str, str], ...] = ()
+
+    def value(self, row: Row) -> Any:
+        """The field's value in ``row``, the row that holds it (a compound is built)."""
+        if self.components:
+            return compound_value(row, self.components)
+        return row.get(self.name)
+
+    def refuse_compound(self, text: str, use: str) -> None:
+        """INVALID_FIELD when a compound is used where only its components may be
+        (``use`` is Salesforce's wording: ``filtered in query call``, ``sorted in a
+        query call``)."""
+        if self.components:
+            raise located_error(
+                INVALID_FIELD, text, self.path.position, f"field '{self.name}' can not be {use}"
+            )
 
 
 def relationship_name(reference_field: str, written: str) -> str:
@@ -143,13 +160,19 @@ class Context:
                 path.position,
                 f"No such column '{written}' on entity '{owner}'. {_NO_SUCH_COLUMN_HINT}",
             )
-        return BoundField(path, tuple(hops), owner, canonical, field_type)
+        components = self.source.components(owner, canonical)
+        return BoundField(path, tuple(hops), owner, canonical, field_type, components)
 
     def getter(self, bound: BoundField) -> Callable[[Row], Any]:
         """A fast reader of ``bound``'s value from a root row (None when a parent is absent)."""
         name = bound.name
+
+        def plain(row: Row) -> Any:
+            return row.get(name)
+
+        value = bound.value if bound.components else plain
         if not bound.hops:
-            return lambda row: row.get(name)
+            return value
         hops = bound.hops
 
         def read(row: Row) -> Any:
@@ -160,6 +183,6 @@ class Context:
                 if current is None:
                     return None
             assert current is not None
-            return current.get(name)
+            return value(current)
 
         return read

@@ -28,6 +28,11 @@ class QuerySource(Protocol):
         """The describe type of a field: ``string``, ``datetime``, ``reference``, ..."""
         ...
 
+    def components(self, sobject: str, field: str) -> tuple[tuple[str, str], ...]:
+        """``(JSON key, component field)`` pairs of a compound (``address``/``location``)
+        field such as ``BillingAddress``; empty for any other field."""
+        ...
+
     def parent_relationship(self, sobject: str, relationship: str) -> tuple[str, str] | None:
         """``("Contact", "Account")`` → ``("AccountId", "Account")``."""
         ...
@@ -44,6 +49,13 @@ class QuerySource(Protocol):
     def get_record(self, sobject: str, record_id: str) -> Mapping[str, Any] | None:
         """One row by id (deleted ones included), or None."""
         ...
+
+
+def compound_value(row: Mapping[str, Any], components: tuple[tuple[str, str], ...]) -> Any:
+    """A compound as Salesforce returns it: ``{"city": ..., "street": ...}`` built from the
+    row's components, or None when every component is empty."""
+    value = {key: row.get(field) for key, field in components}
+    return value if any(item is not None for item in value.values()) else None
 
 
 @dataclass(frozen=True, slots=True)
