@@ -35,6 +35,7 @@ ACCOUNT_KEY_FIELD = "HubSpot_Company_ID__c"
 """The Account external-id field holding the HubSpot company id an account was created for."""
 
 NO_CONTACT_REASON = "company has no contact that syncs to a Salesforce contact (R21)"
+WAITING_REASON = "waiting for its contacts to sync (R21)"
 
 ContactEligibility = Callable[[str], bool]
 """True when the HubSpot contact would be created as a Salesforce contact (not a lead)."""
@@ -139,8 +140,12 @@ class ThroughContacts:
                 contact not in links and self._contact_eligible(contact)
                 for contact in contacts_of.get(record.id, ())
             )
-            if private_contact or would_create_contact:
+            if private_contact or (would_create_contact and context.pulled):
                 outcome.creates.append((record, create_as or "Account"))
+            elif would_create_contact:
+                # Its contacts may match existing Salesforce contacts with an account:
+                # the company is pulled, matched or created, when they sync.
+                outcome.skipped.append(WAITING_REASON)
             else:
                 outcome.skipped.append(NO_CONTACT_REASON)
         return outcome
@@ -190,6 +195,10 @@ class ThroughContacts:
             if choice is not None and choice in found:
                 claimed.add(choice)
                 outcome.matched.append((record, found[choice]))
+            elif not context.pulled and any(p not in links for p in people_of.get(record.id, ())):
+                # Its people may link to contacts of an existing company when they sync;
+                # they pull the account then (a converted lead's new account included).
+                outcome.skipped.append(WAITING_REASON)
             else:
                 outcome.creates.append((record, create_as))
         return outcome

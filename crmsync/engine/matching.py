@@ -12,7 +12,7 @@ Lookups go out in chunks of the connector's ``max_batch_read``, never one per re
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from crmsync.connectors.base import Connector, RemoteRecord, System
@@ -60,6 +60,8 @@ class MatchContext:
     store: StateStore
     scope: Scope
     connectors: Mapping[System, Connector]
+    pulled: bool = False
+    """The records are synced because another pair's record refers to them."""
 
     def fields(self, system: System, object_type: str) -> tuple[str, ...]:
         """The fields the pair reads of ``object_type``."""
@@ -126,12 +128,13 @@ class Matcher:
         self.context = MatchContext(pair=pair, store=store, scope=scope, connectors=connectors)
 
     def match(
-        self, source: System, unlinked: Sequence[Unlinked]
+        self, source: System, unlinked: Sequence[Unlinked], *, pulled: bool = False
     ) -> tuple[list[Matched], list[Create], list[Notice], list[str]]:
         """Matched pairs, keyed creates, notices and skip reasons for one batch."""
         if not unlinked:
             return [], [], [], []
-        outcome = self.pair.strategy.match(source, unlinked, self.context)
+        context = replace(self.context, pulled=pulled) if pulled else self.context
+        outcome = self.pair.strategy.match(source, unlinked, context)
         creates: list[Create] = []
         for record, create_as in outcome.creates:
             key = self.create_key(record, source)

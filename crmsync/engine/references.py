@@ -34,9 +34,15 @@ class ReferenceResolver:
         self.pull = pull
 
     def resolve(
-        self, system: System, records: Sequence[RemoteRecord], *, into: ReferenceMap | None = None
+        self,
+        system: System,
+        records: Sequence[RemoteRecord],
+        *,
+        into: ReferenceMap | None = None,
+        pull: bool,
     ) -> ReferenceMap:
-        """The links of every id the references of ``records`` (read from ``system``) hold."""
+        """The links of every id the references of ``records`` (read from ``system``) hold;
+        with ``pull``, unlinked referenced records are synced through their pair first."""
         found = into if into is not None else ReferenceMap()
         for reference in self.pair.references:
             ids = self._ids(reference, system, records, found)
@@ -44,7 +50,7 @@ class ReferenceResolver:
                 continue
             self._lookup(reference, system, ids, found)
             missing = [value for value in ids if not _known(found, reference, system, value)]
-            if not missing:
+            if not missing or not pull:
                 continue
             if system is System.HUBSPOT:
                 self.pull(reference.target_pair, system, reference.target_hubspot_object, missing)

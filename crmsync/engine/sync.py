@@ -206,7 +206,7 @@ class _PairRun:
         run = self.runs.get(pair_name)
         if run is None or run is self:
             return
-        run.process(system, run._read_ids(system, object_type, ids), force=False)
+        run.process(system, run._read_ids(system, object_type, ids), force=False, pulled=True)
 
     def fields(self, system: System, object_type: str) -> tuple[str, ...]:
         """The fields to read of ``object_type``."""
@@ -361,8 +361,19 @@ class _PairRun:
 
     # -- one batch -------------------------------------------------------------------
 
-    def process(self, source: System, records: Iterable[RemoteRecord], *, force: bool) -> None:
-        """Decide, write and record one batch of records read from ``source``."""
+    def process(
+        self,
+        source: System,
+        records: Iterable[RemoteRecord],
+        *,
+        force: bool,
+        pulled: bool = False,
+    ) -> None:
+        """Decide, write and record one batch of records read from ``source``.
+
+        ``pulled``: the records are synced because a record of another pair refers to
+        them (its strategy may then match or create what it would otherwise defer).
+        """
         latest: dict[tuple[str, str], RemoteRecord] = {}
         for record in records:
             key = (record.object_type, record.id)
@@ -375,8 +386,9 @@ class _PairRun:
             self.links.unlink_deleted(source, [r for r in latest.values() if r.deleted])
         if not live:
             return
-        # One map per batch: the counterparts' references are added to it before merging.
-        self.reference_map = self.references.resolve(source, live)
+        # One map per batch; links known now serve the echo check, and what is missing
+        # is pulled once the batch's own matches are linked (below).
+        self.reference_map = self.references.resolve(source, live, pull=False)
         self.translator = ReferenceTranslator(
             inner=self.base_translator, references=self.reference_map
         )
@@ -417,7 +429,7 @@ class _PairRun:
                 unlinked.append((record, gate.create_as))
             else:
                 self.report.skipped["not linked and creation not allowed"] += 1
-        matched, creates, duplicates, skipped = self.matcher.match(source, unlinked)
+        matched, creates, duplicates, skipped = self.matcher.match(source, unlinked, pulled=pulled)
         for reason in skipped:
             self.report.skipped[reason] += 1
         for duplicate in duplicates:
@@ -429,7 +441,9 @@ class _PairRun:
                 message=duplicate.message,
                 field=duplicate.field,
             )
-        items, orphaned = self._merge_items(source, to_merge, matched)
+        sources = [record for record, _ in to_merge] + [record for record, _k, _t in creates]
+        sources += [record for record, _found in matched]
+        items, orphaned = self._merge_items(source, to_merge, matched, sources)
         items.extend(self._create_items(source, creates))
         self.writer.settle(items)
         self.writer.relinked.clear()
@@ -512,6 +526,7 @@ class _PairRun:
         source: System,
         to_merge: Sequence[tuple[RemoteRecord, LinkView]],
         matched: Sequence[tuple[RemoteRecord, RemoteRecord]],
+        sources: Sequence[RemoteRecord],
     ) -> tuple[list[Item], list[tuple[RemoteRecord, LinkView]]]:
         """Merge plans of linked pairs, and the records whose linked partner is gone."""
         orphaned: list[tuple[RemoteRecord, LinkView]] = []
@@ -535,9 +550,12 @@ class _PairRun:
             for found in self._read_ids(target, object_type, ids):
                 fetched[found.id] = found
         counterparts = [*fetched.values(), *(known for _r, _l, known in pairs if known)]
+        # With this batch's matches linked, referenced records still unlinked are pulled
+        # through their pairs (a company is matched through its now-linked contacts).
+        self.references.resolve(source, sources, into=self.reference_map, pull=True)
         if counterparts:
             # The other side's references are translated through the same links.
-            self.references.resolve(target, counterparts, into=self.reference_map)
+            self.references.resolve(target, counterparts, into=self.reference_map, pull=True)
         items: list[Item] = []
         for record, paired_link, counterpart in pairs:
             link = paired_link

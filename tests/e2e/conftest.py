@@ -17,7 +17,13 @@ import pytest
 from pydantic import SecretStr
 
 from crmsync.config import CrmsyncConfig, load_config
-from crmsync.connectors.base import Connector, RemoteRecord, WriteRequest
+from crmsync.connectors.base import (
+    AssociationType,
+    AssociationWrite,
+    Connector,
+    RemoteRecord,
+    WriteRequest,
+)
 from crmsync.connectors.hubspot.config import HubSpotConfig
 from crmsync.connectors.hubspot.connector import HubSpotConnector
 from crmsync.connectors.retry import RetryPolicy
@@ -28,10 +34,10 @@ from crmsync.emulators.hubspot.control_client import HubSpotEmulatorControl
 from crmsync.emulators.hubspot.server import create_app as create_hubspot_app
 from crmsync.emulators.salesforce.app import create_app as create_salesforce_app
 from crmsync.emulators.salesforce.control import SalesforceEmulatorControl
-from crmsync.engine.contacts import contacts_pair
 from crmsync.engine.hooks import Checkpoint, SyncHooks
 from crmsync.engine.owners import load_owner_directory
-from crmsync.engine.settings import contact_settings, save_setting
+from crmsync.engine.registry import pairs_from_settings
+from crmsync.engine.settings import save_setting
 from crmsync.engine.sync import SyncEngine
 from crmsync.store.state import StateStore
 
@@ -185,14 +191,11 @@ class World:
             if owners
             else None
         )
-        pair = contacts_pair(
-            contact_settings(self.store), owners=directory, allow_test_domains=True
-        )
         return SyncEngine(
             hubspot=self.hubspot,
             salesforce=self.salesforce,
             store=self.store,
-            pairs=[pair],
+            pairs=pairs_from_settings(self.store, owners=directory, allow_test_domains=True),
             hooks=hooks,
         )
 
@@ -223,6 +226,41 @@ class World:
     def hs_create(self, **properties: Any) -> str:
         """Create a HubSpot contact through the API; returns its id."""
         return self._write(self.hubspot, "contacts", None, properties)
+
+    def hs_create_company(self, **properties: Any) -> str:
+        """Create a HubSpot company through the API; returns its id."""
+        return self._write(self.hubspot, "companies", None, properties)
+
+    def hs_update_company(self, record_id: str, **properties: Any) -> None:
+        """Update a HubSpot company through the API."""
+        self._write(self.hubspot, "companies", record_id, properties)
+
+    def hs_primary_company(self, contact_id: str, company_id: str) -> None:
+        """Make ``company_id`` the contact's primary company (v4 associations API)."""
+        kind = AssociationType(from_object="contacts", to_object="companies", type_id=1)
+        (result,) = self.hubspot.associate(
+            kind, [AssociationWrite(key="e2e", from_id=contact_id, to_id=company_id)]
+        )
+        assert result.ok, result
+
+    def hs_companies(self) -> list[RemoteRecord]:
+        """Every live HubSpot company (name, domain and the crmsync key)."""
+        return self._all(self.hubspot, "companies", ("name", "domain", "salesforceaccountid"))
+
+    def hs_read_company(self, record_id: str, *fields: str) -> RemoteRecord:
+        """One HubSpot company."""
+        (record,) = self.hubspot.read_by_ids(
+            "companies", [record_id], fields=("name", "domain", *fields)
+        )
+        return record
+
+    def enable_companies(self) -> None:
+        """Turn company sync on, with the Account key field an admin adds (R21)."""
+        self.sf_control.add_field(
+            object="Account", name="HubSpot_Company_ID__c", type="string", length=64,
+            external_id=True, unique=True,
+        )  # fmt: skip
+        self.set("companies.enabled", True)
 
     def sf_create(self, object_type: str, **fields: Any) -> str:
         """Create a Salesforce record through the API; returns its id."""

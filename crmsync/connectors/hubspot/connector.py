@@ -482,8 +482,9 @@ class HubSpotConnector:
 
 def _association_results(chunk: Sequence[AssociationWrite], answer: Any) -> list[WriteResult]:
     """One result per input: created pairs are ok, the rest carry the 207 error."""
+    # v4 answers each created pair as ``LabelsBetweenObjectPair`` (fromObjectId, toObjectId).
     made = {
-        (str((row.get("from") or {}).get("id")), str((row.get("to") or {}).get("id")))
+        (str(row.get("fromObjectId")), str(row.get("toObjectId")))
         for row in (answer or {}).get("results") or ()
     }
     errors = list((answer or {}).get("errors") or ())
