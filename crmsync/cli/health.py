@@ -46,6 +46,8 @@ def health_command(
     user = report.integration_user
     console.print(f"Integration user: {user.username if user else 'not connected'}")
     console.print(f"Sandbox: {'yes' if report.sandbox else 'no'}")
+    for warning in report.warnings:
+        console.print(f"Warning: {warning}", markup=False, style="yellow")
     table = Table(title="Sync errors")
     for column in ("Category", "Errors", "Records affected"):
         table.add_column(column)
@@ -88,17 +90,12 @@ def usage_command(
 
 def explain_command(config_path: ConfigOption = None) -> None:
     """Say in plain words what syncs each way under the current settings (R7)."""
-    from crmsync.engine.settings import contact_mappings, contact_settings
-    from crmsync.health.explain import explain
+    from crmsync.health.explain import explain_store
 
     config = load_config(config_path)
     store = StateStore.open(config.database_url)
     try:
-        sections = explain(
-            contact_settings(store),
-            contact_mappings(store),
-            allocation=ApiBudget(store).allocation(),
-        )
+        sections = explain_store(store, allocation=ApiBudget(store).allocation())
     finally:
         store.close()
     console = Console()

@@ -9,6 +9,7 @@ from crmsync.core.geography import GeographyMode, PicklistSetup
 from crmsync.core.mapping import ObjectMapping, Transform
 from crmsync.core.policies import ContactSettings, CreateAs, SalesforcePolicy
 from crmsync.core.sync_rules import SyncRule
+from crmsync.store.state import StateStore
 
 RULE_WORDS: Mapping[SyncRule, str] = {
     SyncRule.PREFER_SALESFORCE_UNLESS_BLANK: "Salesforce's value wins unless it is blank",
@@ -28,16 +29,43 @@ class Section:
     lines: tuple[str, ...]
 
 
+def explain_store(store: StateStore, *, allocation: int | None) -> list[Section]:
+    """The "how it works" page for the stored settings (every enabled object)."""
+    from crmsync.engine.settings import (
+        COMPANIES_ENABLED,
+        contact_mappings,
+        contact_settings,
+        mapping_table,
+        r10_warning,
+        switch,
+    )
+
+    mappings: dict[str, ObjectMapping] = dict(contact_mappings(store))
+    companies = switch(store, COMPANIES_ENABLED)
+    if companies:
+        mappings["Account"] = mapping_table(store, "companies.mappings.Account")
+    return explain(
+        contact_settings(store),
+        mappings,
+        allocation=allocation,
+        companies=companies,
+        warning=r10_warning(store),
+    )
+
+
 def explain(
     settings: ContactSettings,
     mappings: Mapping[str, ObjectMapping],
     *,
     allocation: int | None,
+    companies: bool = False,
+    warning: str | None = None,
 ) -> list[Section]:
     """The "how it works" page for ``settings`` (R7)."""
     return [
         Section(title="HubSpot to Salesforce", lines=_to_salesforce(settings)),
         Section(title="Salesforce to HubSpot", lines=_to_hubspot(settings)),
+        Section(title="Companies and accounts", lines=_company_lines(companies, warning)),
         *(
             Section(
                 title=f"Fields of a Salesforce {name}",
@@ -52,6 +80,26 @@ def explain(
         Section(title="Errors", lines=ERROR_LINES),
         Section(title="API calls", lines=(_allocation_line(allocation),)),
     ]
+
+
+def _company_lines(enabled: bool, warning: str | None) -> tuple[str, ...]:
+    lines: list[str] = []
+    if not enabled:
+        lines.append("Companies do not sync (turn on with companies.enabled).")
+    else:
+        lines += [
+            "HubSpot companies sync with Salesforce accounts, both ways (R21).",
+            "A company is matched to an account through the contacts linked to both, "
+            "never by its domain.",
+            "A new account creates a company. A company creates an account only when one "
+            "of its contacts syncs to a Salesforce contact (not a lead) without an account.",
+            "A contact's primary company and its account (AccountId) follow each other. "
+            "Leads have no account; a converted lead's new account joins the company its "
+            "person already has.",
+        ]
+    if warning:
+        lines.append(f"Warning (R10): {warning}")
+    return tuple(lines)
 
 
 ERROR_LINES: tuple[str, ...] = (

@@ -75,6 +75,8 @@ class HealthReport(BaseModel):
     error_cards: list[ErrorCard]
     integration_user: IntegrationUserView | None
     sandbox: bool
+    warnings: list[str] = []
+    """Settings that will cause trouble (R10: leads while HubSpot auto-creates companies)."""
 
 
 def health_report(
@@ -86,8 +88,12 @@ def health_report(
     sandbox: bool = False,
 ) -> HealthReport:
     """Build the report from the store (and what the caller learnt from the connectors)."""
+    from crmsync.engine.settings import r10_warning
+
     salesforce = _usage(budget.snapshot(System.SALESFORCE))
+    warning = r10_warning(store)
     return HealthReport(
+        warnings=[f"R10: {warning}"] if warning else [],
         salesforce=salesforce,
         hubspot=_usage(budget.snapshot(System.HUBSPOT)),
         work_deferred=salesforce.deferred,

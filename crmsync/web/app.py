@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from crmsync.config import CrmsyncConfig
 from crmsync.health.budget import ALLOCATION_SETTING, ApiBudget
 from crmsync.health.errors import RetrySelection, request_retry
-from crmsync.health.explain import explain
+from crmsync.health.explain import explain_store
 from crmsync.health.live import IdentityCache, build_report
 from crmsync.health.report import HealthReport
 from crmsync.store import StateStore
@@ -78,15 +78,9 @@ def create_dashboard_app(*, config: CrmsyncConfig) -> FastAPI:
 
     @app.get("/how-it-works", response_class=HTMLResponse)
     def how_it_works(request: Request) -> HTMLResponse:
-        from crmsync.engine.settings import contact_mappings, contact_settings
-
         store = StateStore.open(config.database_url)
         try:
-            sections = explain(
-                contact_settings(store),
-                contact_mappings(store),
-                allocation=ApiBudget(store).allocation(),
-            )
+            sections = explain_store(store, allocation=ApiBudget(store).allocation())
         finally:
             store.close()
         return TEMPLATES.TemplateResponse(request, "how_it_works.html", {"sections": sections})

@@ -198,3 +198,27 @@ def _scope(world: World):  # type: ignore[no-untyped-def]
         salesforce_org_id=world.salesforce.account_id(),
         hubspot_portal_id=world.hubspot.account_id(),
     )
+
+
+def test_r10_warning_on_health_explain_and_the_health_page(world: World, database_url: str) -> None:
+    import httpx
+    from typer.testing import CliRunner
+
+    from crmsync.cli.main import app
+    from crmsync.emulators.common.server import running
+    from crmsync.web.app import create_dashboard_app
+
+    world.set("companies.auto_create_and_associate", True)
+    world.set("contacts.create_as", "lead")
+    env = world.cli_env(database_url)
+    runner = CliRunner()
+    health = runner.invoke(app, ["health"], env=env)
+    explained = runner.invoke(app, ["explain"], env=env)
+    assert "Warning: R10" in health.output, health.output
+    assert "Warning (R10)" in explained.output, explained.output
+    with running(create_dashboard_app(config=world.config(database_url))) as server:
+        page = httpx.get(f"{server.url}/", follow_redirects=True)
+    assert "Warning: R10" in page.text
+
+    world.set("contacts.create_as", "contact")
+    assert "R10" not in runner.invoke(app, ["health"], env=env).output
