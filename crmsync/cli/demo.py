@@ -69,7 +69,8 @@ def _require_free(option: str, port: int) -> None:
 def _print_summary(console: Console, result: DemoResult, *, seconds: float) -> None:
     counts = result.dataset.counts()
     console.print(
-        f"\nSeeded HubSpot with {counts['hubspot_contacts']} contacts and Salesforce with "
+        f"\nSeeded HubSpot with {counts['hubspot_contacts']} contacts and "
+        f"{counts['hubspot_companies']} companies, and Salesforce with "
         f"{counts['salesforce_leads']} leads, {counts['salesforce_contacts']} contacts "
         f"and {counts['salesforce_accounts']} accounts."
     )
@@ -95,6 +96,11 @@ def _print_summary(console: Console, result: DemoResult, *, seconds: float) -> N
     console.print(
         f"API calls used: Salesforce {result.api_calls['salesforce']}, "
         f"HubSpot {result.api_calls['hubspot']}"
+    )
+    console.print(
+        f"Linked: {result.links_by_pair.get('contacts', 0)} people, "
+        f"{result.links_by_pair.get('companies', 0)} companies with accounts (matched through "
+        "shared contacts or created on the other side, R21)"
     )
     console.print(
         f"Lead {result.converted_lead_id} was converted to contact "

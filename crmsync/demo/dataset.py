@@ -53,6 +53,9 @@ SALES_REPS: Final = (
 """HubSpot owners who are also Salesforce users (same email), so owners sync (R23)."""
 OWNED_SHARE: Final = 0.6
 """Share of records on each side that a sales rep owns; the rest keep the default owner."""
+HUBSPOT_COMPANIES: Final = 8
+"""The first companies of :data:`COMPANIES` also exist in HubSpot (the rest only as accounts)."""
+HUBSPOT_COMPANY_BASE: Final = 5000
 BAD_EMAIL_SHAPES: Final = ("{a}..{b}@{d}", ".{a}@{d}", "{a}.@{d}")
 """Salesforce accepts these (its check is a loose pattern); they are not valid (R12)."""
 
@@ -86,6 +89,7 @@ class DemoDataset:
         salesforce = self.salesforce_seed["records"]
         return {
             "hubspot_contacts": len(self.hubspot_seed["records"]["contacts"]),
+            "hubspot_companies": len(self.hubspot_seed["records"]["companies"]),
             "salesforce_leads": len(salesforce["Lead"]),
             "salesforce_contacts": len(salesforce["Contact"]),
             "salesforce_accounts": len(salesforce["Account"]),
@@ -203,8 +207,26 @@ def _hubspot_seed(rng: random.Random, people: list[Person]) -> dict[str, Any]:
         )
     # Four in five contacts are on the inclusion list; the rest stay in HubSpot (R8).
     members = [row["id"] for row in records if rng.random() < 0.8]
+    # Half the companies exist in HubSpot too, each person its primary company's contact:
+    # they match their accounts through the contacts both sides share (R21).
+    companies = [
+        {"id": str(HUBSPOT_COMPANY_BASE + number), "properties": {"name": name}}
+        for number, name in enumerate(COMPANIES[:HUBSPOT_COMPANIES])
+    ]
+    associations = [
+        {
+            "fromType": "contacts",
+            "fromId": row["id"],
+            "toType": "companies",
+            "toId": str(HUBSPOT_COMPANY_BASE + COMPANIES.index(person.company)),
+            "typeId": 1,
+        }
+        for row, person in zip(records, people, strict=True)
+        if COMPANIES.index(person.company) < HUBSPOT_COMPANIES
+    ]
     return {
-        "records": {"contacts": records},
+        "records": {"contacts": records, "companies": companies},
+        "associations": associations,
         "lists": [
             {
                 "name": INCLUSION_LIST_NAME,

@@ -23,6 +23,7 @@ from crmsync.emulators.hubspot.control_client import HubSpotEmulatorControl
 from crmsync.emulators.hubspot.server import create_app as create_hubspot_app
 from crmsync.emulators.salesforce.app import create_app as create_salesforce_app
 from crmsync.emulators.salesforce.control import SalesforceEmulatorControl
+from crmsync.engine.companies import ACCOUNT_KEY_FIELD
 from crmsync.engine.report import SyncReport
 from crmsync.engine.settings import save_setting
 from crmsync.runtime import Connected, build_engine, connected
@@ -93,6 +94,7 @@ class DemoResult:
     converted_lead_id: str
     converted_contact_id: str | None
     errors_by_category: Counter[str] = field(default_factory=Counter)
+    links_by_pair: dict[str, int] = field(default_factory=dict)
     api_calls: dict[str, int] = field(default_factory=dict)
 
 
@@ -104,6 +106,11 @@ def run_demo(running: Emulators, config: CrmsyncConfig, *, console: Console) -> 
     list_definition = running.hubspot_account.lists.by_name(
         name=INCLUSION_LIST_NAME, object_type_id="0-1"
     )
+    # The Account key field company sync needs (an admin adds it once in a real org).
+    running.salesforce_control.add_field(
+        object="Account", name=ACCOUNT_KEY_FIELD, type="string", length=64,
+        external_id=True, unique=True,
+    )  # fmt: skip
     with connected(config) as opened:
         _configure(opened, list_id=str(list_definition["listId"]))
         first = _sync(opened, config, running, console=console, label="first sync")
@@ -121,6 +128,7 @@ def run_demo(running: Emulators, config: CrmsyncConfig, *, console: Console) -> 
         )
         with opened.store.begin(scope) as tx:
             errors = Counter(row.category for row in tx.open_errors())
+            links = {pair: tx.count_links(pair=pair) for pair in ("contacts", "companies")}
     return DemoResult(
         dataset=dataset,
         first_run=first,
@@ -128,6 +136,7 @@ def run_demo(running: Emulators, config: CrmsyncConfig, *, console: Console) -> 
         converted_lead_id=lead_id,
         converted_contact_id=conversion.get("contactId"),
         errors_by_category=errors,
+        links_by_pair=links,
         api_calls={
             "salesforce": running.salesforce_control.usage()["api_calls_total"],
             "hubspot": running.hubspot_control.call_count(),
@@ -142,6 +151,7 @@ def _configure(opened: Connected, *, list_id: str) -> None:
         ("contacts.create_as", "Lead"),
         ("contacts.state_country.picklists", "disabled"),
         ("contacts.state_country.mode", "match_salesforce"),
+        ("companies.enabled", "on"),
     ):
         save_setting(opened.store, key, value)
 

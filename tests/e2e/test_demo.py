@@ -181,3 +181,35 @@ def test_r23_hubspot_owners_arrive_as_the_salesforce_users_with_their_email(demo
     assert len(leads) == len(owned)
     for lead in leads:
         assert users[str(lead.fields["OwnerId"])] == owned[str(lead.fields["Email"]).lower()]
+
+
+def test_r21_demo_companies_link_once_each_and_match_through_shared_contacts(
+    demo: Demo,
+) -> None:
+    dataset = build_dataset()
+    seeded = {row["id"] for row in dataset.hubspot_seed["records"]["companies"]}
+    with connected(demo.config) as opened:
+        companies = opened.hubspot.read_changes(
+            "companies", cursor=None, fields=("name",), page_size=200
+        ).records
+        accounts = opened.salesforce.read_changes(
+            "Account", cursor=None, fields=("Name",), page_size=200
+        ).records
+        scope = Scope(
+            salesforce_org_id=opened.salesforce.account_id(),
+            hubspot_portal_id=opened.hubspot.account_id(),
+        )
+        with opened.store.begin(scope) as tx:
+            links = tx.links_by_hubspot(hubspot_type="companies", ids=[c.id for c in companies])
+
+    # Every account has exactly one company: the seeded ones matched, the rest created.
+    assert len(accounts) == len(dataset.salesforce_seed["records"]["Account"]) + 1  # conversion
+    assert len({link.salesforce_id for link in links.values()}) == len(links)
+    assert len(links) == demo.result.links_by_pair["companies"]
+    # Seeded companies whose people sync only as leads wait for a contact (R21).
+    assert len(companies) == len(links) + len(seeded - set(links))
+    matched = [company for company in companies if company.id in seeded and company.id in links]
+    assert matched, "seeded companies match their accounts through shared contacts"
+    names = {account.id: account.fields["Name"] for account in accounts}
+    for company in matched:
+        assert names[links[company.id].salesforce_id] == company.fields["name"]
