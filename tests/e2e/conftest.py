@@ -8,8 +8,9 @@ official clients' wire formats.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -180,7 +181,13 @@ class World:
         """Save one integration setting, as ``crmsync settings set`` does."""
         save_setting(self.store, key, value, hubspot=self.hubspot, salesforce=self.salesforce)
 
-    def engine(self, *, hooks: SyncHooks | None = None, owners: bool = False) -> SyncEngine:
+    def engine(
+        self,
+        *,
+        hooks: SyncHooks | None = None,
+        owners: bool = False,
+        clock: Callable[[], datetime] | None = None,
+    ) -> SyncEngine:
         """An engine over the stored settings (rebuilt each time, as each CLI run is).
 
         ``owners`` reads both CRMs' owners so the owner row syncs, as ``crmsync sync``
@@ -197,11 +204,21 @@ class World:
             store=self.store,
             pairs=pairs_from_settings(self.store, owners=directory, allow_test_domains=True),
             hooks=hooks,
+            clock=clock,
         )
 
-    def sync(self, *, hooks: SyncHooks | None = None, owners: bool = False) -> Any:
-        """One run; the emulators' clocks move on so later edits are strictly newer."""
-        report = self.engine(hooks=hooks, owners=owners).run_once()
+    def sync(
+        self,
+        *,
+        hooks: SyncHooks | None = None,
+        owners: bool = False,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Any:
+        """One run; the emulators' clocks move on so later edits are strictly newer.
+
+        ``clock`` is the engine's own time (error retry backoff reads it).
+        """
+        report = self.engine(hooks=hooks, owners=owners, clock=clock).run_once()
         self.tick()
         return report
 

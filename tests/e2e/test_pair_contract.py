@@ -1,0 +1,221 @@
+"""The contract every object pair passes, against both emulators (R25, R26, R3).
+
+Each pair is described by a small harness (how to make a record on each side, edit one
+mapped field, read it back); the same tests then check creates both ways, updates both
+ways, no echo, no duplicate after a crash at any checkpoint, and that a reference to a
+record that is not linked is reported, then retried until it resolves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crmsync.connectors.base import System
+from crmsync.engine.hooks import Checkpoint
+from crmsync.store.state import Scope
+from tests.e2e.conftest import CrashAt, SimulatedCrash, World
+
+
+@dataclass(frozen=True)
+class Harness:
+    """One pair as the contract sees it."""
+
+    name: str
+    hubspot_object: str
+    salesforce_object: str
+    hubspot_field: str
+    salesforce_field: str
+    setup: Callable[[World], None]
+    hs_new: Callable[[World, str], str]
+    sf_new: Callable[[World, str], str]
+
+
+def _contacts_hs_new(world: World, tag: str) -> str:
+    return world.hs_create(email=f"{tag}@contract.example", lastname=f"HS {tag}")
+
+
+def _contacts_sf_new(world: World, tag: str) -> str:
+    return world.sf_create("Contact", LastName=f"SF {tag}", Email=f"{tag}@contract.example")
+
+
+def _companies_hs_new(world: World, tag: str) -> str:
+    # A company creates an account once one of its contacts becomes a Salesforce contact.
+    company = world.hs_create_company(name=f"HS {tag}")
+    person = world.hs_create(email=f"{tag}@contract.example", lastname=tag)
+    world.hs_primary_company(person, company)
+    return company
+
+
+def _companies_sf_new(world: World, tag: str) -> str:
+    return world.sf_create("Account", Name=f"SF {tag}")
+
+
+PAIRS = [
+    Harness(
+        name="contacts",
+        hubspot_object="contacts",
+        salesforce_object="Contact",
+        hubspot_field="lastname",
+        salesforce_field="LastName",
+        setup=lambda world: world.set("contacts.create_as", "contact"),
+        hs_new=_contacts_hs_new,
+        sf_new=_contacts_sf_new,
+    ),
+    Harness(
+        name="companies",
+        hubspot_object="companies",
+        salesforce_object="Account",
+        hubspot_field="name",
+        salesforce_field="Name",
+        setup=lambda world: world.enable_companies(),
+        hs_new=_companies_hs_new,
+        sf_new=_companies_sf_new,
+    ),
+]
+
+
+@pytest.fixture(params=PAIRS, ids=lambda harness: harness.name)
+def pair(request: pytest.FixtureRequest, world: World) -> Harness:
+    harness: Harness = request.param
+    harness.setup(world)
+    return harness
+
+
+def _scope(world: World) -> Scope:
+    return Scope(
+        salesforce_org_id=world.salesforce.account_id(),
+        hubspot_portal_id=world.hubspot.account_id(),
+    )
+
+
+def _partner(world: World, pair: Harness, system: System, record_id: str) -> str | None:
+    with world.store.begin(_scope(world)) as tx:
+        if system is System.HUBSPOT:
+            links = tx.links_by_hubspot(hubspot_type=pair.hubspot_object, ids=[record_id])
+            return links[record_id].salesforce_id if record_id in links else None
+        found = tx.links_by_salesforce(salesforce_types=[pair.salesforce_object], ids=[record_id])
+        return found[record_id].hubspot_id if record_id in found else None
+
+
+def _hs_value(world: World, pair: Harness, record_id: str) -> object:
+    (record,) = world.hubspot.read_by_ids(
+        pair.hubspot_object, [record_id], fields=(pair.hubspot_field,)
+    )
+    return record.fields.get(pair.hubspot_field)
+
+
+def _sf_value(world: World, pair: Harness, record_id: str) -> object:
+    (record,) = world.salesforce.read_by_ids(
+        pair.salesforce_object, [record_id], fields=(pair.salesforce_field,)
+    )
+    return record.fields.get(pair.salesforce_field)
+
+
+def _hs_ids(world: World, pair: Harness) -> list[str]:
+    page = world.hubspot.read_changes(
+        pair.hubspot_object, cursor=None, fields=(pair.hubspot_field,), page_size=200
+    )
+    return sorted({record.id for record in page.records if not record.deleted})
+
+
+def _sf_ids(world: World, pair: Harness) -> list[str]:
+    page = world.salesforce.read_changes(
+        pair.salesforce_object, cursor=None, fields=(pair.salesforce_field,), page_size=200
+    )
+    return sorted({record.id for record in page.records if not record.deleted})
+
+
+def test_contract_creates_both_ways(world: World, pair: Harness) -> None:
+    from_hubspot = pair.hs_new(world, "one")
+    from_salesforce = pair.sf_new(world, "two")
+
+    world.sync()
+
+    created_in_salesforce = _partner(world, pair, System.HUBSPOT, from_hubspot)
+    created_in_hubspot = _partner(world, pair, System.SALESFORCE, from_salesforce)
+    assert created_in_salesforce is not None and created_in_hubspot is not None
+    assert _sf_value(world, pair, created_in_salesforce) == "HS one"
+    assert _hs_value(world, pair, created_in_hubspot) == "SF two"
+
+
+def test_contract_updates_both_ways_and_no_echo(world: World, pair: Harness) -> None:
+    hubspot_id = pair.hs_new(world, "upd")
+    world.sync()
+    salesforce_id = _partner(world, pair, System.HUBSPOT, hubspot_id)
+    assert salesforce_id is not None
+
+    world.hs_control.advance_clock(seconds=30)
+    world._write(world.hubspot, pair.hubspot_object, hubspot_id, {pair.hubspot_field: "from HS"})
+    world.sync()
+    assert _sf_value(world, pair, salesforce_id) == "from HS"
+
+    world.sf_control.advance_clock(seconds=30)
+    world.sf_update(pair.salesforce_object, salesforce_id, **{pair.salesforce_field: "from SF"})
+    world.sync()
+    assert _hs_value(world, pair, hubspot_id) == "from SF"
+
+    world.sync()
+    world.clear_writes()
+    world.sync()
+    assert world.writes() == [], "an idle run writes nothing (no echo)"
+
+
+@pytest.mark.parametrize("point", list(Checkpoint))
+def test_contract_crash_at_each_checkpoint_leaves_no_duplicate(
+    world: World, pair: Harness, point: Checkpoint
+) -> None:
+    for tag in ("a", "b"):
+        pair.hs_new(world, f"hs-{tag}")
+        pair.sf_new(world, f"sf-{tag}")
+    with pytest.raises(SimulatedCrash):
+        world.sync(hooks=CrashAt(point))
+    world.sync()
+    world.sync()
+
+    hubspot_ids, salesforce_ids = _hs_ids(world, pair), _sf_ids(world, pair)
+    assert len(hubspot_ids) == len(salesforce_ids) == 4, (hubspot_ids, salesforce_ids)
+    partners = {_partner(world, pair, System.HUBSPOT, record_id) for record_id in hubspot_ids}
+    assert partners == set(salesforce_ids), "each record linked to exactly one partner"
+
+
+def test_contract_unlinked_reference_is_reported_then_retried(world: World) -> None:
+    """A contact's account that cannot sync yet: the contact syncs without it, an
+    ``associations`` error names both ids, and a later retry resolves it (R3)."""
+    world.enable_companies()
+    account = world.sf_create("Account", Name="Refused for now")
+    contact = world.sf_create("Contact", LastName="Waiting", Email="waiting@contract.example")
+    world.sf_update("Contact", contact, AccountId=account)
+    world.hs_control.inject_fault(
+        kind="status", status=400, rate=1.0, path_contains="/companies/batch/create"
+    )
+
+    world.sync()
+
+    (person,) = world.hs_by_email("waiting@contract.example")
+    with world.store.begin(_scope(world)) as tx:
+        errors = {row.api_code: row for row in tx.open_errors()}
+    reference = errors["REFERENCE_NOT_LINKED"]
+    assert reference.category == "associations"
+    assert reference.salesforce_id == contact and account in reference.api_message
+
+    world.hs_control.clear_faults()
+    later = datetime.now(UTC) + timedelta(hours=1)
+    world.sync(clock=lambda: later)
+    world.sync(clock=lambda: later)
+
+    with world.store.begin(_scope(world)) as tx:
+        assert [row.api_code for row in tx.open_errors()] == []
+    company = _partner_company(world, account)
+    (record,) = world.hubspot.read_by_ids("contacts", [person.id], fields=("associatedcompanyid",))
+    assert record.fields.get("associatedcompanyid") == company
+
+
+def _partner_company(world: World, account: str) -> str:
+    with world.store.begin(_scope(world)) as tx:
+        return tx.links_by_salesforce(salesforce_types=["Account"], ids=[account])[
+            account
+        ].hubspot_id
