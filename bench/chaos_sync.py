@@ -1,14 +1,18 @@
 """Chaos run: sync both ways through API faults and crashes, then check nothing was lost.
 
 Both emulators run in-process on loopback. People are seeded half in HubSpot, half in
-Salesforce (as leads). Each round, "users" edit a few people's first names on either
+Salesforce (leads, and contacts under accounts); HubSpot people belong to companies
+(their primary company), Salesforce contacts to accounts, and company sync is on. Each
+round, "users" edit a few people's first names and a few companies' names on either
 side (no faults while they type), then one sync runs while both APIs fail at a rate
 (5xx, 429 with ``Retry-After``, dropped connections) and the engine is made to crash
 at random checkpoints (as if the process died there). After the last round the faults
 stop and the sync runs until a run completes, then once more. The checks:
 
 - every person exists exactly once in HubSpot and exactly once in Salesforce;
-- both sides hold the latest edit of every first name (no lost update);
+- every company exists exactly once as a HubSpot company and once as an account;
+- both sides hold the latest edit of every first name and company name (no lost update);
+- each person's primary company and account are the same company (references);
 - the run after settling writes nothing (no echo), and no create is left in the journal.
 
 Usage: ``uv run python bench/chaos_sync.py [--people 400] [--rounds 30] [--fault-rate 0.1]
@@ -39,9 +43,10 @@ from crmsync.connectors.retry import RetryPolicy
 from crmsync.connectors.salesforce.config import SalesforceConfig
 from crmsync.connectors.salesforce.connector import SalesforceConnector
 from crmsync.demo.runner import HUBSPOT_TOKEN, SALESFORCE_TOKEN, Emulators, emulators
-from crmsync.engine.contacts import contacts_pair
+from crmsync.engine.companies import ACCOUNT_KEY_FIELD
 from crmsync.engine.hooks import Checkpoint
-from crmsync.engine.settings import contact_settings, save_setting
+from crmsync.engine.registry import pairs_from_settings
+from crmsync.engine.settings import save_setting
 from crmsync.engine.sync import SyncEngine
 from crmsync.errors import CrmsyncError
 from crmsync.store import StateStore
@@ -50,6 +55,9 @@ HUBSPOT_FIRST_ID = 5_000_000
 ROUND_SECONDS = 5.0
 """Both emulator clocks move on this much between rounds, so later edits are newer."""
 SETTLE_RUNS = 20
+PEOPLE_PER_COMPANY = 10
+TAG_FIELDS = {"hubspot": ("companies", "description"), "salesforce": ("Account", "Description")}
+"""Where each company's stable tag lives (a mapped field, so created partners carry it)."""
 
 
 class SimulatedCrash(RuntimeError):
@@ -86,9 +94,12 @@ class ChaosReport:
     crashes: Counter[str] = field(default_factory=Counter)
     settle_runs: int = 0
     seconds: float = 0.0
+    companies: int = 0
+    company_edits: int = 0
     missing: list[str] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
+    misassociated: list[str] = field(default_factory=list)
     final_writes: int = 0
     pending_creates: int = 0
 
@@ -99,6 +110,7 @@ class ChaosReport:
             self.missing
             or self.duplicated
             or self.stale
+            or self.misassociated
             or self.final_writes
             or self.pending_creates
         )
@@ -126,14 +138,19 @@ def chaos_sync(
         store = StateStore.open(f"sqlite:///{Path(directory) / 'chaos.sqlite'}")
         try:
             hubspot, salesforce = _connectors(running)
-            expected = _seed(running, people)
+            expected, companies, company_of = _seed(running, people)
+            report.companies = len(companies)
             # HubSpot search sees a write only ``search_lag`` seconds (emulator time) later.
             running.hubspot_control.set_behaviour(search_lag_seconds=search_lag)
-            save_setting(store, "contacts.create_as", "Lead")
+            save_setting(store, "contacts.create_as", "Contact")
+            save_setting(store, "companies.enabled", True)
             crashes = RandomCrashes(rng=rng, rate=crash_rate)
             for round_number in range(rounds):
                 if round_number:
                     report.edits += _edit(rng, round_number, hubspot, salesforce, expected)
+                    report.company_edits += _edit_companies(
+                        rng, round_number, hubspot, salesforce, companies
+                    )
                 _faults_on(running, rng=rng, rate=fault_rate)
                 report.runs += 1
                 try:
@@ -152,8 +169,11 @@ def chaos_sync(
             final = engine.run_once()
             report.final_writes = sum(final.created.values()) + sum(final.updated.values())
             with store.begin(engine.scope) as tx:
-                report.pending_creates = len(tx.pending_intents(pair="contacts"))
+                report.pending_creates = len(tx.pending_intents(pair="contacts")) + len(
+                    tx.pending_intents(pair="companies")
+                )
             _check(report, expected, hubspot, salesforce)
+            _check_companies(report, companies, company_of, hubspot, salesforce)
         finally:
             store.close()
     report.seconds = time.perf_counter() - started
@@ -184,28 +204,51 @@ def _engine(
     *,
     hooks: RandomCrashes | None = None,
 ) -> SyncEngine:
-    pair = contacts_pair(contact_settings(store), allow_test_domains=True)
     # Small pages and batches, so a run has many checkpoints to crash at.
     return SyncEngine(
         hubspot=hubspot,
         salesforce=salesforce,
         store=store,
-        pairs=[pair],
+        pairs=pairs_from_settings(store, allow_test_domains=True),
         hooks=hooks,
         page_size=50,
         batch_size=50,
     )
 
 
-def _seed(running: Emulators, people: int) -> dict[str, str]:
-    """Half the people in HubSpot, half in Salesforce; returns email → first name."""
+def _seed(running: Emulators, people: int) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """People and companies on both sides.
+
+    Returns email → first name, company tag → name, and email → company tag. Even
+    numbers are HubSpot contacts of HubSpot companies; odd numbers are Salesforce leads
+    (no account) or, every other one, contacts of accounts.
+    """
+    running.salesforce_control.add_field(
+        object="Account", name=ACCOUNT_KEY_FIELD, type="string", length=64,
+        external_id=True, unique=True,
+    )  # fmt: skip
     expected: dict[str, str] = {}
+    companies: dict[str, str] = {}
+    company_of: dict[str, str] = {}
     contacts: list[dict[str, Any]] = []
+    hubspot_companies: dict[str, dict[str, Any]] = {}
+    associations: list[dict[str, Any]] = []
     leads: list[dict[str, Any]] = []
+    accounts: dict[str, dict[str, Any]] = {}
+    salesforce_contacts: list[dict[str, Any]] = []
     for number in range(people):
         email = f"person{number}@chaos.example"
         expected[email] = f"First{number}"
+        group = number // PEOPLE_PER_COMPANY
         if number % 2 == 0:
+            tag = f"hs-co-{group}"
+            if tag not in hubspot_companies:
+                companies[tag] = f"HubSpot Co {group}"
+                hubspot_companies[tag] = {
+                    "id": str(HUBSPOT_FIRST_ID + 900_000 + group),
+                    "properties": {"name": companies[tag], "description": tag},
+                }
+            company_of[email] = tag
             contacts.append(
                 {
                     "id": str(HUBSPOT_FIRST_ID + number),
@@ -217,7 +260,16 @@ def _seed(running: Emulators, people: int) -> dict[str, str]:
                     },
                 }
             )
-        else:
+            associations.append(
+                {
+                    "fromType": "contacts",
+                    "fromId": str(HUBSPOT_FIRST_ID + number),
+                    "toType": "companies",
+                    "toId": hubspot_companies[tag]["id"],
+                    "typeId": 1,
+                }
+            )
+        elif number % 4 == 1:
             leads.append(
                 {
                     "Email": email,
@@ -226,9 +278,73 @@ def _seed(running: Emulators, people: int) -> dict[str, str]:
                     "Company": "Chaos Ltd",
                 }
             )
-    running.hubspot_control.seed({"records": {"contacts": contacts}})
-    running.salesforce_control.seed({"records": {"Lead": leads}})
-    return expected
+        else:
+            tag = f"sf-co-{group}"
+            if tag not in accounts:
+                companies[tag] = f"Salesforce Co {group}"
+                accounts[tag] = {"ref": tag, "Name": companies[tag], "Description": tag}
+            company_of[email] = tag
+            salesforce_contacts.append(
+                {
+                    "Email": email,
+                    "FirstName": expected[email],
+                    "LastName": f"Last{number}",
+                    "AccountId": "@{" + tag + "}",
+                }
+            )
+    running.hubspot_control.seed(
+        {
+            "records": {"contacts": contacts, "companies": list(hubspot_companies.values())},
+            "associations": associations,
+        }
+    )
+    running.salesforce_control.seed(
+        {
+            "records": {
+                "Account": list(accounts.values()),
+                "Lead": leads,
+                "Contact": salesforce_contacts,
+            }
+        }
+    )
+    return expected, companies, company_of
+
+
+def _edit_companies(
+    rng: random.Random,
+    round_number: int,
+    hubspot: Connector,
+    salesforce: Connector,
+    companies: dict[str, str],
+) -> int:
+    """A few companies get a new name on one side; returns how many edits were made."""
+    chosen = rng.sample(sorted(companies), k=max(1, len(companies) // 5))
+    made = 0
+    for tag in chosen:
+        side = rng.choice(("hubspot", "salesforce"))
+        object_type, tag_field = TAG_FIELDS[side]
+        connector = hubspot if side == "hubspot" else salesforce
+        found = [
+            r for r in _every(connector, object_type, [tag_field]) if r.fields.get(tag_field) == tag
+        ]
+        if len(found) != 1:
+            continue  # not synced to this side yet
+        name_field = "name" if side == "hubspot" else "Name"
+        value = f"R{round_number}-{side}-{tag}"
+        (result,) = connector.write(
+            [
+                WriteRequest(
+                    object_type=object_type,
+                    key=f"company-{round_number}-{made}",
+                    id=found[0].id,
+                    fields={name_field: value},
+                )
+            ]
+        )
+        if result.ok:
+            companies[tag] = value
+            made += 1
+    return made
 
 
 def _edit(
@@ -347,6 +463,73 @@ def _check(
                 )
 
 
+def _check_companies(
+    report: ChaosReport,
+    companies: dict[str, str],
+    company_of: dict[str, str],
+    hubspot: Connector,
+    salesforce: Connector,
+) -> None:
+    """Each company once per side with its latest name; people under the same company."""
+    tags = sorted(companies)
+    by_side: dict[str, dict[str, list[RemoteRecord]]] = {}
+    for side, connector, name_field in (
+        ("hubspot", hubspot, "name"),
+        ("salesforce", salesforce, "Name"),
+    ):
+        object_type, tag_field = TAG_FIELDS[side]
+        found = _every(connector, object_type, [tag_field, name_field])
+        grouped: dict[str, list[RemoteRecord]] = {}
+        for record in found:
+            grouped.setdefault(str(record.fields.get(tag_field)), []).append(record)
+        by_side[side] = grouped
+        for tag in tags:
+            records = grouped.get(tag, [])
+            if not records:
+                report.missing.append(f"{side} company {tag}")
+            elif len(records) > 1:
+                report.duplicated.append(f"{side} company {tag} x{len(records)}")
+            elif records[0].fields.get(name_field) != companies[tag]:
+                report.stale.append(
+                    f"{side} company {tag} has {records[0].fields.get(name_field)!r}, "
+                    f"expected {companies[tag]!r}"
+                )
+    tag_of_company = {
+        records[0].id: tag for tag, records in by_side["hubspot"].items() if len(records) == 1
+    }
+    tag_of_account = {
+        records[0].id: tag for tag, records in by_side["salesforce"].items() if len(records) == 1
+    }
+    emails = sorted(company_of)
+    people = hubspot.find_by("contacts", "email", emails, fields=["email", "associatedcompanyid"])
+    salesforce_people = salesforce.find_by(
+        "Contact", "Email", emails, fields=["Email", "AccountId"]
+    )
+    for record in people:
+        email = str(record.fields.get("email"))
+        got = tag_of_company.get(str(record.fields.get("associatedcompanyid")))
+        if got != company_of.get(email):
+            report.misassociated.append(f"HubSpot {email}: {got}, expected {company_of[email]}")
+    for record in salesforce_people:
+        email = str(record.fields.get("Email")).lower()
+        got = tag_of_account.get(str(record.fields.get("AccountId")))
+        if got != company_of.get(email):
+            report.misassociated.append(f"Salesforce {email}: {got}, expected {company_of[email]}")
+
+
+def _every(connector: Connector, object_type: str, fields: list[str]) -> list[RemoteRecord]:
+    """Every live record of ``object_type`` (the change feed read from the start)."""
+    found: dict[str, RemoteRecord] = {}
+    cursor: str | None = None
+    more = True
+    while more:
+        page = connector.read_changes(object_type, cursor=cursor, fields=fields, page_size=200)
+        found.update((record.id, record) for record in page.records)
+        more = page.has_more
+        cursor = page.next_cursor or cursor
+    return [record for record in found.values() if not record.deleted]
+
+
 def _by_email(records: Any, field_name: str) -> dict[str, list[RemoteRecord]]:
     grouped: dict[str, list[RemoteRecord]] = {}
     for record in records:
@@ -372,16 +555,20 @@ def main() -> None:
         seed=args.seed,
         search_lag=args.search_lag,
     )
-    print(f"people {report.people}, rounds {report.rounds}, edits {report.edits}")
+    print(
+        f"people {report.people}, companies {report.companies}, rounds {report.rounds}, "
+        f"edits {report.edits} people + {report.company_edits} companies"
+    )
     print(f"runs {report.runs}, interrupted {dict(report.interrupted)}")
     print(f"crashes at checkpoints {dict(report.crashes)}")
     print(f"runs to settle without faults: {report.settle_runs}; {report.seconds:,.0f} s")
     print(
         f"missing {len(report.missing)}, duplicated {len(report.duplicated)}, "
-        f"stale {len(report.stale)}, writes after settling {report.final_writes}, "
+        f"stale {len(report.stale)}, misassociated {len(report.misassociated)}, "
+        f"writes after settling {report.final_writes}, "
         f"creates left in the journal {report.pending_creates}"
     )
-    for line in [*report.missing, *report.duplicated, *report.stale][:20]:
+    for line in [*report.missing, *report.duplicated, *report.stale, *report.misassociated][:20]:
         print("  " + line)
     if not report.ok:
         raise SystemExit(1)
