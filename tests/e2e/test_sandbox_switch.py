@@ -101,6 +101,51 @@ def test_r6_sandbox_switch_keeps_each_orgs_links_apart(world: World, database_ur
     assert not [w for w in world.writes() if "/crm/v3/objects/contacts/batch/create" in w]
 
 
+def _sandbox_lead(world: World, email: str) -> dict[str, object]:
+    (record,) = _sandbox(world).find_by("Lead", "Email", [email], fields=["LastName"])
+    return dict(record.fields)
+
+
+def test_r6_r25_sandbox_there_and_back_loses_no_hubspot_edit(
+    world: World, database_url: str
+) -> None:
+    """Cursors belong to (org, portal): each org reads HubSpot from its own position.
+
+    Every step is an hour apart, far past the change feeds' overlap window, so nothing
+    reaches an org by being re-read inside the window.
+    """
+    env = world.cli_env(database_url)
+    runner = CliRunner()
+    url = world.servers.salesforce.url
+    hour = 3600.0
+    world.set("contacts.create_as", "Lead")
+    person = world.hs_create(email="early@acme.io", lastname="Early", company="Acme")
+    _run(runner, ["sync", "--once"], env)  # production gets the lead
+    world.tick(hour)
+
+    _run(
+        runner,
+        ["connect", "salesforce", "--sandbox", "--url", url, "--token", SALESFORCE_TOKEN],
+        env,
+    )
+    _run(runner, ["sync", "--once"], env)
+    world.tick(hour)
+    # A HubSpot contact that existed before the switch reaches the sandbox too.
+    assert _sandbox_lead(world, "early@acme.io")["LastName"] == "Early"
+
+    world.hs_update(person, lastname="Edited while on the sandbox")
+    world.tick(hour)
+    _run(runner, ["sync", "--once"], env)
+    world.tick(hour)
+    assert _sandbox_lead(world, "early@acme.io")["LastName"] == "Edited while on the sandbox"
+
+    _run(runner, ["connect", "salesforce", "--url", url, "--token", SALESFORCE_TOKEN], env)
+    _run(runner, ["sync", "--once"], env)
+
+    (lead,) = world.sf_by_email("Lead", "early@acme.io")
+    assert lead.fields["LastName"] == "Edited while on the sandbox", "the edit reached production"
+
+
 def _token_for(world: World, username: str) -> str:
     answer = httpx.post(
         f"{world.servers.salesforce.url}/services/oauth2/token",
