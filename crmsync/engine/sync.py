@@ -110,7 +110,13 @@ class SyncEngine:
         for run in self._runs(report, dry_run=dry_run).values():
             hubspot_records, salesforce_records = run.find_records(key)
             run.process(System.HUBSPOT, hubspot_records, force=True)
-            run.process(System.SALESFORCE, salesforce_records, force=True)
+            # The HubSpot pass may just have written these records: look at them as they
+            # are now, or their old values would be carried back as changes (R26).
+            fresh: list[RemoteRecord] = []
+            for object_type in dict.fromkeys(record.object_type for record in salesforce_records):
+                ids = [r.id for r in salesforce_records if r.object_type == object_type]
+                fresh.extend(run._read_ids(System.SALESFORCE, object_type, ids))
+            run.process(System.SALESFORCE, fresh, force=True)
         return report
 
     def _runs(self, report: SyncReport, *, dry_run: bool) -> dict[str, _PairRun]:

@@ -71,6 +71,25 @@ def test_resync_by_email_carries_a_change_the_cursor_skipped(world: World) -> No
     assert len(world.hs_all()) == 1
 
 
+def test_r26_resync_of_a_hubspot_change_never_writes_the_old_value_back(world: World) -> None:
+    """resync writes HubSpot's newer value to Salesforce, then looks at Salesforce as it
+    is now: not at the record it read before that write."""
+    hubspot_id = world.hs_create(email="back@example.com", lastname="Old")
+    world.sync()
+    world.sync()
+    world.hs_update(hubspot_id, lastname="New in HubSpot")
+    world.tick()
+
+    world.engine().resync("back@example.com")
+
+    (contact,) = world.sf_by_email("Contact", "back@example.com")
+    assert contact.fields["LastName"] == "New in HubSpot"
+    assert world.hs_read(hubspot_id).fields["lastname"] == "New in HubSpot"
+    world.clear_writes()
+    world.sync()
+    assert world.writes() == [], "both sides already agree"
+
+
 def test_r25_crash_after_an_update_before_recording_loses_nothing_and_settles(
     world: World,
 ) -> None:
