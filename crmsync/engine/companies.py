@@ -86,6 +86,10 @@ class CompanyPolicy:
         """Owners and value maps; states and countries as they are."""
         return self._translator
 
+    def triggered(self, since: str | None) -> tuple[list[str], str | None]:
+        """Companies sync on change only."""
+        return [], since
+
 
 class ThroughContacts:
     """Matches companies and accounts through the contacts linked to both (R21)."""

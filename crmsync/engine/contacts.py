@@ -7,6 +7,7 @@ The seed's contact settings become a :class:`ContactPolicy` over the decisions i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from crmsync.connectors.base import (
@@ -51,6 +52,15 @@ class ListMembership(Protocol):
         ...
 
 
+@runtime_checkable
+class ListJoins(Protocol):
+    """A HubSpot connector that says when each member joined a list."""
+
+    def list_members(self, list_id: str) -> Mapping[str, str]:
+        """Record id → when it joined (an ISO timestamp)."""
+        ...
+
+
 class ContactPolicy:
     """The seed's contact settings as decisions for the engine."""
 
@@ -65,6 +75,7 @@ class ContactPolicy:
         self._owners = owners
         self._allow_test_domains = allow_test_domains
         self._members: frozenset[str] = frozenset()
+        self._joined: dict[str, datetime] = {}
         self._translator: Translator = FieldTranslator(
             picklists=settings.state_country_picklists,
             mode=settings.state_country_mode,
@@ -79,7 +90,16 @@ class ContactPolicy:
                 raise ConfigurationError(
                     "an inclusion list is set but the HubSpot connector cannot read lists"
                 )
-            self._members = frozenset(str(member) for member in hubspot.list_member_ids(list_id))
+            if isinstance(hubspot, ListJoins):
+                joins = hubspot.list_members(list_id)
+                self._members = frozenset(joins)
+                self._joined = {
+                    member: when
+                    for member, text in joins.items()
+                    if (when := _timestamp(text)) is not None
+                }
+            else:
+                self._members = frozenset(str(m) for m in hubspot.list_member_ids(list_id))
         org = None
         if self.settings.state_country_picklists is PicklistSetup.CUSTOMIZED:
             org = _org_picklists(salesforce)
@@ -89,6 +109,29 @@ class ContactPolicy:
             org_picklists=org,
             owners=self._owners,
         )
+
+    def triggered(self, since: str | None) -> tuple[list[str], str | None]:
+        """Contacts that joined the inclusion list since the mark ``since`` (R8: joining
+        the list syncs a contact, though joining does not change the contact), and the
+        new mark. The mark names the list: a list just chosen counts all its members.
+        """
+        list_id = self.settings.inclusion_list_id
+        if list_id is None:
+            return [], since
+        marked_list, _, marked_at = (since or "").partition("@")
+        after: datetime | None = None
+        if marked_list == list_id and marked_at:
+            after = _timestamp(marked_at)
+            if after is None:
+                return [], since  # an unreadable mark: keep it, trigger nothing
+        # A list just chosen, or empty at the last mark: every member counts as joined.
+        joined = sorted(
+            member
+            for member in self._members
+            if after is None or ((when := self._joined.get(member)) is not None and when > after)
+        )
+        latest = max([*self._joined.values(), *([after] if after else [])], default=None)
+        return joined, f"{list_id}@{latest.isoformat() if latest else ''}"
 
     def creates_contact(self, hubspot_id: str) -> bool:
         """True when an unlinked HubSpot contact would be created as a Salesforce contact
@@ -148,6 +191,14 @@ class ContactPolicy:
     def translator(self) -> Translator:
         """The translator for this run's R11 settings."""
         return self._translator
+
+
+def _timestamp(text: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _org_picklists(salesforce: Connector) -> OrgPicklists:

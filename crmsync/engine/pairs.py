@@ -144,6 +144,11 @@ class PairPolicy(Protocol):
         """The value translator of this run (R11 settings)."""
         ...
 
+    def triggered(self, since: str | None) -> tuple[list[str], str | None]:
+        """HubSpot records to sync although unchanged since the mark ``since`` (a contact
+        that joined the inclusion list), and the new mark."""
+        ...
+
 
 class OpenPolicy:
     """A policy that lets every record create and update (for pairs without settings)."""
@@ -165,6 +170,10 @@ class OpenPolicy:
     def translator(self) -> Translator:
         """No transforms."""
         return IdentityTranslator()
+
+    def triggered(self, since: str | None) -> tuple[list[str], str | None]:
+        """Nothing besides changes."""
+        return [], since
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -38,6 +38,9 @@ from crmsync.engine.writer import Writer
 from crmsync.errors import ConfigurationError
 from crmsync.store.state import Scope, StateStore
 
+TRIGGER_FEED = "triggers"
+"""The cursor row holding a policy's trigger mark (the inclusion list's last join)."""
+
 DEFAULT_BATCH_SIZE = 1000
 """Records gathered from change pages before they are matched and written together."""
 
@@ -96,7 +99,9 @@ class SyncEngine:
                 run.recover_journal()
                 if not self.retries_paused():
                     run.retry_errors()
+            fresh = run.cursor_of(System.HUBSPOT, pair.hubspot_object) is None
             run.sync_source(System.HUBSPOT, pair.hubspot_object)
+            run.sync_triggered(first_read=fresh)
             for salesforce_object in pair.salesforce_feeds():
                 run.sync_source(System.SALESFORCE, salesforce_object)
         return report
@@ -326,6 +331,32 @@ class _PairRun:
         return [], found
 
     # -- change feeds ----------------------------------------------------------------
+
+    def cursor_of(self, system: System, object_type: str) -> str | None:
+        """The saved position of one feed of this pair."""
+        with self.store.begin(self.scope) as tx:
+            return tx.cursor(pair=self.pair.name, system=system.value, object_type=object_type)
+
+    def sync_triggered(self, *, first_read: bool) -> None:
+        """Sync HubSpot records the policy names although they did not change (R8: a
+        contact that joined the inclusion list), then save the policy's new mark.
+
+        On a pair's first read the feed has just read every record, so none is re-read.
+        """
+        feed = TRIGGER_FEED
+        since = self.cursor_of(System.HUBSPOT, feed)
+        ids, mark = self.pair.policy.triggered(since)
+        if ids and not first_read:
+            self.process(
+                System.HUBSPOT,
+                self._read_ids(System.HUBSPOT, self.pair.hubspot_object, ids),
+                force=True,
+            )
+        if mark != since and not self.dry_run:
+            with self.store.begin(self.scope) as tx:
+                tx.set_cursor(
+                    pair=self.pair.name, system=System.HUBSPOT.value, object_type=feed, value=mark
+                )
 
     def sync_source(self, system: System, object_type: str) -> None:
         """Read one object type's changes from its cursor and process them in batches.

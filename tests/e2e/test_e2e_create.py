@@ -116,12 +116,12 @@ def test_r12_invalid_salesforce_email_is_skipped_with_a_stored_error(world: Worl
     assert _open_errors(world) == []
 
 
-def _inclusion_list(world: World, *member_ids: str) -> str:
+def _inclusion_list(world: World, *member_ids: str, name: str = "Sync to Salesforce") -> str:
     """A manual HubSpot list made through the emulator's Lists API, with ``member_ids``."""
     url = world.servers.hubspot.url
     client = HubSpot(access_token=HUBSPOT_TOKEN, host=url, base_url=url)
     created = client.crm.lists.lists_api.create(
-        {"name": "Sync to Salesforce", "objectTypeId": "0-1", "processingType": "MANUAL"}
+        {"name": name, "objectTypeId": "0-1", "processingType": "MANUAL"}
     )
     list_id = str(created.list.list_id)
     if member_ids:
@@ -139,6 +139,42 @@ def test_r8_only_contacts_on_the_inclusion_list_reach_salesforce(world: World) -
     assert len(world.sf_by_email("Contact", "in@example.com")) == 1
     assert world.sf_by_email("Contact", "out@example.com") == []
     assert report.skipped["not on the inclusion list (R8)"] == 1
+
+
+def test_r8_joining_the_inclusion_list_syncs_an_unchanged_contact(world: World) -> None:
+    """Joining the list is a sync trigger, though the contact itself does not change."""
+    waiting = world.hs_create(email="joins@example.com", lastname="Joins")
+    list_id = _inclusion_list(world)
+    world.set("contacts.inclusion_list_id", list_id)
+    world.sync()
+    world.sync()
+    assert world.sf_by_email("Contact", "joins@example.com") == []
+
+    world.tick(3600)  # far past the change feed's overlap window
+    url = world.servers.hubspot.url
+    HubSpot(access_token=HUBSPOT_TOKEN, host=url, base_url=url).crm.lists.memberships_api.add(
+        list_id, [waiting]
+    )
+    world.tick()
+    world.sync()
+
+    (created,) = world.sf_by_email("Contact", "joins@example.com")
+    assert created.fields["LastName"] == "Joins"
+    world.clear_writes()
+    world.sync()
+    assert world.writes() == [], "a member is triggered once, not on every run"
+
+
+def test_r8_an_inclusion_list_chosen_later_syncs_its_members(world: World) -> None:
+    member = world.hs_create(email="later@example.com", lastname="Later")
+    world.set("contacts.inclusion_list_id", _inclusion_list(world))
+    world.sync()
+    world.tick(3600)
+    world.set("contacts.inclusion_list_id", _inclusion_list(world, member, name="Chosen later"))
+
+    world.sync()
+
+    assert len(world.sf_by_email("Contact", "later@example.com")) == 1
 
 
 def test_r14_creation_from_salesforce_bypasses_the_inclusion_list(world: World) -> None:

@@ -237,14 +237,19 @@ class HubSpotConnector:
 
     def list_member_ids(self, list_id: str) -> set[str]:
         """Record ids on a Lists v3 list (the R8 inclusion list), all pages."""
-        members: set[str] = set()
+        return set(self.list_members(list_id))
+
+    def list_members(self, list_id: str) -> dict[str, str]:
+        """Members of a Lists v3 list with when each joined (``membershipTimestamp``)."""
+        members: dict[str, str] = {}
         after: str | None = None
         while True:
             options = {"limit": 250, **({"after": after} if after else {}), **self._opts()}
             body = self._json(
                 "list_members", partial(self._apis.list_memberships.get_page, list_id, **options)
             )
-            members.update(str(row["recordId"]) for row in body.get("results") or ())
+            for row in body.get("results") or ():
+                members[str(row["recordId"])] = str(row.get("membershipTimestamp") or "")
             after = _next_after(body)
             if after is None:
                 return members
