@@ -5,7 +5,8 @@ Salesforce (leads, and contacts under accounts); HubSpot people belong to compan
 (their primary company), Salesforce contacts to accounts, and company sync is on. Each
 round, "users" edit a few people's first names and a few companies' names on either
 side (no faults while they type), then one sync runs while both APIs fail at a rate
-(5xx, 429 with ``Retry-After``, dropped connections) and the engine is made to crash
+(5xx, 429 with ``Retry-After``, dropped connections, Salesforce writes applied after the
+client gave up) and the engine is made to crash
 at random checkpoints (as if the process died there). After the last round the faults
 stop and the sync runs until a run completes, then once more. The checks:
 
@@ -29,6 +30,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +49,7 @@ from crmsync.engine.companies import ACCOUNT_KEY_FIELD
 from crmsync.engine.hooks import Checkpoint
 from crmsync.engine.registry import pairs_from_settings
 from crmsync.engine.settings import save_setting
-from crmsync.engine.sync import SyncEngine
+from crmsync.engine.sync import LATE_WRITE_HORIZON, SyncEngine
 from crmsync.errors import CrmsyncError
 from crmsync.store import StateStore
 
@@ -55,6 +57,24 @@ HUBSPOT_FIRST_ID = 5_000_000
 ROUND_SECONDS = 5.0
 """Both emulator clocks move on this much between rounds, so later edits are newer."""
 SETTLE_RUNS = 20
+LATE_WRITE_MS = 300
+"""A "late" Salesforce write is applied this long after its connection was dropped."""
+
+
+@dataclass
+class ChaosClock:
+    """The engine's clock: real time plus the time the rounds stand for.
+
+    Each round stands for ``ROUND_SECONDS``; before settling, the clock jumps past the
+    engine's late-write horizon, as the next scheduled run would find it.
+    """
+
+    offset: timedelta = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
 PEOPLE_PER_COMPANY = 10
 TAG_FIELDS = {"hubspot": ("companies", "description"), "salesforce": ("Account", "Description")}
 """Where each company's stable tag lives (a mapped field, so created partners carry it)."""
@@ -145,6 +165,7 @@ def chaos_sync(
             save_setting(store, "contacts.create_as", "Contact")
             save_setting(store, "companies.enabled", True)
             crashes = RandomCrashes(rng=rng, rate=crash_rate)
+            clock = ChaosClock()
             for round_number in range(rounds):
                 if round_number:
                     report.edits += _edit(rng, round_number, hubspot, salesforce, expected)
@@ -154,18 +175,22 @@ def chaos_sync(
                 _faults_on(running, rng=rng, rate=fault_rate)
                 report.runs += 1
                 try:
-                    _engine(hubspot, salesforce, store, hooks=crashes).run_once()
+                    _engine(hubspot, salesforce, store, clock, hooks=crashes).run_once()
                 except (SimulatedCrash, CrmsyncError) as stopped:
                     report.interrupted[type(stopped).__name__] += 1
                 finally:
                     _faults_off(running)
                     _advance(running)
+                    clock.offset += timedelta(seconds=ROUND_SECONDS)
             report.crashes = crashes.crashes
             # The last edits are searchable once the lag has passed.
             running.salesforce_control.advance_clock(seconds=search_lag)
             running.hubspot_control.advance_clock(seconds=search_lag)
-            report.settle_runs = _settle(hubspot, salesforce, store)
-            engine = _engine(hubspot, salesforce, store)
+            # Late writes land; creates that never will are made again past the horizon.
+            time.sleep(2 * LATE_WRITE_MS / 1000)
+            clock.offset += LATE_WRITE_HORIZON + timedelta(minutes=1)
+            report.settle_runs = _settle(hubspot, salesforce, store, clock)
+            engine = _engine(hubspot, salesforce, store, clock)
             final = engine.run_once()
             report.final_writes = sum(final.created.values()) + sum(final.updated.values())
             with store.begin(engine.scope) as tx:
@@ -201,6 +226,7 @@ def _engine(
     hubspot: Connector,
     salesforce: Connector,
     store: StateStore,
+    clock: ChaosClock,
     *,
     hooks: RandomCrashes | None = None,
 ) -> SyncEngine:
@@ -213,6 +239,7 @@ def _engine(
         hooks=hooks,
         page_size=50,
         batch_size=50,
+        clock=clock,
     )
 
 
@@ -403,7 +430,10 @@ def _faults_on(running: Emulators, *, rng: random.Random, rate: float) -> None:
     salesforce = running.salesforce_control
     salesforce.add_fault(kind="status", status=503, code="SERVER_UNAVAILABLE", rate=share)
     salesforce.add_fault(kind="status", status=500, code="UNKNOWN_EXCEPTION", rate=share)
-    salesforce.add_fault(kind="drop", rate=share)
+    salesforce.add_fault(kind="drop", rate=share / 2)
+    salesforce.add_fault(
+        kind="late", latency_ms=LATE_WRITE_MS, rate=share / 2, path_contains="/composite/"
+    )
     hubspot = running.hubspot_control
     hubspot.inject_fault(kind="status", status=429, rate=share, retry_after=0)
     hubspot.inject_fault(kind="status", status=502, rate=share)
@@ -421,11 +451,11 @@ def _advance(running: Emulators) -> None:
     running.hubspot_control.advance_clock(seconds=ROUND_SECONDS)
 
 
-def _settle(hubspot: Connector, salesforce: Connector, store: StateStore) -> int:
+def _settle(hubspot: Connector, salesforce: Connector, store: StateStore, clock: ChaosClock) -> int:
     """Sync without faults until a run completes; returns how many runs that took."""
     for attempt in range(1, SETTLE_RUNS + 1):
         try:
-            _engine(hubspot, salesforce, store).run_once()
+            _engine(hubspot, salesforce, store, clock).run_once()
         except CrmsyncError:
             continue
         return attempt

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from crmsync.connectors.base import Connector, RemoteRecord, System
 from crmsync.core.references import ReferenceTranslator
@@ -37,6 +37,10 @@ from crmsync.engine.work import Item, LinkView, other_side
 from crmsync.engine.writer import Writer
 from crmsync.errors import ConfigurationError
 from crmsync.store.state import Scope, StateStore
+
+LATE_WRITE_HORIZON = timedelta(minutes=10)
+"""How long an unanswered create is looked for before it is made again: well past any
+client timeout and the time a landed write takes to show in a lookup."""
 
 TRIGGER_FEED = "triggers"
 """The cursor row holding a policy's trigger mark (the inclusion list's last join)."""
@@ -60,6 +64,7 @@ class SyncEngine:
         batch_size: int = DEFAULT_BATCH_SIZE,
         retries_paused: Callable[[], bool] | None = None,
         clock: Callable[[], datetime] | None = None,
+        late_write_horizon: timedelta = LATE_WRITE_HORIZON,
     ) -> None:
         self.connectors: Mapping[System, Connector] = {
             System.HUBSPOT: hubspot,
@@ -75,6 +80,8 @@ class SyncEngine:
         self.retries_paused = retries_paused or (lambda: False)
         # The store stamps errors with this machine's time; retry backoff reads it too.
         self.clock = clock or (lambda: datetime.now(UTC))
+        # How long a create sent without an answer may still land (R25).
+        self.late_write_horizon = late_write_horizon
         self._scope: Scope | None = None
 
     @property
@@ -175,6 +182,8 @@ class _PairRun:
     ) -> None:
         self.engine = engine
         self.runs = runs
+        self.waiting: set[tuple[str, str]] = set()
+        """(system, id) of sources whose earlier create may still land: not created again."""
         self.pair = pair
         self.report = report
         self.dry_run = dry_run
@@ -239,13 +248,31 @@ class _PairRun:
                     entry.source_system,
                     entry.source_type,
                     entry.source_id,
+                    entry.state == "sent"
+                    and not self._refuses_twice(System(entry.target_system), entry.target_type)
+                    and self._may_still_land(entry.created_at),
                 )
                 for entry in tx.pending_intents(pair=self.pair.name)
             ]
-        for entry_id, target_name, target_type, key, source_name, source_type, source_id in pending:
+        for (
+            entry_id,
+            target_name,
+            target_type,
+            key,
+            source_name,
+            source_type,
+            source_id,
+            may_land,
+        ) in pending:
             target = System(target_name)
             found = self.matcher.find_created(target, target_type, key) if key else None
             with self.store.begin(self.scope) as tx:
+                if found is None and may_land:
+                    # Sent, unanswered, not visible yet: it may still land (a write the
+                    # API applies after the client gave up). Creating it again now could
+                    # duplicate it; the record waits and is looked up again next run.
+                    self.waiting.add((source_name, source_id))
+                    continue
                 if found is None:
                     tx.resolve_intent(entry_id, state="abandoned", result_id=None)
                     continue
@@ -268,6 +295,20 @@ class _PairRun:
                     )
                 tx.resolve_intent(entry_id, state="recovered", result_id=found)
                 self.report.recovered += 1
+
+    def _refuses_twice(self, target: System, object_type: str) -> bool:
+        """True when ``target`` refuses a second record with the same create key (a
+        HubSpot contact's email): creating again is then safe, a collision links."""
+        create_key = self.pair.create_key
+        if create_key is None:
+            return False
+        unique = self.connectors[target].capabilities.of(object_type).unique_fields
+        return create_key.field_on(target) in unique
+
+    def _may_still_land(self, sent_at: datetime) -> bool:
+        if sent_at.tzinfo is None:  # SQLite hands back naive datetimes
+            sent_at = sent_at.replace(tzinfo=UTC)
+        return self.engine.clock() - sent_at < self.engine.late_write_horizon
 
     def retry_errors(self) -> None:
         """Re-process records with open errors: an error clears itself on success (R3)."""
@@ -469,6 +510,10 @@ class _PairRun:
         matched, creates, duplicates, skipped = self.matcher.match(source, unlinked, pulled=pulled)
         for reason in skipped:
             self.report.skipped[reason] += 1
+        held = [c for c in creates if (source.value, c[0].id) in self.waiting]
+        if held:
+            self.report.skipped["an earlier create may still land (R25)"] += len(held)
+            creates = [c for c in creates if (source.value, c[0].id) not in self.waiting]
         for duplicate in duplicates:
             self.writer.record_skip(
                 duplicate.record_id,

@@ -28,7 +28,7 @@ from crmsync.engine.hooks import Checkpoint, SyncHooks
 from crmsync.engine.pairs import ObjectPair
 from crmsync.engine.report import PlannedWrite, SyncReport
 from crmsync.engine.work import Item, LinkView, direction, other_side
-from crmsync.errors import ConfigurationError, RecordError
+from crmsync.errors import ConfigurationError, RecordError, RetriableError
 from crmsync.store.state import ErrorReport, Scope, StateStore, StoreTransaction
 
 
@@ -222,6 +222,11 @@ class Writer:
             if fields[index] or item.is_create
         ]
         self.hooks.checkpoint(Checkpoint.BEFORE_WRITE)
+        journalled = [item.journal_id for item in items if item.journal_id is not None]
+        if journalled:
+            # From here a create may land even if no answer comes back (R25).
+            with self.store.begin(self.scope) as tx:
+                tx.mark_sent(journalled)
         try:
             answered: Sequence[WriteResult] = (
                 self.connectors[target].write(requests) if requests else []
@@ -234,6 +239,12 @@ class Writer:
             # Part of the chunk went out: record it, then let the run stop and resume
             # later (the rest keeps its pending journal entries and old cursor, R25).
             self._record(items, target, error.completed, partial=True)
+            raise
+        except RetriableError as error:
+            if journalled and getattr(error, "safe_to_resend", False):
+                # Refused before any work (429, 503): nothing can land; recreate freely.
+                with self.store.begin(self.scope) as tx:
+                    tx.mark_sent(journalled, sent=False)
             raise
         results = list(answered)
         sent = {request.key for request in requests}

@@ -278,6 +278,15 @@ class StoreTransaction:
         self.session.flush()
         return entry
 
+    def mark_sent(self, entry_ids: Sequence[int], *, sent: bool = True) -> None:
+        """The creates of these entries are going out now (a crash before this sent none);
+        ``sent=False`` takes that back when the API refused them before doing any work."""
+        for chunk in _chunks([str(entry_id) for entry_id in entry_ids]):
+            for entry in self.session.scalars(
+                select(JournalEntry).where(JournalEntry.id.in_([int(i) for i in chunk]))
+            ):
+                entry.state = "sent" if sent else "pending"
+
     def resolve_intent(self, entry_id: int, *, state: str, result_id: str | None) -> None:
         """Close a journal entry: ``done`` (created), ``recovered`` or ``abandoned``."""
         entry = self.session.get(JournalEntry, entry_id)
@@ -288,14 +297,15 @@ class StoreTransaction:
         entry.resolved_at = utc_now()
 
     def pending_intents(self, *, pair: str) -> list[JournalEntry]:
-        """Creates that were sent (or about to be) but never recorded: crash leftovers."""
+        """Creates that were sent (``sent``) or about to be (``pending``) but never recorded:
+        crash leftovers."""
         query = (
             select(JournalEntry)
             .where(
                 JournalEntry.salesforce_org_id == self.scope.salesforce_org_id,
                 JournalEntry.hubspot_portal_id == self.scope.hubspot_portal_id,
                 JournalEntry.pair == pair,
-                JournalEntry.state == "pending",
+                JournalEntry.state.in_(["pending", "sent"]),
             )
             .order_by(JournalEntry.id)
         )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from conftest import CrashAt, SimulatedCrash, World
 
 from crmsync.connectors.errors import ConnectionLostError
 from crmsync.engine.hooks import Checkpoint
+from crmsync.engine.sync import LATE_WRITE_HORIZON
 from crmsync.store.models import SyncErrorRecord
 from crmsync.store.state import Scope
 
@@ -258,3 +262,44 @@ def test_r25_answer_lost_mid_write_fails_the_run_typed_and_the_next_run_settles(
     assert len(world.hs_all()) == 1
     assert len(world.sf_all("Contact")) == 1
     assert _links(world) == 1
+
+
+def test_r25_a_create_salesforce_applies_after_the_client_gave_up_is_not_duplicated(
+    world: World,
+) -> None:
+    """The composite create's answer never comes; Salesforce applies it seconds later.
+
+    The next run finds nothing yet: it must not create the contact again, but wait and
+    look again (issue: a late-applied write made two contacts per email).
+    """
+    world.set("contacts.create_as", "contact")
+    world.hs_create(email="late@example.com", lastname="Late")
+    world.sf_control.add_fault(
+        kind="late", latency_ms=1500, count=1, path_contains="/composite/sobjects"
+    )
+
+    with pytest.raises(ConnectionLostError):
+        world.sync()
+    report = world.sync()  # the write has not landed yet
+    assert world.sf_by_email("Contact", "late@example.com") == []
+    assert report.skipped["an earlier create may still land (R25)"] == 1
+
+    time.sleep(2.0)  # the emulator applies the write now
+    world.sync()
+    world.sync()
+
+    assert len(world.sf_by_email("Contact", "late@example.com")) == 1
+    assert _links(world) == 1
+
+
+def test_r25_a_create_that_never_landed_is_made_once_the_horizon_passed(world: World) -> None:
+    world.set("contacts.create_as", "contact")
+    world.hs_create(email="gone@example.com", lastname="Gone")
+    world.sf_control.add_fault(kind="drop", count=1, path_contains="/composite/sobjects")
+    with pytest.raises(ConnectionLostError):
+        world.sync()
+
+    later = datetime.now(UTC) + LATE_WRITE_HORIZON + timedelta(minutes=1)
+    world.sync(clock=lambda: later)
+
+    assert len(world.sf_by_email("Contact", "gone@example.com")) == 1

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["status", "latency", "drop"]
+FaultKind = Literal["status", "latency", "drop", "late"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,8 +20,10 @@ class FaultPlan:
     """One injected fault.
 
     ``kind`` is ``status`` (answer ``status`` with the emulator's error body for
-    ``code``), ``latency`` (sleep ``latency_ms`` then answer normally) or ``drop``
-    (close the connection without an answer). It applies to the next ``count``
+    ``code``), ``latency`` (sleep ``latency_ms`` then answer normally), ``drop``
+    (close the connection without an answer) or ``late`` (close the connection without
+    an answer, then carry the request out ``latency_ms`` later: a write that lands after
+    the client gave up). It applies to the next ``count``
     calls when ``count`` is set, else to each call with probability ``rate``.
     ``path_contains`` limits it to calls whose path contains that text.
     """

@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The handler modules register their routes on ROUTER when imported.
 from crmsync.emulators.salesforce import bulk, rest_composite, rest_query, rest_records
@@ -123,6 +123,7 @@ class FaultMiddleware:
     def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
         self.app = app
         self.emulator = emulator
+        self._late: set[asyncio.Task[None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
@@ -140,11 +141,46 @@ class FaultMiddleware:
         if plan.kind == "drop":
             _drop_connection(send)
             return
+        if plan.kind == "late":
+            body = await _read_body(receive)
+            _drop_connection(send)
+            task = asyncio.get_running_loop().create_task(
+                self._apply_later(scope, body, delay=plan.latency_ms / 1000)
+            )
+            self._late.add(task)
+            task.add_done_callback(self._late.discard)
+            return
         code, message = _DEFAULT_FAULTS.get(plan.status, ("UNKNOWN_EXCEPTION", "Server error"))
         headers = {"Retry-After": str(plan.retry_after)} if plan.retry_after is not None else {}
         response = _json(plan.status, [{"message": plan.message or message,
                                         "errorCode": plan.code or code}], headers)  # fmt: skip
         await response(scope, receive, send)
+
+    async def _apply_later(self, scope: Scope, body: bytes, *, delay: float) -> None:
+        """Carry out a request whose client is gone, its answer thrown away."""
+        await asyncio.sleep(delay)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def discard(message: Message) -> None:
+            del message
+
+        await self.app(scope, replay, discard)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
 
 
 def _drop_connection(send: Send) -> None:
@@ -202,6 +238,7 @@ class _WithState:
     def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
         self.app = app
         self.emulator = emulator
+        self._late: set[asyncio.Task[None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""

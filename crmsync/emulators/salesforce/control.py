@@ -69,7 +69,7 @@ class SalesforceEmulatorControl:
     def add_fault(
         self,
         *,
-        kind: Literal["status", "latency", "drop"],
+        kind: Literal["status", "latency", "drop", "late"],
         status: int = 503,
         code: str = "",
         message: str = "",

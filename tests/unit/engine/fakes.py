@@ -25,7 +25,7 @@ from crmsync.connectors.base import (
     WriteRequest,
     WriteResult,
 )
-from crmsync.errors import RetriableError
+from crmsync.connectors.errors import ServiceUnavailableError
 
 
 class Clock:
@@ -177,7 +177,7 @@ class FakeCrm:
         self.calls["write"] += 1
         number = self.calls["write"]
         if self.faults.fail_write_call == number:
-            raise RetriableError("injected 503 on write")
+            raise ServiceUnavailableError("injected 503 on write")
         results = [self._write_one(request) for request in requests]
         if self.faults.crash_after_write_call == number:
             raise CrashError(f"process died after write call {number}")
