@@ -7,14 +7,17 @@ from typing import Any, Final
 from simple_salesforce.api import Salesforce
 
 from crmsync.connectors.base import CallObserver
+from crmsync.connectors.oauth import TokenSource
 from crmsync.connectors.salesforce.config import SalesforceConfig
 from crmsync.connectors.salesforce.loopback import loopback_session
 from crmsync.connectors.salesforce.transport import ObservedSession
 
 
-def build_session(config: SalesforceConfig, *, observer: CallObserver) -> ObservedSession:
+def build_session(
+    config: SalesforceConfig, *, observer: CallObserver, tokens: TokenSource | None = None
+) -> ObservedSession:
     """The session every call goes through (rewritten to the emulator when http://)."""
-    session = ObservedSession(observer=observer, timeout=config.timeout_seconds)
+    session = ObservedSession(observer=observer, timeout=config.timeout_seconds, tokens=tokens)
     if config.is_loopback:
         loopback_session(config.instance_url, session=session)
     return session

@@ -20,6 +20,7 @@ import requests
 
 from crmsync.connectors.base import ApiUsage, CallObserver, System
 from crmsync.connectors.errors import parse_retry_after
+from crmsync.connectors.oauth import TokenSource
 
 _purpose: ContextVar[str] = ContextVar("salesforce_call_purpose", default="salesforce")
 _API_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
@@ -73,15 +74,39 @@ class UsageMeter:
 
 
 class ObservedSession(requests.Session):
-    """A session that reports every request to a :class:`CallObserver`."""
+    """A session that reports every request to a :class:`CallObserver`.
 
-    def __init__(self, *, observer: CallObserver, timeout: float) -> None:
+    With a :class:`~crmsync.connectors.oauth.TokenSource` every call carries its current
+    token; a refused session (401, or the userinfo endpoint's 403 ``Bad_OAuth_Token``)
+    is renewed once and the same request sent again (a 401 is answered before any work
+    is done, so a resent write is applied once).
+    """
+
+    def __init__(
+        self, *, observer: CallObserver, timeout: float, tokens: TokenSource | None = None
+    ) -> None:
         super().__init__()
         self.observer = observer
         self.meter = UsageMeter()
+        self.tokens = tokens
         self._timeout = timeout
 
     def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        """Send with the current token; renew and resend once when the session is refused."""
+        if self.tokens is None:
+            return self._observed(method, url, *args, **kwargs)
+        sent = self.tokens.access_token()
+        kwargs["headers"] = _with_bearer(kwargs.get("headers"), sent)
+        response = self._observed(method, url, *args, **kwargs)
+        if not (self.tokens.refreshable and session_refused(response)):
+            return response
+        response.close()
+        kwargs["headers"] = _with_bearer(kwargs.get("headers"), self.tokens.renew(sent))
+        return self._observed(method, url, *args, **kwargs)
+
+    def _observed(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         """Ask the observer, send, then tell the observer (status 0 = no answer)."""
@@ -97,3 +122,19 @@ class ObservedSession(requests.Session):
             System.SALESFORCE, status=response.status_code, headers=response.headers
         )
         return response
+
+
+def session_refused(response: requests.Response) -> bool:
+    """True when Salesforce refused the session itself (not a permission).
+
+    REST answers 401 ``INVALID_SESSION_ID``; the OAuth userinfo endpoint answers 403
+    with the plain-text code ``Bad_OAuth_Token``.
+    """
+    if response.status_code == 401:
+        return True
+    return response.status_code == 403 and response.text.strip() == "Bad_OAuth_Token"
+
+
+def _with_bearer(headers: Mapping[str, Any] | None, token: str) -> dict[str, Any]:
+    kept = {key: value for key, value in (headers or {}).items() if key.lower() != "authorization"}
+    return {**kept, "Authorization": f"Bearer {token}"}
