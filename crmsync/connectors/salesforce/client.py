@@ -35,11 +35,12 @@ def build_client(config: SalesforceConfig, *, session: ObservedSession) -> Sales
         # Plain dicts: records are handed on as ordinary mappings.
         "object_pairs_hook": dict,
     }
-    if config.access_token is not None:
+    if config.access_token is not None or config.oauth_flow is not None:
         instance_url = f"https://{_token_host(config)}"
         return Salesforce(
             instance_url=instance_url,
-            session_id=config.access_token.get_secret_value(),
+            # With an OAuth flow the session sets each call's token from its source.
+            session_id=config.access_token.get_secret_value() if config.access_token else "",
             **common,
         )
     assert config.password is not None and config.consumer_secret is not None
