@@ -103,10 +103,17 @@ class Login(Generic[AdapterConfig]):
     tokens: TokenSource
 
 
+Reload = Callable[[], CrmsyncConfig]
+
+
 def salesforce_login(
-    config: CrmsyncConfig, *, listener: Listener | None = None
+    config: CrmsyncConfig, *, listener: Listener | None = None, reload: Reload | None = None
 ) -> Login[SalesforceConfig]:
-    """The Salesforce connector's settings and token source for the configured flow."""
+    """The Salesforce connector's settings and token source for the configured flow.
+
+    ``reload`` gives the configuration afresh (saved connection included) before each
+    grant, so a reconnect made while ``crmsync run`` waits is used by its next run.
+    """
     flow = salesforce_flow(config)
     if flow is None:
         raise ConfigurationError(
@@ -126,7 +133,8 @@ def salesforce_login(
             ),
             tokens=StaticToken(config.salesforce_token),
         )
-    tokens = salesforce_tokens(salesforce_oauth(config), flow=flow, listener=listener)
+    settings = (lambda: salesforce_oauth(reload())) if reload else salesforce_oauth(config)
+    tokens = salesforce_tokens(settings, flow=flow, listener=listener)
     instance_url = config.salesforce_url
     if urlsplit(instance_url).hostname in LOGIN_HOSTS:
         # Only a login host is known: the first grant names the org's instance.
@@ -143,7 +151,7 @@ def salesforce_login(
 
 
 def hubspot_login(
-    config: CrmsyncConfig, *, listener: Listener | None = None
+    config: CrmsyncConfig, *, listener: Listener | None = None, reload: Reload | None = None
 ) -> Login[HubSpotConfig]:
     """The HubSpot connector's settings and token source for the configured flow."""
     flow = hubspot_flow(config)
@@ -160,14 +168,24 @@ def hubspot_login(
             "a HubSpot refresh token needs CRMSYNC_HUBSPOT_CLIENT_ID and "
             "CRMSYNC_HUBSPOT_CLIENT_SECRET"
         )
+    oauth = (lambda: hubspot_oauth(reload())) if reload else hubspot_oauth(config)
+    return Login(config=hubspot, tokens=hubspot_tokens(oauth, listener=listener))
+
+
+def hubspot_oauth(config: CrmsyncConfig) -> HubSpotOAuth:
+    """The OAuth app settings of ``config``."""
+    if not config.hubspot_client_id or not _set(config.hubspot_client_secret):
+        raise ConfigurationError(
+            "a HubSpot refresh token needs CRMSYNC_HUBSPOT_CLIENT_ID and "
+            "CRMSYNC_HUBSPOT_CLIENT_SECRET"
+        )
     assert config.hubspot_client_secret is not None
-    oauth = HubSpotOAuth(
+    return HubSpotOAuth(
         api_url=config.hubspot_url,
         client_id=config.hubspot_client_id,
         client_secret=config.hubspot_client_secret,
         refresh_token=config.hubspot_refresh_token,
     )
-    return Login(config=hubspot, tokens=hubspot_tokens(oauth, listener=listener))
 
 
 def problem_listener(

@@ -46,14 +46,17 @@ def connected(config: CrmsyncConfig) -> Iterator[Connected]:
         vault = open_vault(store, secret_key=config.secret_key, database_url=config.database_url)
         # The connections saved by ``crmsync connect`` beat the file; explicitly set
         # CRMSYNC_SALESFORCE_* / CRMSYNC_HUBSPOT_* environment variables beat both (R5, R6).
-        config = with_saved_connection(config, store, vault)
+        given = config
+        config = with_saved_connection(given, store, vault)
         # A refused grant is shown once on the health page until a grant succeeds.
         listener = problem_listener(
             lambda error: record_problem(store, error),
             lambda system: clear_problem(store, system),
         )
-        salesforce_login = credentials.salesforce_login(config, listener=listener)
-        hubspot_login = credentials.hubspot_login(config, listener=listener)
+        # Each grant re-reads the saved connection: a reconnect is used by the next run.
+        reload = lambda: with_saved_connection(given, store, vault)  # noqa: E731
+        salesforce_login = credentials.salesforce_login(config, listener=listener, reload=reload)
+        hubspot_login = credentials.hubspot_login(config, listener=listener, reload=reload)
         # Every call is counted and Salesforce stays inside its allocation (R1, R2).
         budget = ApiBudget(store)
         salesforce = SalesforceConnector.from_config(

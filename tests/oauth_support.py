@@ -5,9 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import socket
+import threading
+import webbrowser
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -53,3 +57,30 @@ def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     digest = hashlib.sha256(verifier.encode()).digest()
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+class ApprovingBrowser(webbrowser.BaseBrowser):
+    """A "browser" that loads the authorize URL and follows its redirect to the callback,
+    as a person clicking Allow does (registered with :mod:`webbrowser`, used by ``--open``).
+    """
+
+    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+        def visit() -> None:
+            httpx.get(url, follow_redirects=True, timeout=10)
+
+        threading.Thread(target=visit, daemon=True).start()
+        return True
+
+
+def install_approving_browser() -> None:
+    """Make ``webbrowser.open`` use :class:`ApprovingBrowser` in this process."""
+    webbrowser.register(
+        "crmsync-approving", None, ApprovingBrowser("crmsync-approving"), preferred=True
+    )
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

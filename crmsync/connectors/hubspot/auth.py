@@ -9,7 +9,7 @@ names the hub, the user and the granted scopes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -160,11 +160,14 @@ def token_info(api_url: str, token: SecretStr) -> Mapping[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def hubspot_tokens(settings: HubSpotOAuth, *, listener: Listener | None = None) -> RefreshingToken:
-    """A self-renewing token source on the refresh token."""
+def hubspot_tokens(
+    settings: HubSpotOAuth | Callable[[], HubSpotOAuth], *, listener: Listener | None = None
+) -> RefreshingToken:
+    """A self-renewing token source on the refresh token (``settings`` asked per grant)."""
+    current = settings if callable(settings) else (lambda: settings)
     return RefreshingToken(
         system=System.HUBSPOT,
         flow="refresh_token",
-        fetch=lambda: refresh_grant(settings),
+        fetch=lambda: refresh_grant(current()),
         listener=listener,
     )

@@ -13,7 +13,7 @@ or at once when Salesforce refuses it.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Final, Literal
@@ -219,14 +219,22 @@ _GRANTS: Final = {
 
 
 def salesforce_tokens(
-    settings: SalesforceOAuth, *, flow: SalesforceFlow, listener: Listener | None = None
+    settings: SalesforceOAuth | Callable[[], SalesforceOAuth],
+    *,
+    flow: SalesforceFlow,
+    listener: Listener | None = None,
 ) -> RefreshingToken:
-    """A self-renewing token source for ``flow``."""
+    """A self-renewing token source for ``flow``.
+
+    ``settings`` may be a function, asked before each grant: a long-running ``crmsync
+    run`` then picks up a refresh token saved by ``crmsync connect`` meanwhile.
+    """
     grant = _GRANTS[flow]
+    current = settings if callable(settings) else (lambda: settings)
     return RefreshingToken(
         system=System.SALESFORCE,
         flow=flow,
-        fetch=lambda: grant(settings),
+        fetch=lambda: grant(current()),
         listener=listener,
         lifetime=ASSUMED_SESSION_LIFETIME,
     )

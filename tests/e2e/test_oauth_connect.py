@@ -1,0 +1,263 @@
+"""Connecting real accounts, against the emulators' OAuth endpoints: the Salesforce
+web-server flow with PKCE, JWT bearer and client credentials; HubSpot OAuth apps and
+their scopes; ``--token`` from standard input; ``connect status``; credentials
+encrypted in the store (R5, R6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from crmsync.cli.main import app
+from crmsync.store.models import Link
+from crmsync.vault import Vault, load_fernet
+from tests.e2e.conftest import HUBSPOT_TOKEN, SALESFORCE_TOKEN, World
+from tests.oauth_support import free_port, install_approving_browser, make_key_pair
+
+SF_CLIENT_ID = "crmsync-connected-app"
+SF_SECRET = "sf-consumer-secret-5b1e"
+HS_CLIENT_ID = "crmsync-hubspot-app"
+HS_SECRET = "hs-client-secret-77c2"
+INTEGRATION = "integration@crmsync.example"
+ALL_SCOPES = [
+    "oauth",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.write",
+    "crm.schemas.contacts.read",
+    "crm.lists.read",
+    "crm.objects.owners.read",
+]
+
+
+@pytest.fixture(autouse=True)
+def approving_browser() -> None:
+    """``--open`` loads the authorize URL and follows it back, as a person approving."""
+    install_approving_browser()
+
+
+def env(world: World, database_url: str, **extra: str | None) -> dict[str, str | None]:
+    """Emulator URLs and the store, no Salesforce token: the OAuth keys come in ``extra``."""
+    return {
+        "CRMSYNC_DATABASE_URL": database_url,
+        "CRMSYNC_SALESFORCE_URL": world.servers.salesforce.url,
+        "CRMSYNC_SALESFORCE_TOKEN": None,
+        "CRMSYNC_HUBSPOT_URL": world.servers.hubspot.url,
+        "CRMSYNC_HUBSPOT_TOKEN": HUBSPOT_TOKEN,
+        **extra,
+    }
+
+
+def invoke(args: list[str], environment: dict[str, str | None], stdin: str = "") -> Result:
+    return CliRunner().invoke(app, args, env=environment, input=stdin)
+
+
+def links(world: World) -> int:
+    with world.store.begin() as tx:
+        return int(tx.session.scalar(select(func.count(Link.id))) or 0)
+
+
+def connect_salesforce(world: World, database_url: str) -> Result:
+    """``crmsync connect salesforce`` through the web-server flow with PKCE."""
+    port = free_port()
+    world.sf_control.add_oauth_app(
+        client_id=SF_CLIENT_ID,
+        client_secret=SF_SECRET,
+        callback_urls=[f"http://localhost:{port}/OauthRedirect"],
+    )
+    return invoke(
+        ["connect", "salesforce", "--url", world.servers.salesforce.url, "--client-id",
+         SF_CLIENT_ID, "--open", "--callback-port", str(port), "--timeout", "20"],
+        env(world, database_url, CRMSYNC_SALESFORCE_CLIENT_SECRET=SF_SECRET),
+    )  # fmt: skip
+
+
+def connect_hubspot(world: World, database_url: str, *, scopes: list[str]) -> Result:
+    """``crmsync connect hubspot`` through an OAuth app granted ``scopes``."""
+    port = free_port()
+    world.hs_control.add_oauth_app(
+        client_id=HS_CLIENT_ID,
+        client_secret=HS_SECRET,
+        redirect_uris=[f"http://localhost:{port}/oauth-callback"],
+        scopes=scopes,
+    )
+    return invoke(
+        ["connect", "hubspot", "--url", world.servers.hubspot.url, "--client-id", HS_CLIENT_ID,
+         "--open", "--callback-port", str(port), "--timeout", "20"],
+        env(world, database_url, CRMSYNC_HUBSPOT_CLIENT_SECRET=HS_SECRET),
+    )  # fmt: skip
+
+
+def vault(database_url: str, world: World) -> Vault:
+    return Vault(world.store, load_fernet(secret_key=None, database_url=database_url))
+
+
+def test_r5_web_server_flow_with_pkce_saves_a_refresh_token_the_sync_then_uses(
+    world: World, database_url: str
+) -> None:
+    connected = connect_salesforce(world, database_url)
+    world.hs_create(email="oauth@example.com", lastname="Oauth")
+
+    # Neither a token nor the client secret in the environment: both were saved.
+    synced = invoke(["sync", "--once"], env(world, database_url))
+
+    assert connected.exit_code == 0, connected.output
+    assert f"Connected as {INTEGRATION}" in connected.output
+    assert "(refresh_token)" in connected.output
+    assert synced.exit_code == 0, synced.output
+    assert links(world) == 1
+
+
+def test_jwt_bearer_flow_signs_with_the_key_file_and_a_wrong_key_is_one_reconnect_line(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    uploaded, other = make_key_pair(), make_key_pair()
+    world.sf_control.add_oauth_app(client_id=SF_CLIENT_ID, certificate=uploaded.certificate_pem)
+    right, wrong = tmp_path / "server.key", tmp_path / "other.key"
+    right.write_bytes(uploaded.private_pem)
+    wrong.write_bytes(other.private_pem)
+    jwt_env = {
+        "CRMSYNC_SALESFORCE_CLIENT_ID": SF_CLIENT_ID,
+        "CRMSYNC_SALESFORCE_USERNAME": INTEGRATION,
+    }
+    world.hs_create(email="jwt@example.com", lastname="Jwt")
+
+    refused = invoke(
+        ["sync", "--once"],
+        env(world, database_url, **jwt_env, CRMSYNC_SALESFORCE_JWT_KEY_FILE=str(wrong)),
+    )
+    synced = invoke(
+        ["sync", "--once"],
+        env(world, database_url, **jwt_env, CRMSYNC_SALESFORCE_JWT_KEY_FILE=str(right)),
+    )
+
+    assert refused.exit_code == 75
+    assert "reconnect Salesforce: invalid_grant" in refused.output
+    assert "Traceback" not in refused.output
+    assert synced.exit_code == 0, synced.output
+    assert links(world) == 1
+
+
+def test_client_credentials_flow_runs_as_the_apps_integration_user(
+    world: World, database_url: str
+) -> None:
+    world.sf_control.add_oauth_app(
+        client_id=SF_CLIENT_ID, client_secret=SF_SECRET, run_as=INTEGRATION
+    )
+    cc_env = env(
+        world,
+        database_url,
+        CRMSYNC_SALESFORCE_CLIENT_ID=SF_CLIENT_ID,
+        CRMSYNC_SALESFORCE_CLIENT_SECRET=SF_SECRET,
+    )
+    world.hs_create(email="cc@example.com", lastname="Credentials")
+
+    synced = invoke(["sync", "--once"], cc_env)
+    status = invoke(["connect", "status"], cc_env)
+
+    assert synced.exit_code == 0, synced.output
+    assert links(world) == 1
+    assert status.exit_code == 0, status.output
+    assert "client_credentials" in status.output and INTEGRATION in status.output
+
+
+def test_hubspot_app_connect_names_each_missing_scope_then_syncs_with_its_refresh_token(
+    world: World, database_url: str
+) -> None:
+    short = connect_hubspot(
+        world, database_url, scopes=[s for s in ALL_SCOPES if s != "crm.objects.owners.read"]
+    )
+    full = connect_hubspot(world, database_url, scopes=ALL_SCOPES)
+    world.hs_create(email="hsapp@example.com", lastname="App")
+    app_env = env(
+        world,
+        database_url,
+        CRMSYNC_SALESFORCE_TOKEN=SALESFORCE_TOKEN,
+        CRMSYNC_HUBSPOT_TOKEN=None,
+    )
+
+    synced = invoke(["sync", "--once"], app_env)
+    status = invoke(["connect", "status"], app_env)
+
+    assert short.exit_code == 2, short.output
+    assert "Missing scopes" in short.output and "crm.objects.owners.read" in short.output
+    assert full.exit_code == 0, full.output
+    assert "Missing scopes" not in full.output
+    assert synced.exit_code == 0, synced.output
+    assert links(world) == 1
+    assert status.exit_code == 0, status.output
+    assert "refresh_token" in status.output and "crm.objects.contacts.write" in status.output
+
+
+@pytest.mark.parametrize("flag", [["--token", "-"], ["--token-stdin"]])
+def test_r5_token_read_from_standard_input_is_saved_and_never_printed(
+    world: World, database_url: str, flag: list[str]
+) -> None:
+    connected = invoke(
+        ["connect", "salesforce", "--url", world.servers.salesforce.url, *flag],
+        env(world, database_url),
+        stdin=SALESFORCE_TOKEN + "\n",
+    )
+    world.hs_create(email="stdin@example.com", lastname="Stdin")
+
+    synced = invoke(["sync", "--once"], env(world, database_url))
+
+    assert connected.exit_code == 0, connected.output
+    assert SALESFORCE_TOKEN not in connected.output
+    assert synced.exit_code == 0, synced.output
+    assert links(world) == 1
+
+
+def test_no_secret_is_stored_in_clear_text_in_the_database_file(
+    world: World, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("reads the SQLite file's bytes")
+    assert connect_salesforce(world, database_url).exit_code == 0
+    assert connect_hubspot(world, database_url, scopes=ALL_SCOPES).exit_code == 0
+    saved = vault(database_url, world)
+    secrets = {
+        "Salesforce refresh token": saved.get("salesforce.refresh_token"),
+        "HubSpot refresh token": saved.get("hubspot.refresh_token"),
+    }
+    world.hs_create(email="secret@example.com", lastname="Secret")
+    assert invoke(["sync", "--once"], env(world, database_url, CRMSYNC_HUBSPOT_TOKEN=None))
+    settings_shown = invoke(["settings", "show"], env(world, database_url))
+    world.store.close()
+
+    raw = Path(database_url.removeprefix("sqlite:///")).read_bytes()
+
+    for name, secret in secrets.items():
+        assert secret is not None, name
+        value = secret.get_secret_value()
+        assert value.encode() not in raw, name
+        assert value not in settings_shown.output, name
+    for value in (SF_SECRET, HS_SECRET):
+        assert value.encode() not in raw
+        assert value not in settings_shown.output
+
+
+def test_a_clear_text_token_saved_by_an_older_version_is_encrypted_on_first_use(
+    world: World, database_url: str
+) -> None:
+    from crmsync.store.models import Setting
+
+    with world.store.begin() as tx:
+        tx.session.add(Setting(key="salesforce.token", value=SALESFORCE_TOKEN))
+        tx.set_setting(
+            "salesforce.connection",
+            {"org_id": "x", "url": world.servers.salesforce.url, "sandbox": False},
+        )
+    world.hs_create(email="legacy@example.com", lastname="Legacy")
+
+    synced = invoke(["sync", "--once"], env(world, database_url))
+
+    with world.store.begin() as tx:
+        stored = tx.session.get(Setting, "salesforce.token")
+        assert stored is not None
+        value = stored.value
+    assert synced.exit_code == 0, synced.output
+    assert isinstance(value, dict) and SALESFORCE_TOKEN not in str(value)
