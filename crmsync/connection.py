@@ -81,8 +81,15 @@ class ConnectionProblem(BaseModel):
 
     system: str
     fix: str
+    """"Reconnect Salesforce" / "Reconnect HubSpot"."""
     message: str
+    """The CRM's own answer (``invalid_grant: expired access/refresh token``)."""
     since: datetime
+
+    @property
+    def command(self) -> str:
+        """The command that fixes it."""
+        return f"crmsync connect {self.system}"
 
 
 def save_connection(
@@ -166,7 +173,7 @@ def record_problem(store: StateStore, error: ReconnectRequiredError) -> None:
         tx.session.add(
             Setting(
                 key=key,
-                value={"message": str(error), "since": utc_now().isoformat()},
+                value={"message": error.reason, "since": utc_now().isoformat()},
                 updated_at=utc_now(),
             )
         )
@@ -191,7 +198,7 @@ def connection_problems(store: StateStore) -> list[ConnectionProblem]:
             problems.append(
                 ConnectionProblem(
                     system=system.value,
-                    fix=f"reconnect {SYSTEM_NAMES[system]}",
+                    fix=f"Reconnect {SYSTEM_NAMES[system]}",
                     message=str(row.value.get("message", "")),
                     since=datetime.fromisoformat(str(row.value["since"])),
                 )

@@ -33,7 +33,10 @@ def health_command(
         return
     for problem in report.connection_problems:
         console.print(
-            Text.assemble((problem.fix.capitalize(), "bold red"), f": {problem.message}"),
+            Text.assemble(
+                (problem.fix, "bold red"),
+                f": {problem.message}. Run `{problem.command}`; syncing resumes after it.",
+            ),
             soft_wrap=True,
         )
     sf = report.salesforce
