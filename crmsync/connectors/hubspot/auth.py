@@ -150,7 +150,8 @@ def token_info(api_url: str, token: SecretStr) -> Mapping[str, Any]:
     try:
         response = requests.get(url, timeout=60)
     except requests.RequestException as error:
-        raise ConnectionLostError(f"no answer from HubSpot: {type(error).__name__}") from error
+        # Not chained: the client's message holds the URL, and the URL holds the token.
+        raise ConnectionLostError(f"no answer from HubSpot: {type(error).__name__}") from None
     if response.status_code != 200:
         raise ReconnectRequiredError(
             System.HUBSPOT,
