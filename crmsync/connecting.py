@@ -33,8 +33,18 @@ from crmsync.errors import ConfigurationError
 from crmsync.store import StateStore
 from crmsync.vault import open_vault
 
-ENABLED_HUBSPOT_OBJECTS: Final = ("contacts",)
-"""The HubSpot objects the sync pairs read and write today (contacts ⇄ leads/contacts)."""
+
+def enabled_hubspot_objects(config: CrmsyncConfig) -> tuple[str, ...]:
+    """The HubSpot objects the enabled pairs read and write (contacts always)."""
+    from crmsync.engine.settings import COMPANIES_ENABLED, switch
+
+    store = StateStore.open(config.database_url)
+    try:
+        with_companies = switch(store, COMPANIES_ENABLED)
+    finally:
+        store.close()
+    return ("contacts", "companies") if with_companies else ("contacts",)
+
 
 SALESFORCE_SCOPES: Final = "api refresh_token"
 ShowUrl = Callable[[str], None]
@@ -225,7 +235,8 @@ def connect_hubspot_oauth(
     settings = hubspot_auth.HubSpotOAuth(
         api_url=url, client_id=config.hubspot_client_id, client_secret=secret
     )
-    wanted = hubspot_auth.required_scopes(ENABLED_HUBSPOT_OBJECTS)
+    objects = enabled_hubspot_objects(config)
+    wanted = hubspot_auth.required_scopes(objects)
     with CallbackServer(port=port, path="/oauth-callback") as callback:
         show_url(
             authorize_url(
@@ -264,7 +275,7 @@ def connect_hubspot_oauth(
         user=user,
         flow="refresh_token",
         scopes=scopes,
-        missing_scopes=hubspot_auth.missing_scopes(scopes, objects=ENABLED_HUBSPOT_OBJECTS),
+        missing_scopes=hubspot_auth.missing_scopes(scopes, objects=objects),
     )
 
 
