@@ -135,16 +135,13 @@ def salesforce_login(
         )
     settings = (lambda: salesforce_oauth(reload())) if reload else salesforce_oauth(config)
     tokens = salesforce_tokens(settings, flow=flow, listener=listener)
-    instance_url = config.salesforce_url
-    if urlsplit(instance_url).hostname in LOGIN_HOSTS:
-        # Only a login host is known: the first grant names the org's instance.
-        tokens.access_token()
-        grant = tokens.current()
-        if grant is not None and grant.instance_url:
-            instance_url = grant.instance_url
     return Login(
         config=SalesforceConfig(
-            instance_url=instance_url, oauth_flow=flow, sandbox=config.salesforce_sandbox
+            instance_url=config.salesforce_url,
+            oauth_flow=flow,
+            sandbox=config.salesforce_sandbox,
+            # Only a login host is known: each grant names the org's instance.
+            instance_from_token=urlsplit(config.salesforce_url).hostname in LOGIN_HOSTS,
         ),
         tokens=tokens,
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -261,3 +262,40 @@ def test_a_clear_text_token_saved_by_an_older_version_is_encrypted_on_first_use(
         value = stored.value
     assert synced.exit_code == 0, synced.output
     assert isinstance(value, dict) and SALESFORCE_TOKEN not in str(value)
+
+
+def test_with_only_a_login_host_configured_calls_go_to_the_instance_the_grant_names(
+    world: World,
+) -> None:
+    from crmsync.connectors.salesforce.auth import SalesforceOAuth, salesforce_tokens
+    from crmsync.connectors.salesforce.config import SalesforceConfig
+    from crmsync.connectors.salesforce.connector import SalesforceConnector
+
+    world.sf_control.add_oauth_app(
+        client_id=SF_CLIENT_ID, client_secret=SF_SECRET, run_as=INTEGRATION
+    )
+    url = world.servers.salesforce.url
+    tokens = salesforce_tokens(
+        SalesforceOAuth(
+            login_url="https://login.salesforce.com",
+            client_id=SF_CLIENT_ID,
+            client_secret=SecretStr(SF_SECRET),
+            loopback_url=url,
+        ),
+        flow="client_credentials",
+    )
+    connector = SalesforceConnector.from_config(
+        SalesforceConfig(instance_url=url, oauth_flow="client_credentials",
+                         instance_from_token=True),
+        tokens=tokens,
+    )  # fmt: skip
+
+    user = connector.whoami()
+    grant = tokens.current()
+
+    assert user.username == INTEGRATION
+    assert grant is not None and grant.instance_url is not None
+    # The placeholder host was replaced by the instance the token answer named.
+    assert connector._session._on_instance(f"{url}/services/data") == (
+        f"{grant.instance_url}/services/data"
+    )

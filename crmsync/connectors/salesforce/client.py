@@ -17,7 +17,12 @@ def build_session(
     config: SalesforceConfig, *, observer: CallObserver, tokens: TokenSource | None = None
 ) -> ObservedSession:
     """The session every call goes through (rewritten to the emulator when http://)."""
-    session = ObservedSession(observer=observer, timeout=config.timeout_seconds, tokens=tokens)
+    session = ObservedSession(
+        observer=observer,
+        timeout=config.timeout_seconds,
+        tokens=tokens,
+        instance_host=config.instance_host if config.instance_from_token else None,
+    )
     if config.is_loopback:
         loopback_session(config.instance_url, session=session)
     return session

@@ -32,6 +32,8 @@ class SalesforceConfig(BaseSettings):
     sandbox: bool = False
     oauth_flow: str | None = None
     """An OAuth flow whose token source the connector is given (no token here then)."""
+    instance_from_token: bool = False
+    """``instance_url`` is only a login host: calls go to the instance the grant names."""
     api_version: str = "59.0"
     overlap_seconds: float = Field(default=120.0, ge=0)
     bulk_threshold: int = Field(default=20_000, ge=1)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -83,13 +84,21 @@ class ObservedSession(requests.Session):
     """
 
     def __init__(
-        self, *, observer: CallObserver, timeout: float, tokens: TokenSource | None = None
+        self,
+        *,
+        observer: CallObserver,
+        timeout: float,
+        tokens: TokenSource | None = None,
+        instance_host: str | None = None,
     ) -> None:
         super().__init__()
         self.observer = observer
         self.meter = UsageMeter()
         self.tokens = tokens
         self._timeout = timeout
+        # Only a login host was configured: the grant's instance URL replaces it, so no
+        # grant is needed before the first call (and a refused one fails that call).
+        self._placeholder_host = instance_host
 
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
@@ -99,12 +108,24 @@ class ObservedSession(requests.Session):
             return self._observed(method, url, *args, **kwargs)
         sent = self.tokens.access_token()
         kwargs["headers"] = _with_bearer(kwargs.get("headers"), sent)
-        response = self._observed(method, url, *args, **kwargs)
+        response = self._observed(method, self._on_instance(url), *args, **kwargs)
         if not (self.tokens.refreshable and session_refused(response)):
             return response
         response.close()
         kwargs["headers"] = _with_bearer(kwargs.get("headers"), self.tokens.renew(sent))
-        return self._observed(method, url, *args, **kwargs)
+        return self._observed(method, self._on_instance(url), *args, **kwargs)
+
+    def _on_instance(self, url: str | bytes) -> str | bytes:
+        """``url`` moved from the configured login host to the grant's instance."""
+        grant = self.tokens.current() if self.tokens is not None else None
+        if self._placeholder_host is None or grant is None or not grant.instance_url:
+            return url
+        text = url.decode() if isinstance(url, bytes) else url
+        parts = urlsplit(text)
+        if parts.netloc != self._placeholder_host:
+            return url
+        instance = urlsplit(grant.instance_url)
+        return urlunsplit((instance.scheme, instance.netloc, parts.path, parts.query, ""))
 
     def _observed(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
