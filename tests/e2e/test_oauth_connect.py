@@ -299,3 +299,23 @@ def test_with_only_a_login_host_configured_calls_go_to_the_instance_the_grant_na
     assert connector._session._on_instance(f"{url}/services/data") == (
         f"{grant.instance_url}/services/data"
     )
+
+
+def test_a_failing_token_endpoint_is_reported_without_the_refresh_token_or_secret(
+    world: World, database_url: str
+) -> None:
+    # Tracebacks never print local variables (where tokens live), should one escape.
+    from crmsync.cli.main import app as cli
+
+    assert cli.pretty_exceptions_show_locals is False
+    assert connect_salesforce(world, database_url).exit_code == 0
+    saved = vault(database_url, world).get("salesforce.refresh_token")
+    assert saved is not None
+    world.sf_control.expire_sessions()
+    world.sf_control.add_fault(kind="status", status=500, count=10, path_contains="")
+
+    result = invoke(["sync", "--once"], env(world, database_url))
+
+    assert result.exit_code == 75, result.output  # a passing fault: the next run resumes
+    assert saved.get_secret_value() not in result.output
+    assert SF_SECRET not in result.output
