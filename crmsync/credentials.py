@@ -104,15 +104,21 @@ class Login(Generic[AdapterConfig]):
 
 
 Reload = Callable[[], CrmsyncConfig]
+Keep = Callable[[System, SecretStr], None]
 
 
 def salesforce_login(
-    config: CrmsyncConfig, *, listener: Listener | None = None, reload: Reload | None = None
+    config: CrmsyncConfig,
+    *,
+    listener: Listener | None = None,
+    reload: Reload | None = None,
+    keep: Keep | None = None,
 ) -> Login[SalesforceConfig]:
     """The Salesforce connector's settings and token source for the configured flow.
 
     ``reload`` gives the configuration afresh (saved connection included) before each
-    grant, so a reconnect made while ``crmsync run`` waits is used by its next run.
+    grant, so a reconnect made while ``crmsync run`` waits is used by its next run;
+    ``keep`` saves a rotated refresh token.
     """
     flow = salesforce_flow(config)
     if flow is None:
@@ -134,7 +140,12 @@ def salesforce_login(
             tokens=StaticToken(config.salesforce_token),
         )
     settings = (lambda: salesforce_oauth(reload())) if reload else salesforce_oauth(config)
-    tokens = salesforce_tokens(settings, flow=flow, listener=listener)
+    tokens = salesforce_tokens(
+        settings,
+        flow=flow,
+        listener=listener,
+        keep_refresh_token=(lambda token: keep(System.SALESFORCE, token)) if keep else None,
+    )
     return Login(
         config=SalesforceConfig(
             instance_url=config.salesforce_url,
@@ -148,7 +159,11 @@ def salesforce_login(
 
 
 def hubspot_login(
-    config: CrmsyncConfig, *, listener: Listener | None = None, reload: Reload | None = None
+    config: CrmsyncConfig,
+    *,
+    listener: Listener | None = None,
+    reload: Reload | None = None,
+    keep: Keep | None = None,
 ) -> Login[HubSpotConfig]:
     """The HubSpot connector's settings and token source for the configured flow."""
     flow = hubspot_flow(config)
@@ -166,7 +181,12 @@ def hubspot_login(
             "CRMSYNC_HUBSPOT_CLIENT_SECRET"
         )
     oauth = (lambda: hubspot_oauth(reload())) if reload else hubspot_oauth(config)
-    return Login(config=hubspot, tokens=hubspot_tokens(oauth, listener=listener))
+    tokens = hubspot_tokens(
+        oauth,
+        listener=listener,
+        keep_refresh_token=(lambda token: keep(System.HUBSPOT, token)) if keep else None,
+    )
+    return Login(config=hubspot, tokens=tokens)
 
 
 def hubspot_oauth(config: CrmsyncConfig) -> HubSpotOAuth:

@@ -55,8 +55,16 @@ def connected(config: CrmsyncConfig) -> Iterator[Connected]:
         )
         # Each grant re-reads the saved connection: a reconnect is used by the next run.
         reload = lambda: with_saved_connection(given, store, vault)  # noqa: E731
-        salesforce_login = credentials.salesforce_login(config, listener=listener, reload=reload)
-        hubspot_login = credentials.hubspot_login(config, listener=listener, reload=reload)
+        # A rotated refresh token replaces the saved one (the old one stops working).
+        keep = lambda system, token: vault.put(  # noqa: E731
+            f"{system.value}.refresh_token", token, note="refresh token rotated"
+        )
+        salesforce_login = credentials.salesforce_login(
+            config, listener=listener, reload=reload, keep=keep
+        )
+        hubspot_login = credentials.hubspot_login(
+            config, listener=listener, reload=reload, keep=keep
+        )
         # Every call is counted and Salesforce stays inside its allocation (R1, R2).
         budget = ApiBudget(store)
         salesforce = SalesforceConnector.from_config(

@@ -14,6 +14,7 @@ within a run, and shown once on the health page ("reconnect Salesforce").
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,9 +69,46 @@ class AccessGrant:
     instance_url: str | None = None
     identity_url: str | None = None
     scopes: tuple[str, ...] = ()
+    refresh_token: SecretStr | None = None
+    """A refresh token the answer carried (a rotated one replaces the stored one)."""
 
     def __repr__(self) -> str:
         return f"AccessGrant(expires_at={self.expires_at!r}, instance_url={self.instance_url!r})"
+
+
+def rotated(grant: AccessGrant, used: SecretStr | None) -> bool:
+    """True when ``grant`` brought a refresh token other than the one ``used``."""
+    return (
+        grant.refresh_token is not None
+        and used is not None
+        and grant.refresh_token.get_secret_value() != used.get_secret_value()
+    )
+
+
+class Rotation:
+    """Refresh tokens replaced by rotation, so a source still naming the old one (an
+    environment variable, say) uses the newest; ``keep`` saves each new one."""
+
+    def __init__(self, keep: Callable[[SecretStr], None] | None = None) -> None:
+        self._keep = keep
+        self._newer: dict[str, SecretStr] = {}
+
+    def __repr__(self) -> str:
+        return f"Rotation(rotated={len(self._newer)})"
+
+    def newest(self, token: SecretStr | None) -> SecretStr | None:
+        """``token``, or what rotation replaced it with."""
+        while token is not None and token.get_secret_value() in self._newer:
+            token = self._newer[token.get_secret_value()]
+        return token
+
+    def note(self, grant: AccessGrant, used: SecretStr | None) -> None:
+        """Remember (and keep) the refresh token ``grant`` brought, if it is a new one."""
+        if rotated(grant, used):
+            assert used is not None and grant.refresh_token is not None
+            self._newer[used.get_secret_value()] = grant.refresh_token
+            if self._keep is not None:
+                self._keep(grant.refresh_token)
 
 
 class TokenSource(Protocol):
@@ -195,13 +233,7 @@ class RefreshingToken:
                 self._listener(self.system, error)
             raise
         if grant.expires_at is None and self._lifetime is not None:
-            grant = AccessGrant(
-                access_token=grant.access_token,
-                expires_at=self._clock() + self._lifetime,
-                instance_url=grant.instance_url,
-                identity_url=grant.identity_url,
-                scopes=grant.scopes,
-            )
+            grant = dataclasses.replace(grant, expires_at=self._clock() + self._lifetime)
         self._grant = grant
         self.renewals += 1
         if self._listener is not None:

@@ -61,13 +61,14 @@ def links(world: World) -> int:
         return int(tx.session.scalar(select(func.count(Link.id))) or 0)
 
 
-def connect_salesforce(world: World, database_url: str) -> Result:
+def connect_salesforce(world: World, database_url: str, *, rotate: bool = False) -> Result:
     """``crmsync connect salesforce`` through the web-server flow with PKCE."""
     port = free_port()
     world.sf_control.add_oauth_app(
         client_id=SF_CLIENT_ID,
         client_secret=SF_SECRET,
         callback_urls=[f"http://localhost:{port}/OauthRedirect"],
+        rotate_refresh_tokens=rotate,
     )
     return invoke(
         ["connect", "salesforce", "--url", world.servers.salesforce.url, "--client-id",

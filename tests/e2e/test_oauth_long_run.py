@@ -15,7 +15,7 @@ from crmsync.engine.hooks import Checkpoint
 from crmsync.health.errors import open_errors
 from crmsync.runtime import build_engine, connected
 from crmsync.vault import Vault, load_fernet
-from tests.e2e.conftest import World
+from tests.e2e.conftest import HUBSPOT_TOKEN, World
 from tests.e2e.test_oauth_connect import (
     ALL_SCOPES,
     connect_hubspot,
@@ -169,3 +169,32 @@ def test_revoked_refresh_token_is_one_health_error_until_reconnected(
     assert "Reconnect Salesforce" not in healthy.output
     assert synced.exit_code == 0, synced.output
     assert links(world) == 2
+
+
+def test_a_rotated_refresh_token_replaces_the_saved_one(world: World, database_url: str) -> None:
+    assert connect_salesforce(world, database_url, rotate=True).exit_code == 0
+    saved = Vault(world.store, load_fernet(secret_key=None, database_url=database_url))
+    first = saved.get("salesforce.refresh_token")
+    oauth_env = env(world, database_url)
+    config = load_config(
+        None,
+        database_url=database_url,
+        salesforce_url=world.servers.salesforce.url,
+        hubspot_url=world.servers.hubspot.url,
+        hubspot_token=HUBSPOT_TOKEN,
+    )
+
+    with connected(config) as opened:
+        for step in range(3):
+            world.hs_create(email=f"rot{step}@example.com", lastname=f"Rot{step}")
+            world.sf_control.expire_sessions()
+            build_engine(opened, config).run_once()
+            world.tick()
+    rotated = saved.get("salesforce.refresh_token")
+    world.hs_create(email="later@example.com", lastname="Later")
+    later = invoke(["sync", "--once"], oauth_env)  # a new process: only the saved token
+
+    assert first is not None and rotated is not None
+    assert rotated.get_secret_value() != first.get_secret_value()
+    assert later.exit_code == 0, later.output
+    assert links(world) == 4

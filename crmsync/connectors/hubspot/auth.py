@@ -9,6 +9,7 @@ names the hub, the user and the granted scopes.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,13 @@ from pydantic import SecretStr
 
 from crmsync.connectors.base import ApiErrorDetail, System
 from crmsync.connectors.errors import ConnectionLostError, ServerError
-from crmsync.connectors.oauth import AccessGrant, Listener, ReconnectRequiredError, RefreshingToken
+from crmsync.connectors.oauth import (
+    AccessGrant,
+    Listener,
+    ReconnectRequiredError,
+    RefreshingToken,
+    Rotation,
+)
 from crmsync.errors import ConfigurationError
 
 AUTHORIZE_URL: Final = "https://app.hubspot.com/oauth/authorize"
@@ -108,6 +115,7 @@ def grant_from(body: Mapping[str, Any], *, now: datetime | None = None) -> Acces
     return AccessGrant(
         access_token=SecretStr(str(body["access_token"])),
         expires_at=issued + timedelta(seconds=float(body.get("expires_in") or 1800)),
+        refresh_token=SecretStr(str(body["refresh_token"])) if body.get("refresh_token") else None,
     )
 
 
@@ -162,13 +170,30 @@ def token_info(api_url: str, token: SecretStr) -> Mapping[str, Any]:
 
 
 def hubspot_tokens(
-    settings: HubSpotOAuth | Callable[[], HubSpotOAuth], *, listener: Listener | None = None
+    settings: HubSpotOAuth | Callable[[], HubSpotOAuth],
+    *,
+    listener: Listener | None = None,
+    keep_refresh_token: Callable[[SecretStr], None] | None = None,
 ) -> RefreshingToken:
-    """A self-renewing token source on the refresh token (``settings`` asked per grant)."""
+    """A self-renewing token source on the refresh token (``settings`` asked per grant).
+
+    A refresh answer carrying another refresh token replaces the stored one
+    (``keep_refresh_token``).
+    """
     current = settings if callable(settings) else (lambda: settings)
+
+    rotation = Rotation(keep_refresh_token)
+
+    def fetch() -> AccessGrant:
+        given = current()
+        used = dataclasses.replace(given, refresh_token=rotation.newest(given.refresh_token))
+        fetched = refresh_grant(used)
+        rotation.note(fetched, used.refresh_token)
+        return fetched
+
     return RefreshingToken(
         system=System.HUBSPOT,
         flow="refresh_token",
-        fetch=lambda: refresh_grant(current()),
+        fetch=fetch,
         listener=listener,
     )

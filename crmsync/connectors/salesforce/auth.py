@@ -12,6 +12,7 @@ or at once when Salesforce refuses it.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,13 @@ from pydantic import SecretStr
 
 from crmsync.connectors.base import ApiErrorDetail, System
 from crmsync.connectors.errors import ConnectionLostError, ServerError
-from crmsync.connectors.oauth import AccessGrant, Listener, ReconnectRequiredError, RefreshingToken
+from crmsync.connectors.oauth import (
+    AccessGrant,
+    Listener,
+    ReconnectRequiredError,
+    RefreshingToken,
+    Rotation,
+)
 from crmsync.connectors.salesforce.loopback import loopback_session
 from crmsync.errors import ConfigurationError
 
@@ -114,6 +121,7 @@ def grant_from(body: Mapping[str, Any]) -> AccessGrant:
         instance_url=str(body.get("instance_url") or "") or None,
         identity_url=str(body.get("id") or "") or None,
         scopes=tuple(str(body.get("scope") or "").split()),
+        refresh_token=SecretStr(str(body["refresh_token"])) if body.get("refresh_token") else None,
     )
 
 
@@ -223,18 +231,31 @@ def salesforce_tokens(
     *,
     flow: SalesforceFlow,
     listener: Listener | None = None,
+    keep_refresh_token: Callable[[SecretStr], None] | None = None,
 ) -> RefreshingToken:
     """A self-renewing token source for ``flow``.
 
     ``settings`` may be a function, asked before each grant: a long-running ``crmsync
-    run`` then picks up a refresh token saved by ``crmsync connect`` meanwhile.
+    run`` then picks up a refresh token saved by ``crmsync connect`` meanwhile. With
+    refresh token rotation on, each refresh answers a new refresh token (the old one
+    stops working): ``keep_refresh_token`` saves it.
     """
     grant = _GRANTS[flow]
     current = settings if callable(settings) else (lambda: settings)
+
+    rotation = Rotation(keep_refresh_token)
+
+    def fetch() -> AccessGrant:
+        given = current()
+        used = dataclasses.replace(given, refresh_token=rotation.newest(given.refresh_token))
+        fetched = grant(used)
+        rotation.note(fetched, used.refresh_token)
+        return fetched
+
     return RefreshingToken(
         system=System.SALESFORCE,
         flow=flow,
-        fetch=lambda: grant(current()),
+        fetch=fetch,
         listener=listener,
         lifetime=ASSUMED_SESSION_LIFETIME,
     )

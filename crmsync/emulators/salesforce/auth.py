@@ -99,6 +99,7 @@ async def token(request: Request) -> Response:
         code_org, code_user = granted
         return JSONResponse(token_body(emulator, code_org, code_user, refresh=True))
     if grant == "refresh_token":
+        checked = None
         if client_id is not None:
             checked = check_client(emulator, client_id, client_secret, need_secret=False)
             if isinstance(checked, JSONResponse):
@@ -111,6 +112,10 @@ async def token(request: Request) -> Response:
         found = session_org.store.get(session.user_id)
         if found is None or not found[1].get("IsActive"):
             return oauth_error("inactive_user", "user is inactive")
+        if checked is not None and checked.rotate_refresh_tokens:
+            # Refresh token rotation: a new refresh token each time, the old one dies.
+            emulator.refresh_tokens.pop(refresh_token, None)
+            return JSONResponse(token_body(emulator, session_org, found[1], refresh=True))
         return JSONResponse(
             token_body(emulator, session_org, found[1], from_refresh_token=refresh_token)
         )

@@ -154,12 +154,14 @@ class SalesforceEmulatorControl:
         certificate: str | None = None,
         run_as: str | None = None,
         approve_as: str | None = None,
+        rotate_refresh_tokens: bool = False,
     ) -> None:
         """Register a connected app (``certificate``: PEM certificate or public key)."""
         self._call("POST", "/oauth/apps", {
             "client_id": client_id, "client_secret": client_secret,
             "callback_urls": callback_urls or [], "certificate": certificate,
             "run_as": run_as, "approve_as": approve_as,
+            "rotate_refresh_tokens": rotate_refresh_tokens,
         })  # fmt: skip
 
     def set_session_lifetime(self, seconds: float | None) -> None:

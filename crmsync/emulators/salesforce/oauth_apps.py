@@ -38,6 +38,8 @@ class OAuthApp:
     """Username the authorize endpoint logs in and approves as (None: the integration user)."""
     require_secret: bool = True
     """Whether the web-server and refresh-token flows need the client secret."""
+    rotate_refresh_tokens: bool = False
+    """Refresh token rotation: each refresh answers a new refresh token, the old one dies."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +72,7 @@ class OAuthRegistry:
             run_as=body.get("run_as"),
             approve_as=body.get("approve_as"),
             require_secret=bool(body.get("require_secret", True)),
+            rotate_refresh_tokens=bool(body.get("rotate_refresh_tokens", False)),
         )
         self.apps[app.client_id] = app
         return app
