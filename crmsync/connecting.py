@@ -347,13 +347,15 @@ def _salesforce_status(connector: Any, saved: Mapping[str, Any]) -> ConnectionSt
         return ConnectionStatus(system="salesforce", flow=flow, problem=str(error))
     grant = None if tokens is None else tokens.current()
     scopes = grant.scopes if grant is not None and grant.scopes else tuple(saved.get("scopes", ()))
+    expires = _expiry(tokens)
     return ConnectionStatus(
         system="salesforce",
         flow=flow,
         user=user.username,
         account=user.org_id,
         scopes=scopes,
-        expires=_expiry(tokens),
+        # Salesforce does not say; the org's session policy may end it sooner.
+        expires=None if expires is None else f"{expires} at the latest",
     )
 
 
