@@ -20,11 +20,11 @@ from pydantic import SecretStr
 from crmsync.authorize import CallbackServer, Pkce, authorize_url
 from crmsync.config import CrmsyncConfig
 from crmsync.connection import save_connection
-from crmsync.connectors.base import System
+from crmsync.connectors.base import Connector, System
 from crmsync.connectors.hubspot import auth as hubspot_auth
 from crmsync.connectors.hubspot.config import HubSpotConfig
 from crmsync.connectors.hubspot.connector import HubSpotConnector
-from crmsync.connectors.oauth import StaticToken
+from crmsync.connectors.oauth import StaticToken, TokenSource
 from crmsync.connectors.salesforce import auth as salesforce_auth
 from crmsync.connectors.salesforce.config import SalesforceConfig
 from crmsync.connectors.salesforce.connector import IntegrationUser, SalesforceConnector
@@ -329,16 +329,18 @@ def connection_status(config: CrmsyncConfig) -> list[ConnectionStatus]:
     return rows
 
 
-def _expiry(tokens: Any) -> str | None:
+def _expiry(tokens: TokenSource | None) -> str | None:
     grant = None if tokens is None else tokens.current()
     if grant is None or grant.expires_at is None:
         return None
     return str(grant.expires_at.isoformat(timespec="seconds"))
 
 
-def _salesforce_status(connector: Any, saved: Mapping[str, Any]) -> ConnectionStatus:
+def _salesforce_status(connector: Connector, saved: Mapping[str, Any]) -> ConnectionStatus:
     from crmsync.errors import CrmsyncError
 
+    if not isinstance(connector, SalesforceConnector):
+        return ConnectionStatus(system="salesforce", flow="unknown")
     tokens = connector.tokens
     flow = tokens.flow if tokens is not None else "token"
     try:
@@ -360,15 +362,17 @@ def _salesforce_status(connector: Any, saved: Mapping[str, Any]) -> ConnectionSt
 
 
 def _hubspot_status(
-    connector: Any, saved: Mapping[str, Any], config: CrmsyncConfig
+    connector: Connector, saved: Mapping[str, Any], config: CrmsyncConfig
 ) -> ConnectionStatus:
     from crmsync.errors import CrmsyncError
 
+    if not isinstance(connector, HubSpotConnector):
+        return ConnectionStatus(system="hubspot", flow="unknown")
     tokens = connector.tokens
     flow = tokens.flow if tokens is not None else "private_app"
     try:
         portal = connector.account_id()
-        if flow != "refresh_token":
+        if tokens is None or flow != "refresh_token":
             return ConnectionStatus(system="hubspot", flow=flow, account=portal)
         info = hubspot_auth.token_info(config.hubspot_url, SecretStr(tokens.access_token()))
     except CrmsyncError as error:
