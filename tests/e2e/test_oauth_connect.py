@@ -336,3 +336,25 @@ def test_a_failing_token_endpoint_is_reported_without_the_refresh_token_or_secre
     assert result.exit_code == 75, result.output  # a passing fault: the next run resumes
     assert saved.get_secret_value() not in result.output
     assert SF_SECRET not in result.output
+
+
+def test_hubspot_private_app_token_from_standard_input_is_saved_and_used(
+    world: World, database_url: str
+) -> None:
+    token_env = env(world, database_url, CRMSYNC_SALESFORCE_TOKEN=SALESFORCE_TOKEN)
+    saved_env = {**token_env, "CRMSYNC_HUBSPOT_TOKEN": None}
+
+    connected = invoke(
+        ["connect", "hubspot", "--url", world.servers.hubspot.url, "--token", "-"],
+        saved_env,
+        stdin=HUBSPOT_TOKEN + "\n",
+    )
+    world.hs_create(email="pat@example.com", lastname="Pat")
+    synced = invoke(["sync", "--once"], saved_env)
+    status = invoke(["connect", "status"], saved_env)
+
+    assert connected.exit_code == 0, connected.output
+    assert HUBSPOT_TOKEN not in connected.output + status.output
+    assert synced.exit_code == 0, synced.output
+    assert links(world) == 1
+    assert "private_app" in status.output
