@@ -44,6 +44,8 @@ SCOPES_BY_OBJECT: Final[Mapping[str, tuple[str, ...]]] = {
         "crm.objects.companies.read",
         "crm.objects.companies.write",
         "crm.schemas.companies.read",
+        # crmsync adds the unique company property ``salesforceaccountid`` itself.
+        "crm.schemas.companies.write",
     ),
     "deals": ("crm.objects.deals.read", "crm.objects.deals.write", "crm.schemas.deals.read"),
 }
