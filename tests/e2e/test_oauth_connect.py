@@ -358,3 +358,33 @@ def test_hubspot_private_app_token_from_standard_input_is_saved_and_used(
     assert synced.exit_code == 0, synced.output
     assert links(world) == 1
     assert "private_app" in status.output
+
+
+def test_a_token_endpoint_outage_is_retriable_and_no_reconnect_notice(
+    world: World, database_url: str
+) -> None:
+    from crmsync.connectors.errors import ServerError
+    from crmsync.connectors.oauth import ReconnectRequiredError
+    from crmsync.connectors.salesforce.auth import SalesforceOAuth, salesforce_tokens
+
+    world.sf_control.add_oauth_app(client_id=SF_CLIENT_ID, client_secret=SF_SECRET)
+    heard: list[object] = []
+    tokens = salesforce_tokens(
+        SalesforceOAuth(
+            login_url="https://login.salesforce.com",
+            client_id=SF_CLIENT_ID,
+            client_secret=SecretStr(SF_SECRET),
+            loopback_url=world.servers.salesforce.url,
+        ),
+        flow="client_credentials",
+        listener=lambda system, error: heard.append(error),
+    )
+    world.sf_control.add_fault(kind="status", status=503, count=1, path_contains="oauth2/token")
+
+    with pytest.raises(ServerError) as outage:
+        tokens.access_token()
+    token = tokens.access_token()  # the next attempt gets through
+
+    assert not isinstance(outage.value, ReconnectRequiredError)
+    assert token
+    assert heard == [None]  # only the success was heard: no "reconnect" notice
