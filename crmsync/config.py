@@ -16,7 +16,7 @@ store, not here: they are edited with ``crmsync settings set`` and kept with his
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -39,8 +39,22 @@ class CrmsyncConfig(BaseSettings):
     salesforce_url: str = "https://login.salesforce.com"
     salesforce_token: SecretStr | None = None
     salesforce_sandbox: bool = False
+    # OAuth (docs/connecting.md): the flow follows from which keys are set, unless
+    # salesforce_auth names it (token, refresh_token, jwt, client_credentials).
+    salesforce_auth: Literal["token", "refresh_token", "jwt", "client_credentials"] | None = None
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: SecretStr | None = None
+    salesforce_refresh_token: SecretStr | None = None
+    salesforce_jwt_key_file: Path | None = None
+    salesforce_username: str | None = None
+    salesforce_login_url: str | None = None
     hubspot_url: str = "https://api.hubapi.com"
     hubspot_token: SecretStr | None = None
+    hubspot_client_id: str | None = None
+    hubspot_client_secret: SecretStr | None = None
+    hubspot_refresh_token: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    """Fernet key for credentials stored in the state store (else a 0600 key file)."""
     database_url: str = "sqlite:///crmsync.sqlite"
     interval_seconds: float = Field(default=900.0, gt=0)
     page_size: int = Field(default=1000, ge=1, le=2000)

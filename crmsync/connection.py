@@ -1,99 +1,206 @@
-"""The Salesforce connection saved by ``crmsync connect salesforce`` (R5, R6).
+"""Connections saved by ``crmsync connect`` (R5, R6), and what needs reconnecting.
 
-``connect`` stores the org, user, sandbox flag and URL as the audit-logged setting
-``salesforce.connection``; the access token given with ``--token`` is kept apart, as
-the setting ``salesforce.token``, whose audit entries never hold the value.
+``connect salesforce`` stores the org, user, sandbox flag, URL, flow and client id as the
+audit-logged setting ``salesforce.connection``; ``connect hubspot`` the portal, user,
+scopes and flow as ``hubspot.connection``. Their credentials (tokens, refresh tokens,
+client secrets) go to the :class:`~crmsync.vault.Vault`, encrypted, and their history
+records only that they changed.
 
-Precedence when commands build the Salesforce connector: an explicitly set
-``CRMSYNC_SALESFORCE_URL`` / ``CRMSYNC_SALESFORCE_TOKEN`` / ``CRMSYNC_SALESFORCE_SANDBOX``
-environment variable wins, then the saved connection, then ``crmsync.toml``, then the
-defaults.
+Precedence when commands build a connector: a credential or URL set explicitly in the
+environment (``CRMSYNC_SALESFORCE_*`` / ``CRMSYNC_HUBSPOT_*``) wins, then the saved
+connection, then ``crmsync.toml``, then the defaults.
+
+A grant the CRM refused for good is kept as ``<crm>.reconnect`` (not a setting: never
+audit-logged, never in ``settings show``) until a later grant succeeds; the health
+page and ``crmsync health`` show it once, as "reconnect Salesforce".
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, Final
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from crmsync.config import CrmsyncConfig
+from crmsync.connectors.base import System
+from crmsync.connectors.oauth import SYSTEM_NAMES, ReconnectRequiredError
 from crmsync.store import StateStore
 from crmsync.store.models import Setting, utc_now
-from crmsync.store.state import StoreTransaction
+from crmsync.vault import Vault
 
-CONNECTION_SETTING = "salesforce.connection"
+CONNECTION_SETTING: Final = "salesforce.connection"
 """The stored record of the Salesforce org and user the integration is connected as."""
 
-TOKEN_SETTING = "salesforce.token"
-"""The saved access token (a secret: never printed, never written to the audit log)."""
+HUBSPOT_CONNECTION_SETTING: Final = "hubspot.connection"
+"""The stored record of the HubSpot portal, user and scopes."""
 
-_REDACTED = "***"
+TOKEN_SETTING: Final = "salesforce.token"
+"""The saved access token (a secret: encrypted, never printed, never audit-logged)."""
 
-_ENV_OVERRIDES = {
-    "salesforce_url": "CRMSYNC_SALESFORCE_URL",
-    "salesforce_token": "CRMSYNC_SALESFORCE_TOKEN",
-    "salesforce_sandbox": "CRMSYNC_SALESFORCE_SANDBOX",
+_CONNECTIONS: Final = {
+    System.SALESFORCE: CONNECTION_SETTING,
+    System.HUBSPOT: HUBSPOT_CONNECTION_SETTING,
 }
+
+# Saved field → (config field, the environment variable that overrides it).
+_SALESFORCE_FIELDS: Final = {
+    "url": ("salesforce_url", "CRMSYNC_SALESFORCE_URL"),
+    "sandbox": ("salesforce_sandbox", "CRMSYNC_SALESFORCE_SANDBOX"),
+    "client_id": ("salesforce_client_id", "CRMSYNC_SALESFORCE_CLIENT_ID"),
+    "login_url": ("salesforce_login_url", "CRMSYNC_SALESFORCE_LOGIN_URL"),
+}
+_HUBSPOT_FIELDS: Final = {
+    "url": ("hubspot_url", "CRMSYNC_HUBSPOT_URL"),
+    "client_id": ("hubspot_client_id", "CRMSYNC_HUBSPOT_CLIENT_ID"),
+}
+# Credentials: set explicitly in the environment, any of them replaces the saved ones.
+_SALESFORCE_SECRETS: Final = {
+    "salesforce.token": ("salesforce_token", "CRMSYNC_SALESFORCE_TOKEN"),
+    "salesforce.refresh_token": ("salesforce_refresh_token", "CRMSYNC_SALESFORCE_REFRESH_TOKEN"),
+    "salesforce.client_secret": ("salesforce_client_secret", "CRMSYNC_SALESFORCE_CLIENT_SECRET"),
+}
+_HUBSPOT_SECRETS: Final = {
+    "hubspot.token": ("hubspot_token", "CRMSYNC_HUBSPOT_TOKEN"),
+    "hubspot.refresh_token": ("hubspot_refresh_token", "CRMSYNC_HUBSPOT_REFRESH_TOKEN"),
+    "hubspot.client_secret": ("hubspot_client_secret", "CRMSYNC_HUBSPOT_CLIENT_SECRET"),
+}
+_EXPLICIT_SALESFORCE_AUTH: Final = (
+    "CRMSYNC_SALESFORCE_TOKEN",
+    "CRMSYNC_SALESFORCE_REFRESH_TOKEN",
+    "CRMSYNC_SALESFORCE_JWT_KEY_FILE",
+    "CRMSYNC_SALESFORCE_AUTH",
+)
+_EXPLICIT_HUBSPOT_AUTH: Final = ("CRMSYNC_HUBSPOT_TOKEN", "CRMSYNC_HUBSPOT_REFRESH_TOKEN")
+
+
+class ConnectionProblem(BaseModel):
+    """A CRM that refused the stored grant: a person must reconnect it."""
+
+    system: str
+    fix: str
+    """"Reconnect Salesforce" / "Reconnect HubSpot"."""
+    message: str
+    """The CRM's own answer (``invalid_grant: expired access/refresh token``)."""
+    since: datetime
+
+    @property
+    def command(self) -> str:
+        """The command that fixes it."""
+        return f"crmsync connect {self.system}"
 
 
 def save_connection(
-    store: StateStore, *, connection: Mapping[str, Any], token: SecretStr | None
+    store: StateStore,
+    vault: Vault,
+    *,
+    system: System = System.SALESFORCE,
+    connection: Mapping[str, Any],
+    secrets: Mapping[str, SecretStr | None],
 ) -> Mapping[str, Any] | None:
-    """Save the connection (and its token, or forget a saved one); return the previous one."""
+    """Save a connection and its credentials (None forgets one); return the previous one.
+
+    Saving a connection clears the CRM's "reconnect" problem.
+    """
+    key = _CONNECTIONS[system]
+    note = f"crmsync connect {system.value}"
     with store.begin() as tx:
-        previous = tx.settings().get(CONNECTION_SETTING)
-        tx.set_setting(CONNECTION_SETTING, dict(connection), note="crmsync connect salesforce")
-        _store_token(tx, token)
+        previous = tx.settings().get(key)
+        tx.set_setting(key, dict(connection), note=note)
+    for name, value in secrets.items():
+        vault.put(name, value, note=note)
+    clear_problem(store, system)
     return previous if isinstance(previous, dict) else None
 
 
-def _store_token(tx: StoreTransaction, token: SecretStr | None) -> None:
-    # Written beside set_setting, not through it: its audit entry would hold the value.
-    session = tx.session
-    row = session.get(Setting, TOKEN_SETTING)
-    old = None if row is None else row.value
-    value = None if token is None else token.get_secret_value()
-    if old == value:
-        return
-    if value is None:
-        session.delete(row)
-    else:
-        row = row or Setting(key=TOKEN_SETTING)
-        row.value = value
-        row.updated_at = utc_now()
-        session.add(row)
-    # The history says that the token changed, never what it is.
-    tx.audit(
-        kind="setting",
-        field=TOKEN_SETTING,
-        old_value=None if old is None else _REDACTED,
-        new_value=None if value is None else _REDACTED,
-        note="crmsync connect salesforce",
-    )
+def saved_connection(store: StateStore, system: System) -> Mapping[str, Any] | None:
+    """The connection ``crmsync connect`` saved for ``system``, if any."""
+    with store.begin() as tx:
+        found = tx.settings().get(_CONNECTIONS[system])
+    return found if isinstance(found, dict) else None
 
 
 def with_saved_connection(
-    config: CrmsyncConfig, store: StateStore, *, environ: Mapping[str, str] | None = None
+    config: CrmsyncConfig,
+    store: StateStore,
+    vault: Vault | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
 ) -> CrmsyncConfig:
-    """``config`` with the saved Salesforce connection applied, unless env vars set a field."""
+    """``config`` with the saved connections applied, unless env vars set a field."""
     env = os.environ if environ is None else environ
-    with store.begin() as tx:
-        settings = tx.settings()
-    connection = settings.get(CONNECTION_SETTING)
-    if not isinstance(connection, dict):
-        return config
-    saved: dict[str, Any] = {
-        "salesforce_url": connection.get("url"),
-        "salesforce_sandbox": connection.get("sandbox"),
-    }
-    token = settings.get(TOKEN_SETTING)
-    if isinstance(token, str):
-        saved["salesforce_token"] = SecretStr(token)
-    update = {
-        name: value
-        for name, value in saved.items()
-        if value is not None and _ENV_OVERRIDES[name] not in env
-    }
+    update: dict[str, Any] = {}
+    for system, fields, secrets, explicit in (
+        (System.SALESFORCE, _SALESFORCE_FIELDS, _SALESFORCE_SECRETS, _EXPLICIT_SALESFORCE_AUTH),
+        (System.HUBSPOT, _HUBSPOT_FIELDS, _HUBSPOT_SECRETS, _EXPLICIT_HUBSPOT_AUTH),
+    ):
+        connection = saved_connection(store, system)
+        if connection is None:
+            continue
+        for saved_name, (field, variable) in fields.items():
+            value = connection.get(saved_name)
+            if value is not None and variable not in env:
+                update[field] = value
+        if vault is None or any(variable in env for variable in explicit):
+            continue
+        if system is System.SALESFORCE and connection.get("flow"):
+            update["salesforce_auth"] = connection["flow"]
+        for name, (field, variable) in secrets.items():
+            if variable in env:
+                continue
+            secret = vault.get(name)
+            if secret is not None:
+                update[field] = secret
     return config.model_copy(update=update) if update else config
+
+
+# -- problems that need a person -------------------------------------------------------
+
+
+def _problem_key(system: System) -> str:
+    return f"{system.value}.reconnect"
+
+
+def record_problem(store: StateStore, error: ReconnectRequiredError) -> None:
+    """Remember that ``error.system`` needs reconnecting (once: the first time is kept)."""
+    key = _problem_key(error.system)
+    with store.begin() as tx:
+        if tx.session.get(Setting, key) is not None:
+            return
+        # Status, not a setting: written without an audit entry.
+        tx.session.add(
+            Setting(
+                key=key,
+                value={"message": error.reason, "since": utc_now().isoformat()},
+                updated_at=utc_now(),
+            )
+        )
+
+
+def clear_problem(store: StateStore, system: System) -> None:
+    """Forget a "reconnect" problem (a grant succeeded, or the CRM was connected again)."""
+    with store.begin() as tx:
+        row = tx.session.get(Setting, _problem_key(system))
+        if row is not None:
+            tx.session.delete(row)
+
+
+def connection_problems(store: StateStore) -> list[ConnectionProblem]:
+    """Every CRM that needs reconnecting, Salesforce first."""
+    problems = []
+    with store.begin() as tx:
+        for system in System:
+            row = tx.session.get(Setting, _problem_key(system))
+            if row is None or not isinstance(row.value, dict):
+                continue
+            problems.append(
+                ConnectionProblem(
+                    system=system.value,
+                    fix=f"Reconnect {SYSTEM_NAMES[system]}",
+                    message=str(row.value.get("message", "")),
+                    since=datetime.fromisoformat(str(row.value["since"])),
+                )
+            )
+    return problems

@@ -32,31 +32,46 @@ class Connected:
 @contextmanager
 def connected(config: CrmsyncConfig) -> Iterator[Connected]:
     """Open both CRMs and the state store (closed on leaving the block)."""
-    from crmsync.connectors.hubspot.config import HubSpotConfig
+    from crmsync import credentials
+    from crmsync.connection import clear_problem, record_problem
     from crmsync.connectors.hubspot.connector import HubSpotConnector
-    from crmsync.connectors.salesforce.config import SalesforceConfig
     from crmsync.connectors.salesforce.connector import SalesforceConnector
+    from crmsync.credentials import problem_listener
     from crmsync.health.budget import ApiBudget
+    from crmsync.vault import open_vault
 
     store = StateStore.open(config.database_url)
     try:
-        # The connection saved by ``crmsync connect salesforce`` beats the file; explicitly
-        # set CRMSYNC_SALESFORCE_* environment variables beat both (R5, R6).
-        config = with_saved_connection(config, store)
-        salesforce_token, hubspot_token = config.require_credentials()
+        # Saved credentials are encrypted at rest (a legacy clear one is encrypted now).
+        vault = open_vault(store, secret_key=config.secret_key, database_url=config.database_url)
+        # The connections saved by ``crmsync connect`` beat the file; explicitly set
+        # CRMSYNC_SALESFORCE_* / CRMSYNC_HUBSPOT_* environment variables beat both (R5, R6).
+        given = config
+        config = with_saved_connection(given, store, vault)
+        # A refused grant is shown once on the health page until a grant succeeds.
+        listener = problem_listener(
+            lambda error: record_problem(store, error),
+            lambda system: clear_problem(store, system),
+        )
+        # Each grant re-reads the saved connection: a reconnect is used by the next run.
+        reload = lambda: with_saved_connection(given, store, vault)  # noqa: E731
+        # A rotated refresh token replaces the saved one (the old one stops working).
+        keep = lambda system, token: vault.put(  # noqa: E731
+            f"{system.value}.refresh_token", token, note="refresh token rotated"
+        )
+        salesforce_login = credentials.salesforce_login(
+            config, listener=listener, reload=reload, keep=keep
+        )
+        hubspot_login = credentials.hubspot_login(
+            config, listener=listener, reload=reload, keep=keep
+        )
         # Every call is counted and Salesforce stays inside its allocation (R1, R2).
         budget = ApiBudget(store)
         salesforce = SalesforceConnector.from_config(
-            SalesforceConfig(
-                instance_url=config.salesforce_url,
-                access_token=salesforce_token,
-                sandbox=config.salesforce_sandbox,
-            ),
-            observer=budget,
+            salesforce_login.config, observer=budget, tokens=salesforce_login.tokens
         )
         hubspot = HubSpotConnector.from_config(
-            HubSpotConfig(base_url=config.hubspot_url, access_token=hubspot_token),
-            observer=budget,
+            hubspot_login.config, observer=budget, tokens=hubspot_login.tokens
         )
         yield Connected(
             hubspot=hubspot,

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from crmsync.config import load_config
 from crmsync.connectors.base import System
@@ -30,6 +31,14 @@ def health_command(
     if as_json:
         console.print_json(report.model_dump_json())
         return
+    for problem in report.connection_problems:
+        console.print(
+            Text.assemble(
+                (problem.fix, "bold red"),
+                f": {problem.message}. Run `{problem.command}`; syncing resumes after it.",
+            ),
+            soft_wrap=True,
+        )
     sf = report.salesforce
     allocation = "not set" if sf.allocation is None else str(sf.allocation)
     console.print(f"Salesforce API calls in the last 24 h: {sf.calls_24h} of {allocation}")

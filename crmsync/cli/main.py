@@ -10,6 +10,8 @@ app = typer.Typer(
     name="crmsync",
     help="Two-way sync between HubSpot and Salesforce, with local emulators of both.",
     no_args_is_help=True,
+    # A traceback must never print local variables: tokens live in some of them.
+    pretty_exceptions_show_locals=False,
 )
 app.add_typer(emulate.app, name="emulate")
 app.add_typer(settings.app, name="settings")

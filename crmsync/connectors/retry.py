@@ -49,8 +49,14 @@ class RetryPolicy:
 
 
 def should_retry(error: BaseException, *, write: bool) -> bool:
-    """True when ``error`` is worth another attempt of a read (or a write)."""
-    if not isinstance(error, RetriableError) or isinstance(error, BudgetExhaustedError):
+    """True when ``error`` is worth another attempt of a read (or a write).
+
+    A refused grant (:class:`~crmsync.connectors.oauth.ReconnectRequiredError`) waits for
+    a person, not for a backoff: the run stops and the next interval tries again.
+    """
+    if not isinstance(error, RetriableError) or getattr(error, "needs_person", False):
+        return False
+    if isinstance(error, BudgetExhaustedError):
         return False
     return not write or bool(getattr(error, "safe_to_resend", False))
 

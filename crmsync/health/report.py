@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from crmsync.connection import ConnectionProblem, connection_problems
 from crmsync.connectors.base import System
 from crmsync.health.budget import ApiBudget, UsageSnapshot
 from crmsync.health.errors import next_retry, open_errors
@@ -69,6 +70,8 @@ class IntegrationUserView(BaseModel):
 class HealthReport(BaseModel):
     """Everything the health page and ``crmsync health`` show."""
 
+    connection_problems: list[ConnectionProblem] = []
+    """CRMs that refused the stored grant: "reconnect Salesforce", shown first, once."""
     salesforce: UsageView
     hubspot: UsageView
     work_deferred: bool
@@ -94,6 +97,7 @@ def health_report(
     warning = r10_warning(store)
     return HealthReport(
         warnings=[f"R10: {warning}"] if warning else [],
+        connection_problems=connection_problems(store),
         salesforce=salesforce,
         hubspot=_usage(budget.snapshot(System.HUBSPOT)),
         work_deferred=salesforce.deferred,

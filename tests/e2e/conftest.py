@@ -58,11 +58,22 @@ class WriteLog:
 
     app: Any
     writes: list[str] = field(default_factory=list)
+    answered: list[tuple[str, int]] = field(default_factory=list)
+    """Each write with the status it was answered with (a 401 is refused, not applied)."""
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and _is_write(scope["method"], scope["path"]):
-            self.writes.append(f"{scope['method']} {scope['path']}")
-        await self.app(scope, receive, send)
+        if not (scope["type"] == "http" and _is_write(scope["method"], scope["path"])):
+            await self.app(scope, receive, send)
+            return
+        name = f"{scope['method']} {scope['path']}"
+        self.writes.append(name)
+
+        async def noted(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                self.answered.append((name, int(message["status"])))
+            await send(message)
+
+        await self.app(scope, receive, noted)
 
 
 def _is_write(method: str, path: str) -> bool:
@@ -231,8 +242,9 @@ class World:
 
     def clear_writes(self) -> None:
         """Forget the writes seen so far."""
-        self.servers.hubspot_log.writes.clear()
-        self.servers.salesforce_log.writes.clear()
+        for log in (self.servers.hubspot_log, self.servers.salesforce_log):
+            log.writes.clear()
+            log.answered.clear()
 
     def writes(self) -> list[str]:
         """Write requests both APIs received since :meth:`clear_writes`."""

@@ -12,6 +12,7 @@ from urllib3.util.retry import Retry
 from crmsync.connectors.base import CallObserver
 from crmsync.connectors.hubspot.config import HubSpotConfig
 from crmsync.connectors.hubspot.transport import ObservedPoolManager, UsageMeter
+from crmsync.connectors.oauth import TokenSource
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,17 +31,24 @@ class HubSpotApis:
     owners: Any
 
 
-def build_apis(config: HubSpotConfig, *, observer: CallObserver, meter: UsageMeter) -> HubSpotApis:
-    """Every API object, sending through :class:`ObservedPoolManager`."""
+def build_apis(
+    config: HubSpotConfig, *, observer: CallObserver, meter: UsageMeter, tokens: TokenSource
+) -> HubSpotApis:
+    """Every API object, sending through :class:`ObservedPoolManager`.
+
+    The pool manager sets each call's bearer token from ``tokens``, so the client is
+    built without one.
+    """
 
     def observed_factory(package: Any, api_name: str, settings: dict[str, Any]) -> Any:
         api = DiscoveryBase._default_api_factory(package, api_name, settings)
         rest = api.api_client.rest_client
-        rest.pool_manager = ObservedPoolManager(rest.pool_manager, observer=observer, meter=meter)
+        rest.pool_manager = ObservedPoolManager(
+            rest.pool_manager, observer=observer, meter=meter, tokens=tokens
+        )
         return api
 
     client = HubSpot(
-        access_token=config.access_token.get_secret_value(),
         host=config.host,
         # urllib3 must not retry on its own: retries are ours (tenacity), so each
         # attempt is asked of and counted by the observer.

@@ -18,7 +18,8 @@ class HubSpotConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CRMSYNC_HS_", extra="ignore")
 
     base_url: str = "https://api.hubapi.com"
-    access_token: SecretStr
+    access_token: SecretStr | None = None
+    """A private-app token; None when an OAuth token source is given to the connector."""
     overlap_seconds: float = Field(default=120.0, ge=0)
     search_page_size: int = Field(default=200, ge=1, le=200)
     search_per_second: float = Field(default=5.0, ge=0)

@@ -46,9 +46,10 @@ from crmsync.connectors.hubspot.writes import (
     unique_value,
     update_all,
 )
+from crmsync.connectors.oauth import StaticToken, TokenSource
 from crmsync.connectors.retry import RetryPolicy, call_with_retry
 from crmsync.connectors.writes import Chunk, run_chunks
-from crmsync.errors import FatalError, RecordError
+from crmsync.errors import ConfigurationError, FatalError, RecordError
 
 HUBSPOT_CAPABILITIES: Final = Capabilities(
     max_batch_write=100,  # batch/create and batch/update take 100 inputs
@@ -83,6 +84,7 @@ class HubSpotConnector:
         self._portal_id: str | None = None
         self._search_pacer = SearchPacer(per_second=config.search_per_second)
         self._properties: dict[str, list[Mapping[str, Any]]] = {}
+        self.tokens: TokenSource | None = None
 
     @classmethod
     def from_config(
@@ -91,11 +93,22 @@ class HubSpotConnector:
         *,
         observer: CallObserver | None = None,
         retry: RetryPolicy | None = None,
+        tokens: TokenSource | None = None,
     ) -> HubSpotConnector:
-        """Build the client; no call is made until the first method call."""
+        """Build the client; no call is made until the first method call.
+
+        ``tokens`` is an OAuth app's self-renewing source; without it the config's
+        private-app token is used as is.
+        """
+        if tokens is None:
+            if config.access_token is None:
+                raise ConfigurationError("set CRMSYNC_HUBSPOT_TOKEN or connect an OAuth app")
+            tokens = StaticToken(config.access_token, flow="private_app")
         meter = UsageMeter()
-        apis = build_apis(config, observer=observer or NoBudget(), meter=meter)
-        return cls(apis=apis, meter=meter, config=config, retry=retry or RetryPolicy())
+        apis = build_apis(config, observer=observer or NoBudget(), meter=meter, tokens=tokens)
+        connector = cls(apis=apis, meter=meter, config=config, retry=retry or RetryPolicy())
+        connector.tokens = tokens
+        return connector
 
     # -- the boundary ------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ import urllib3
 from crmsync.connectors.base import ApiUsage, CallObserver, System
 from crmsync.connectors.errors import ConnectionLostError
 from crmsync.connectors.hubspot.errors import translate_response
+from crmsync.connectors.oauth import TokenSource
 
 _purpose: ContextVar[str] = ContextVar("hubspot_call_purpose", default="hubspot")
 
@@ -76,15 +77,40 @@ class UsageMeter:
 
 
 class ObservedPoolManager:
-    """Stands in for the urllib3 pool manager of one generated ``ApiClient``."""
+    """Stands in for the urllib3 pool manager of one generated ``ApiClient``.
 
-    def __init__(self, inner: Any, *, observer: CallObserver, meter: UsageMeter) -> None:
+    Every call carries the :class:`~crmsync.connectors.oauth.TokenSource`'s current
+    token. A 401 from a renewable source (an OAuth app's 30-minute token) renews it
+    once and sends the same request again: HubSpot answers 401 before doing any work,
+    so a resent batch write is applied once.
+    """
+
+    def __init__(
+        self, inner: Any, *, observer: CallObserver, meter: UsageMeter, tokens: TokenSource
+    ) -> None:
         self._inner = inner
         self._observer = observer
         self._meter = meter
+        self._tokens = tokens
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        """Ask the observer, send, tell the observer; raise crmsync errors on non-2xx."""
+        """Send with the current token; on a 401 renew it once and resend."""
+        sent = self._tokens.access_token()
+        kwargs["headers"] = _with_bearer(kwargs.get("headers"), sent)
+        response = self._send(method, url, *args, **kwargs)
+        if response.status == 401 and self._tokens.refreshable:
+            response.drain_conn()
+            response.release_conn()
+            kwargs["headers"] = _with_bearer(kwargs.get("headers"), self._tokens.renew(sent))
+            response = self._send(method, url, *args, **kwargs)
+        if not 200 <= response.status <= 299:
+            raise translate_response(
+                status=response.status, headers=response.headers, body=response.data
+            )
+        return response
+
+    def _send(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        """Ask the observer, send, tell the observer."""
         self._observer.before_call(System.HUBSPOT, purpose=_purpose.get())
         try:
             response = self._inner.request(method, url, *args, **kwargs)
@@ -98,11 +124,12 @@ class ObservedPoolManager:
             raise lost from error
         self._meter.record(response.headers)
         self._observer.after_call(System.HUBSPOT, status=response.status, headers=response.headers)
-        if not 200 <= response.status <= 299:
-            raise translate_response(
-                status=response.status, headers=response.headers, body=response.data
-            )
         return response
+
+
+def _with_bearer(headers: Mapping[str, Any] | None, token: str) -> dict[str, Any]:
+    kept = {key: value for key, value in (headers or {}).items() if key.lower() != "authorization"}
+    return {**kept, "Authorization": f"Bearer {token}"}
 
 
 def _int(text: str | None, default: int | None) -> int | None:

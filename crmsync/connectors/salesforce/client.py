@@ -7,14 +7,22 @@ from typing import Any, Final
 from simple_salesforce.api import Salesforce
 
 from crmsync.connectors.base import CallObserver
+from crmsync.connectors.oauth import TokenSource
 from crmsync.connectors.salesforce.config import SalesforceConfig
 from crmsync.connectors.salesforce.loopback import loopback_session
 from crmsync.connectors.salesforce.transport import ObservedSession
 
 
-def build_session(config: SalesforceConfig, *, observer: CallObserver) -> ObservedSession:
+def build_session(
+    config: SalesforceConfig, *, observer: CallObserver, tokens: TokenSource | None = None
+) -> ObservedSession:
     """The session every call goes through (rewritten to the emulator when http://)."""
-    session = ObservedSession(observer=observer, timeout=config.timeout_seconds)
+    session = ObservedSession(
+        observer=observer,
+        timeout=config.timeout_seconds,
+        tokens=tokens,
+        instance_host=config.instance_host if config.instance_from_token else None,
+    )
     if config.is_loopback:
         loopback_session(config.instance_url, session=session)
     return session
@@ -32,11 +40,12 @@ def build_client(config: SalesforceConfig, *, session: ObservedSession) -> Sales
         # Plain dicts: records are handed on as ordinary mappings.
         "object_pairs_hook": dict,
     }
-    if config.access_token is not None:
+    if config.access_token is not None or config.oauth_flow is not None:
         instance_url = f"https://{_token_host(config)}"
         return Salesforce(
             instance_url=instance_url,
-            session_id=config.access_token.get_secret_value(),
+            # With an OAuth flow the session sets each call's token from its source.
+            session_id=config.access_token.get_secret_value() if config.access_token else "",
             **common,
         )
     assert config.password is not None and config.consumer_secret is not None

@@ -30,6 +30,10 @@ class SalesforceConfig(BaseSettings):
     consumer_key: str | None = None
     consumer_secret: SecretStr | None = None
     sandbox: bool = False
+    oauth_flow: str | None = None
+    """An OAuth flow whose token source the connector is given (no token here then)."""
+    instance_from_token: bool = False
+    """``instance_url`` is only a login host: calls go to the instance the grant names."""
     api_version: str = "59.0"
     overlap_seconds: float = Field(default=120.0, ge=0)
     bulk_threshold: int = Field(default=20_000, ge=1)
@@ -40,6 +44,8 @@ class SalesforceConfig(BaseSettings):
     @model_validator(mode="after")
     def _one_way_to_log_in(self) -> SalesforceConfig:
         oauth = (self.username, self.password, self.consumer_key, self.consumer_secret)
+        if self.oauth_flow is not None:
+            return self
         if self.access_token is None and any(part is None for part in oauth):
             raise ValueError(
                 "set access_token, or username, password, consumer_key and consumer_secret"

@@ -28,6 +28,7 @@ from crmsync.connectors.base import (
     WriteResult,
 )
 from crmsync.connectors.changes import ChangeCursor, fetch_limit, select_new
+from crmsync.connectors.oauth import TokenSource
 from crmsync.connectors.retry import RetryPolicy, call_with_retry
 from crmsync.connectors.salesforce import records, soql
 from crmsync.connectors.salesforce.bulk import BulkReader
@@ -95,9 +96,14 @@ class SalesforceConnector:
         *,
         observer: CallObserver | None = None,
         retry: RetryPolicy | None = None,
+        tokens: TokenSource | None = None,
     ) -> SalesforceConnector:
-        """Build the client (logging in when ``config`` uses the password flow)."""
-        session = build_session(config, observer=observer or NoBudget())
+        """Build the client (logging in when ``config`` uses the password flow).
+
+        With ``tokens`` (an OAuth flow) every call carries the source's current token
+        and a refused session is renewed once and the call resent.
+        """
+        session = build_session(config, observer=observer or NoBudget(), tokens=tokens)
         connector_retry = retry or RetryPolicy()
         with purpose("login"):
             client = _translated(lambda: build_client(config, session=session), session)
@@ -191,6 +197,11 @@ class SalesforceConnector:
             ),
             chunk_size=self.capabilities.max_batch_write,
         )
+
+    @property
+    def tokens(self) -> TokenSource | None:
+        """The token source of an OAuth connection (None for a fixed token or password)."""
+        return self._session.tokens
 
     def usage(self) -> ApiUsage:
         """Calls made by this connector and the org usage from ``Sforce-Limit-Info``."""

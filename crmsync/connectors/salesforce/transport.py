@@ -15,11 +15,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
 from crmsync.connectors.base import ApiUsage, CallObserver, System
 from crmsync.connectors.errors import parse_retry_after
+from crmsync.connectors.oauth import TokenSource
 
 _purpose: ContextVar[str] = ContextVar("salesforce_call_purpose", default="salesforce")
 _API_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
@@ -73,15 +75,59 @@ class UsageMeter:
 
 
 class ObservedSession(requests.Session):
-    """A session that reports every request to a :class:`CallObserver`."""
+    """A session that reports every request to a :class:`CallObserver`.
 
-    def __init__(self, *, observer: CallObserver, timeout: float) -> None:
+    With a :class:`~crmsync.connectors.oauth.TokenSource` every call carries its current
+    token; a refused session (401, or the userinfo endpoint's 403 ``Bad_OAuth_Token``)
+    is renewed once and the same request sent again (a 401 is answered before any work
+    is done, so a resent write is applied once).
+    """
+
+    def __init__(
+        self,
+        *,
+        observer: CallObserver,
+        timeout: float,
+        tokens: TokenSource | None = None,
+        instance_host: str | None = None,
+    ) -> None:
         super().__init__()
         self.observer = observer
         self.meter = UsageMeter()
+        self.tokens = tokens
         self._timeout = timeout
+        # Only a login host was configured: the grant's instance URL replaces it, so no
+        # grant is needed before the first call (and a refused one fails that call).
+        self._placeholder_host = instance_host
 
     def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        """Send with the current token; renew and resend once when the session is refused."""
+        if self.tokens is None:
+            return self._observed(method, url, *args, **kwargs)
+        sent = self.tokens.access_token()
+        kwargs["headers"] = _with_bearer(kwargs.get("headers"), sent)
+        response = self._observed(method, self._on_instance(url), *args, **kwargs)
+        if not (self.tokens.refreshable and session_refused(response)):
+            return response
+        response.close()
+        kwargs["headers"] = _with_bearer(kwargs.get("headers"), self.tokens.renew(sent))
+        return self._observed(method, self._on_instance(url), *args, **kwargs)
+
+    def _on_instance(self, url: str | bytes) -> str | bytes:
+        """``url`` moved from the configured login host to the grant's instance."""
+        grant = self.tokens.current() if self.tokens is not None else None
+        if self._placeholder_host is None or grant is None or not grant.instance_url:
+            return url
+        text = url.decode() if isinstance(url, bytes) else url
+        parts = urlsplit(text)
+        if parts.netloc != self._placeholder_host:
+            return url
+        instance = urlsplit(grant.instance_url)
+        return urlunsplit((instance.scheme, instance.netloc, parts.path, parts.query, ""))
+
+    def _observed(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         """Ask the observer, send, then tell the observer (status 0 = no answer)."""
@@ -97,3 +143,19 @@ class ObservedSession(requests.Session):
             System.SALESFORCE, status=response.status_code, headers=response.headers
         )
         return response
+
+
+def session_refused(response: requests.Response) -> bool:
+    """True when Salesforce refused the session itself (not a permission).
+
+    REST answers 401 ``INVALID_SESSION_ID``; the OAuth userinfo endpoint answers 403
+    with the plain-text code ``Bad_OAuth_Token``.
+    """
+    if response.status_code == 401:
+        return True
+    return response.status_code == 403 and response.text.strip() == "Bad_OAuth_Token"
+
+
+def _with_bearer(headers: Mapping[str, Any] | None, token: str) -> dict[str, Any]:
+    kept = {key: value for key, value in (headers or {}).items() if key.lower() != "authorization"}
+    return {**kept, "Authorization": f"Bearer {token}"}

@@ -14,6 +14,7 @@ from crmsync.emulators.hubspot import catalog
 from crmsync.emulators.hubspot.associations import AssociationStore
 from crmsync.emulators.hubspot.limits import LimitConfig, RateLimiter
 from crmsync.emulators.hubspot.lists import ListStore
+from crmsync.emulators.hubspot.oauth import OAuthServer
 from crmsync.emulators.hubspot.persistence import MemoryPersistence, Persistence, SqlitePersistence
 from crmsync.emulators.hubspot.schema import AccountSchema
 from crmsync.emulators.hubspot.search import FilterLimits
@@ -63,6 +64,7 @@ class HubSpotAccount:
         self.limiter = RateLimiter(config=limits or LimitConfig())
         # token -> granted scopes; None grants every scope (the main private-app token).
         self.tokens: dict[str, frozenset[str] | None] = {token: None}
+        self.oauth = OAuthServer(clock=self.clock)
         self.calls: Counter[str] = Counter()
         self._calls_lock = threading.Lock()
         if snapshot.meta:
@@ -101,6 +103,9 @@ class HubSpotAccount:
         self.persistence.save_meta("portal_id", self.portal_id)
         self.clock.reset()
         self.faults.clear()
+        for issued in self.oauth.access:
+            self.tokens.pop(issued, None)
+        self.oauth.reset()
         self.schema.reset(timestamp=iso(self.clock.now()))
         self.schema.save()
         self.store.clear()

@@ -130,6 +130,15 @@ def _tokens(account: HubSpotAccount, body: dict[str, Any]) -> dict[str, Any]:
     return {"token_added": True, "scopes": scopes}
 
 
+def _oauth(account: HubSpotAccount, body: dict[str, Any]) -> dict[str, Any]:
+    if "client_id" in body:
+        account.oauth.register(body)
+    return {
+        "apps": sorted(account.oauth.apps),
+        "access_token_seconds": account.oauth.access_seconds,
+    }
+
+
 def _calls(account: HubSpotAccount, body: dict[str, Any]) -> dict[str, Any]:
     if body.get("reset"):
         account.calls.clear()
@@ -150,6 +159,7 @@ _HOOKS: dict[str, Hook] = {
     "webhooks": _webhooks,
     "tokens": _tokens,
     "calls": _calls,
+    "oauth": _oauth,
     "account": _account,
 }
 

@@ -149,3 +149,23 @@ class HubSpotEmulatorControl:
     def portal_id(self) -> int:
         """The account's portal (hub) id."""
         return int(self._post("account")["portal_id"])
+
+    def add_oauth_app(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        redirect_uris: list[str],
+        scopes: list[str] | None = None,
+        access_token_seconds: float | None = None,
+    ) -> None:
+        """Install an OAuth app; ``scopes`` are what the user grants (None: all it asks)."""
+        body: dict[str, Any] = {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "redirect_uris": redirect_uris,
+            "scopes": scopes,
+        }
+        if access_token_seconds is not None:
+            body["access_token_seconds"] = access_token_seconds
+        self._post("oauth", body)

@@ -143,6 +143,16 @@ def unauthorized() -> HubSpotApiError:
     )
 
 
+def expired_authentication(seconds_late: float) -> HubSpotApiError:
+    """401 for an OAuth access token past its expiry (wire facts B.1)."""
+    return HubSpotApiError(
+        status=401,
+        category="EXPIRED_AUTHENTICATION",
+        message=f"The OAuth token used to make this call expired {int(seconds_late)} second(s) "
+        "ago.",
+    )
+
+
 def missing_scopes(required: list[str]) -> HubSpotApiError:
     """403 MISSING_SCOPES naming the granular scopes the call needs."""
     return HubSpotApiError(

@@ -19,6 +19,7 @@ from crmsync.emulators.hubspot.account import HubSpotAccount
 from crmsync.emulators.hubspot.errors import (
     HubSpotApiError,
     bad_request,
+    expired_authentication,
     missing_scopes,
     not_found,
     rate_limit_body,
@@ -188,6 +189,9 @@ def _authorise(account: HubSpotAccount, request: Request, needed: str | None) ->
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or token not in account.tokens:
         raise unauthorized()
+    late = account.oauth.expired_for(token)
+    if late is not None:
+        raise expired_authentication(late)
     granted = account.tokens[token]
     if needed is not None and granted is not None and needed not in granted:
         raise missing_scopes([needed])

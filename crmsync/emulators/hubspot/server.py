@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from crmsync.emulators.common.server import serve_forever
 from crmsync.emulators.hubspot import (
     control,
+    oauth,
     routes_associations,
     routes_lists,
     routes_objects,
@@ -41,6 +42,7 @@ def create_app(
     app = Starlette(
         routes=[
             *control.routes(account),
+            *oauth.routes(account),
             *routes_schema.routes(account),
             *routes_associations.routes(account),
             *routes_lists.routes(account),

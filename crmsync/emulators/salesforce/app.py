@@ -26,6 +26,7 @@ from crmsync.emulators.salesforce.auth import original_host, soap_login, userinf
 from crmsync.emulators.salesforce.auth import token as token_endpoint
 from crmsync.emulators.salesforce.emulator import Emulator
 from crmsync.emulators.salesforce.hooks import hook_routes
+from crmsync.emulators.salesforce.oauth import authorize, identity, revoke
 from crmsync.emulators.salesforce.records import Records
 from crmsync.emulators.salesforce.seed import load_seed_file
 
@@ -219,6 +220,9 @@ def create_app(
         ),
         Route("/services/oauth2/token", token_endpoint, methods=["POST"]),
         Route("/services/oauth2/userinfo", userinfo, methods=["GET", "POST"]),
+        Route("/services/oauth2/authorize", authorize, methods=["GET"]),
+        Route("/services/oauth2/revoke", revoke, methods=["GET", "POST"]),
+        Route("/id/{org_id}/{user_id}", identity, methods=["GET", "POST"]),
         Route("/services/Soap/u/{version}", soap_login, methods=["POST"]),
         *hook_routes(),
     ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-import time
 from typing import Any
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
@@ -19,39 +18,61 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from crmsync.emulators.salesforce.emulator import Emulator
+from crmsync.emulators.salesforce.oauth import (
+    JWT_BEARER,
+    authorization_code_grant,
+    check_client,
+    client_credentials_user,
+    jwt_bearer_grant,
+    login_host,
+    oauth_error,
+    original_host,
+)
 from crmsync.emulators.salesforce.org import Org
 from crmsync.emulators.salesforce.store import Row
+
+__all__ = ["original_host", "soap_login", "token", "token_body", "userinfo"]
 
 _SOAP_NS = {"env": "http://schemas.xmlsoap.org/soap/envelope/", "n1": "urn:partner.soap.sforce.com"}
 
 
-def original_host(request: Request) -> str:
-    """The host the client meant (loopback header first, then Host)."""
-    return request.headers.get("x-crmsync-original-host") or request.headers.get("host", "")
-
-
-def _login_host(org: Org) -> str:
-    return "test.salesforce.com" if org.kind == "sandbox" else "login.salesforce.com"
-
-
-def _oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=status)
-
-
-def token_body(emulator: Emulator, org: Org, user: Row, *, refresh: bool = False) -> dict[str, Any]:
-    """The token endpoint's success body."""
+def token_body(
+    emulator: Emulator,
+    org: Org,
+    user: Row,
+    *,
+    refresh: bool = False,
+    from_refresh_token: str | None = None,
+    signed: bool = True,
+) -> dict[str, Any]:
+    """The token endpoint's success body (``refresh``: hand out a refresh token too)."""
+    refresh_token = emulator.issue_refresh_token(org, str(user["Id"])) if refresh else None
     body = {
-        "access_token": emulator.issue_session(org, str(user["Id"])),
+        "access_token": emulator.issue_session(
+            org, str(user["Id"]), refresh_token=refresh_token or from_refresh_token
+        ),
         "instance_url": f"https://{org.instance_host}",
-        "id": f"https://{_login_host(org)}/id/{org.org_id}/{user['Id']}",
+        "id": f"https://{login_host(org)}/id/{org.org_id}/{user['Id']}",
         "token_type": "Bearer",
-        "issued_at": str(int(time.time() * 1000)),
-        "signature": base64.b64encode(secrets.token_bytes(32)).decode(),
-        "scope": "api refresh_token full",
+        "issued_at": str(int(org.now().timestamp() * 1000)),
+        "scope": "api refresh_token id" if refresh else "api id",
     }
-    if refresh:
-        body["refresh_token"] = emulator.issue_refresh_token(org, str(user["Id"]))
+    if signed:
+        # JWT bearer answers carry no signature (api-wire-facts A.1).
+        body["signature"] = base64.b64encode(secrets.token_bytes(32)).decode()
+    if refresh_token is not None:
+        body["refresh_token"] = refresh_token
     return body
+
+
+def _basic_client(request: Request, fields: dict[str, str]) -> None:
+    """Client id and secret sent as HTTP Basic (as simple-salesforce does) go in ``fields``."""
+    basic = request.headers.get("authorization", "")
+    if basic.lower().startswith("basic "):
+        decoded = base64.b64decode(basic[6:]).decode(errors="replace")
+        client_id, _, secret = decoded.partition(":")
+        fields.setdefault("client_id", client_id)
+        fields.setdefault("client_secret", secret)
 
 
 async def token(request: Request) -> Response:
@@ -59,36 +80,61 @@ async def token(request: Request) -> Response:
     emulator: Emulator = request.app.state.emulator
     form = await request.form()
     fields = {key: str(value) for key, value in form.items()}
+    _basic_client(request, fields)
     grant = fields.get("grant_type", "")
     org = emulator.orgs[emulator.org_for_host(original_host(request))]
+    client_id, client_secret = fields.get("client_id"), fields.get("client_secret")
     if grant == "password":
-        if not fields.get("client_id"):
-            return _oauth_error("invalid_client_id", "client identifier invalid")
+        checked = check_client(emulator, client_id, client_secret, need_secret=False)
+        if isinstance(checked, JSONResponse):
+            return checked
         user = org.check_password(fields.get("username", ""), fields.get("password", ""))
         if user is None:
-            return _oauth_error("invalid_grant", "authentication failure")
+            return oauth_error("invalid_grant", "authentication failure")
         return JSONResponse(token_body(emulator, org, user))
+    if grant == "authorization_code":
+        granted = authorization_code_grant(emulator, fields)
+        if isinstance(granted, JSONResponse):
+            return granted
+        code_org, code_user = granted
+        return JSONResponse(token_body(emulator, code_org, code_user, refresh=True))
     if grant == "refresh_token":
-        session = emulator.refresh_tokens.get(fields.get("refresh_token", ""))
+        checked = None
+        if client_id is not None:
+            checked = check_client(emulator, client_id, client_secret, need_secret=False)
+            if isinstance(checked, JSONResponse):
+                return checked
+        refresh_token = fields.get("refresh_token", "")
+        session = emulator.refresh_tokens.get(refresh_token)
         if session is None:
-            return _oauth_error("invalid_grant", "expired access/refresh token")
+            return oauth_error("invalid_grant", "expired access/refresh token")
         session_org = emulator.orgs[session.org]
         found = session_org.store.get(session.user_id)
         if found is None or not found[1].get("IsActive"):
-            return _oauth_error("inactive_user", "user is inactive")
-        return JSONResponse(token_body(emulator, session_org, found[1]))
+            return oauth_error("inactive_user", "user is inactive")
+        if checked is not None and checked.rotate_refresh_tokens:
+            # Refresh token rotation: a new refresh token each time, the old one dies.
+            emulator.refresh_tokens.pop(refresh_token, None)
+            return JSONResponse(token_body(emulator, session_org, found[1], refresh=True))
+        return JSONResponse(
+            token_body(emulator, session_org, found[1], from_refresh_token=refresh_token)
+        )
+    if grant == JWT_BEARER:
+        asserted = jwt_bearer_grant(emulator, org, fields.get("assertion", ""))
+        if isinstance(asserted, JSONResponse):
+            return asserted
+        return JSONResponse(token_body(emulator, org, asserted, signed=False))
     if grant == "client_credentials":
-        client_id = fields.get("client_id")
-        basic = request.headers.get("authorization", "")
-        if not client_id and basic.lower().startswith("basic "):
-            decoded = base64.b64decode(basic[6:]).decode(errors="replace")
-            client_id = decoded.partition(":")[0]
-        if not client_id:
-            return _oauth_error("invalid_client", "invalid client credentials")
-        integration = org.store.get(org.integration_user_id)
-        assert integration is not None
-        return JSONResponse(token_body(emulator, org, integration[1]))
-    return _oauth_error("unsupported_grant_type", "grant type not supported")
+        checked = check_client(emulator, client_id, client_secret, need_secret=True)
+        if isinstance(checked, JSONResponse):
+            return checked
+        if checked is not None and not checked.client_secret:
+            return oauth_error("invalid_client", "invalid client credentials")
+        user = client_credentials_user(emulator, org, checked)
+        if user is None or not user.get("IsActive"):
+            return oauth_error("invalid_grant", "no client credentials user enabled")
+        return JSONResponse(token_body(emulator, org, user))
+    return oauth_error("unsupported_grant_type", "grant type not supported")
 
 
 async def userinfo(request: Request) -> Response:
@@ -104,7 +150,7 @@ async def userinfo(request: Request) -> Response:
     assert user is not None
     row = user[1]
     return JSONResponse({
-        "sub": f"https://{_login_host(org)}/id/{org.org_id}/{row['Id']}",
+        "sub": f"https://{login_host(org)}/id/{org.org_id}/{row['Id']}",
         "user_id": row["Id"], "organization_id": org.org_id,
         "preferred_username": row["Username"], "nickname": row["Alias"],
         "name": row["Name"], "email": row["Email"], "email_verified": True,

@@ -145,6 +145,29 @@ class SalesforceEmulatorControl:
         return str(self._call("POST", "/oauth/refresh-token", {"username": username})[
             "refresh_token"])  # fmt: skip
 
+    def add_oauth_app(
+        self,
+        *,
+        client_id: str,
+        client_secret: str | None = None,
+        callback_urls: list[str] | None = None,
+        certificate: str | None = None,
+        run_as: str | None = None,
+        approve_as: str | None = None,
+        rotate_refresh_tokens: bool = False,
+    ) -> None:
+        """Register a connected app (``certificate``: PEM certificate or public key)."""
+        self._call("POST", "/oauth/apps", {
+            "client_id": client_id, "client_secret": client_secret,
+            "callback_urls": callback_urls or [], "certificate": certificate,
+            "run_as": run_as, "approve_as": approve_as,
+            "rotate_refresh_tokens": rotate_refresh_tokens,
+        })  # fmt: skip
+
+    def set_session_lifetime(self, seconds: float | None) -> None:
+        """Make sessions die ``seconds`` after issue on the emulator clock (None: never)."""
+        self._call("POST", "/oauth/settings", {"session_lifetime_seconds": seconds})
+
     def org_info(self) -> dict[str, Any]:
         """``org_id``, ``instance_url``, ``integration_user_id`` and ``users``."""
         result: dict[str, Any] = self._call("GET", "/org")

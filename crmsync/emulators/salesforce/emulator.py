@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from crmsync.emulators.common.clock import MovableClock
 from crmsync.emulators.common.faults import FaultInjector
+from crmsync.emulators.salesforce.oauth_apps import OAuthRegistry
 from crmsync.emulators.salesforce.org import Caller, Org, OrgKind
 from crmsync.emulators.salesforce.persistence import DataFile
 from crmsync.emulators.salesforce.usage import ApiUsage
@@ -18,10 +20,12 @@ SANDBOX_HOST_MARKERS = ("test.salesforce.com", ".sandbox.", "--")
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """An access token's org and user."""
+    """An access token's org and user, when it was issued and the refresh token behind it."""
 
     org: OrgKind
     user_id: str
+    issued_at: datetime | None = None
+    refresh_token: str | None = None
 
 
 @dataclass
@@ -65,6 +69,9 @@ class Emulator:
         self.runtime: dict[OrgKind, OrgRuntime] = {kind: OrgRuntime() for kind in self.orgs}
         self.sessions: dict[str, Session] = {}
         self.refresh_tokens: dict[str, Session] = {}
+        self.session_lifetime_seconds: float | None = None
+        """Sessions die this long after they were issued (emulator clock); None: never."""
+        self.oauth = OAuthRegistry()
 
     def org_for_host(self, host: str) -> OrgKind:
         """The org a client means by the host it called (sandbox hosts → sandbox)."""
@@ -78,6 +85,9 @@ class Emulator:
         when the client called a sandbox host.
         """
         session = self.sessions.get(token)
+        if session is not None and self._expired(session):
+            del self.sessions[token]
+            session = None
         if session is None:
             if not token or not secrets.compare_digest(token, self.token):
                 return None
@@ -88,16 +98,42 @@ class Emulator:
             user_id=session.user_id, restricted=session.user_id == org.integration_user_id
         )
 
-    def issue_session(self, org: Org, user_id: str) -> str:
+    def _expired(self, session: Session) -> bool:
+        lifetime = self.session_lifetime_seconds
+        if lifetime is None or session.issued_at is None:
+            return False
+        return self.clock.now() >= session.issued_at + timedelta(seconds=lifetime)
+
+    def issue_session(self, org: Org, user_id: str, *, refresh_token: str | None = None) -> str:
         """A new access token for ``user_id`` (shaped like Salesforce's ``00D…!…``)."""
         token = f"{org.org_id[:15]}!{secrets.token_urlsafe(48)}"
-        self.sessions[token] = Session(org=org.kind, user_id=user_id)
+        self.sessions[token] = Session(
+            org=org.kind, user_id=user_id, issued_at=self.clock.now(), refresh_token=refresh_token
+        )
         return token
+
+    def session(self, token: str) -> Session | None:
+        """The live session of an access token (None when unknown or expired)."""
+        session = self.sessions.get(token)
+        return None if session is None or self._expired(session) else session
+
+    def revoke(self, token: str) -> bool:
+        """Revoke an access token, or a refresh token and every session issued from it."""
+        if self.sessions.pop(token, None) is not None:
+            return True
+        if self.refresh_tokens.pop(token, None) is None:
+            return False
+        for access, session in list(self.sessions.items()):
+            if session.refresh_token == token:
+                del self.sessions[access]
+        return True
 
     def issue_refresh_token(self, org: Org, user_id: str) -> str:
         """A refresh token for ``user_id`` (as the web-server flow would hand out)."""
         token = f"5Aep{secrets.token_urlsafe(60)}"
-        self.refresh_tokens[token] = Session(org=org.kind, user_id=user_id)
+        self.refresh_tokens[token] = Session(
+            org=org.kind, user_id=user_id, issued_at=self.clock.now()
+        )
         return token
 
     def expire_sessions(self) -> int:
@@ -113,6 +149,8 @@ class Emulator:
             self.runtime[org_kind].reset()
         self.sessions.clear()
         self.refresh_tokens.clear()
+        self.session_lifetime_seconds = None
+        self.oauth.reset()
         self.faults.clear()
         self.clock.reset()
 

@@ -130,6 +130,18 @@ def _refresh_token(emulator: Emulator, org: Org, body: dict[str, Any]) -> Any:
     return {"refresh_token": emulator.issue_refresh_token(org, str(user["Id"]))}
 
 
+def _oauth_app(emulator: Emulator, org: Org, body: dict[str, Any]) -> Any:
+    app = emulator.oauth.register(body)
+    return {"client_id": app.client_id, "callback_urls": list(app.callback_urls)}
+
+
+def _oauth_settings(emulator: Emulator, org: Org, body: dict[str, Any]) -> Any:
+    if "session_lifetime_seconds" in body:
+        seconds = body["session_lifetime_seconds"]
+        emulator.session_lifetime_seconds = None if seconds is None else float(seconds)
+    return {"session_lifetime_seconds": emulator.session_lifetime_seconds}
+
+
 def _org(emulator: Emulator, org: Org, body: dict[str, Any]) -> Any:
     return {
         "org_id": org.org_id,
@@ -157,6 +169,8 @@ def hook_routes() -> list[Route]:
         ("/usage", _usage, ["GET"]),
         ("/sessions/expire", _expire, ["POST"]),
         ("/oauth/refresh-token", _refresh_token, ["POST"]),
+        ("/oauth/apps", _oauth_app, ["POST"]),
+        ("/oauth/settings", _oauth_settings, ["GET", "POST"]),
         ("/org", _org, ["GET"]),
     ]
     return [Route(PREFIX + path, _hook(handler), methods=methods) for path, handler, methods

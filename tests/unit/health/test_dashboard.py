@@ -191,3 +191,23 @@ def test_r1_health_page_breaks_the_24_hours_down_by_hour(
     counts = [int(cell) for cell in re.findall(r'<td class="hour-count">(\d+)</td>', page)]
     assert counts == [2, 4]
     assert '<strong id="calls-24h">6</strong>' in page
+
+
+def test_a_refused_grant_shows_once_as_reconnect_until_a_grant_succeeds(
+    client: httpx.Client, store: StateStore
+) -> None:
+    from crmsync.connection import clear_problem, record_problem
+    from crmsync.connectors.oauth import ReconnectRequiredError
+
+    refused = ReconnectRequiredError(System.SALESFORCE, reason="invalid_grant: expired")
+    record_problem(store, refused)
+    record_problem(store, refused)  # the next interval's refusal is the same problem
+
+    shown = client.get("/").text
+    clear_problem(store, System.SALESFORCE)
+    cleared = client.get("/").text
+
+    assert shown.count("Reconnect Salesforce") == 1
+    assert "invalid_grant: expired" in shown
+    assert "crmsync connect salesforce" in shown
+    assert "Reconnect Salesforce" not in cleared
