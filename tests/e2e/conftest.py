@@ -73,6 +73,9 @@ class WriteLog:
                 self.answered.append((name, int(message["status"])))
             await send(message)
 
+        # The emulators drop a connection through the server's own ``send`` (its
+        # ``__self__`` holds the transport): keep that reachable through the wrapper.
+        noted.__self__ = getattr(send, "__self__", None)  # type: ignore[attr-defined]
         await self.app(scope, receive, noted)
 
 
