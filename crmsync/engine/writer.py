@@ -371,18 +371,8 @@ class Writer:
             )
         if item.association_errors:
             for name, detail in item.association_errors:
-                classification = classify(target, detail.code, field=name)
-                tx.record_error(
-                    self._error_report(
-                        item,
-                        target=target,
-                        system=target.value,
-                        code=detail.code,
-                        message=detail.message,
-                        field=name,
-                        category=ErrorCategory.ASSOCIATIONS.value,
-                        hint=classification.hint,
-                    )
+                self._record_api_error(
+                    tx, item, target, detail, field=name, category=ErrorCategory.ASSOCIATIONS
                 )
             return
         if not item.failed and not plan.problems:
@@ -403,6 +393,22 @@ class Writer:
             else ApiErrorDetail(code="NO_RESULT", message="the API returned no result")
         )
         field = detail.fields[0] if detail.fields else None
+        self._record_api_error(tx, item, target, detail, field=field)
+        if item.journal_id is not None:
+            tx.resolve_intent(item.journal_id, state="failed", result_id=None)
+
+    def _record_api_error(
+        self,
+        tx: StoreTransaction,
+        item: Item,
+        target: System,
+        detail: ApiErrorDetail,
+        *,
+        field: str | None,
+        category: ErrorCategory | None = None,
+    ) -> None:
+        """Store the API's own code and message for ``item`` (its category as classified,
+        unless the caller knows better)."""
         classification = classify(target, detail.code, field=field)
         tx.record_error(
             self._error_report(
@@ -412,12 +418,10 @@ class Writer:
                 code=detail.code,
                 message=detail.message,
                 field=field,
-                category=classification.category.value,
+                category=(category or classification.category).value,
                 hint=classification.hint,
             )
         )
-        if item.journal_id is not None:
-            tx.resolve_intent(item.journal_id, state="failed", result_id=None)
 
     def _owned_by_origin(self, item: Item, report: ErrorReport, *, target: System) -> ErrorReport:
         """``report`` filed under the record whose value failed to translate.

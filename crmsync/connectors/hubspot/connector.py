@@ -285,22 +285,7 @@ class HubSpotConnector:
             "hasUniqueValue": True,
             "description": "Set by crmsync on records it creates; do not edit.",
         }
-        api_client = self._apis.objects_basic.api_client
-        self._json(
-            "ensure_property",
-            partial(
-                api_client.call_api,
-                f"/crm/v3/properties/{object_type}",
-                "POST",
-                body=body,
-                header_params={"Content-Type": "application/json"},
-                auth_settings=["oauth2"],
-                response_types_map={},
-                _return_http_data_only=True,
-                **self._opts(),
-            ),
-            write=True,
-        )
+        self._post("ensure_property", f"/crm/v3/properties/{object_type}", body, write=True)
         self._properties.pop(object_type, None)
 
     def associate(
@@ -312,7 +297,6 @@ class HubSpotConnector:
         HubSpot. A refused call fails every input of it with HubSpot's own error.
         """
         results: list[WriteResult] = []
-        api_client = self._apis.objects_basic.api_client
         path = f"/crm/v4/associations/{kind.from_object}/{kind.to_object}/batch/create"
         for start in range(0, len(requests), ASSOCIATION_BATCH):
             chunk = requests[start : start + ASSOCIATION_BATCH]
@@ -332,21 +316,7 @@ class HubSpotConnector:
                 ]
             }
             try:
-                answer = self._json(
-                    "associate",
-                    partial(
-                        api_client.call_api,
-                        path,
-                        "POST",
-                        body=body,
-                        header_params={"Content-Type": "application/json"},
-                        auth_settings=["oauth2"],
-                        response_types_map={},
-                        _return_http_data_only=True,
-                        **self._opts(),
-                    ),
-                    write=True,
-                )
+                answer = self._post("associate", path, body, write=True)
             except RecordError as refused:
                 detail = ApiErrorDetail(code=refused.api_code, message=refused.api_message)
                 results.extend(
@@ -361,33 +331,39 @@ class HubSpotConnector:
     ) -> Mapping[str, tuple[str, ...]]:
         """v4 ``batch/read``: every ``to_object`` id associated with each record."""
         found: dict[str, tuple[str, ...]] = {}
-        api_client = self._apis.objects_basic.api_client
         path = f"/crm/v4/associations/{from_object}/{to_object}/batch/read"
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), ASSOCIATION_BATCH):
             body = {
                 "inputs": [{"id": value} for value in unique[start : start + ASSOCIATION_BATCH]]
             }
-            answer = self._json(
-                "associated_ids",
-                partial(
-                    api_client.call_api,
-                    path,
-                    "POST",
-                    body=body,
-                    header_params={"Content-Type": "application/json"},
-                    auth_settings=["oauth2"],
-                    response_types_map={},
-                    _return_http_data_only=True,
-                    **self._opts(),
-                ),
-            )
+            answer = self._post("associated_ids", path, body)
             for row in (answer or {}).get("results") or ():
                 source = str((row.get("from") or {}).get("id"))
                 found[source] = tuple(str(target["toObjectId"]) for target in row.get("to") or ())
         return found
 
     # -- helpers -----------------------------------------------------------------------
+
+    def _post(self, name: str, path: str, body: Mapping[str, Any], *, write: bool = False) -> Any:
+        """POST JSON to an endpoint the generated clients do not model (v4 association
+        batches, property creation), through the same observed, retried transport."""
+        api_client = self._apis.objects_basic.api_client
+        return self._json(
+            name,
+            partial(
+                api_client.call_api,
+                path,
+                "POST",
+                body=dict(body),
+                header_params={"Content-Type": "application/json"},
+                auth_settings=["oauth2"],
+                response_types_map={},
+                _return_http_data_only=True,
+                **self._opts(),
+            ),
+            write=write,
+        )
 
     def _search(
         self,
