@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from crmsync.engine.contacts import contacts_pair
 from crmsync.engine.owners import OwnersOnDemand, load_owner_directory
-from crmsync.engine.settings import contact_settings
+from crmsync.engine.registry import pairs_from_settings
 from crmsync.engine.sync import SyncEngine
 from crmsync.store.models import SyncErrorRecord
 from tests.e2e.conftest import World
@@ -53,9 +52,9 @@ def owners_world(world: World) -> World:
 
 def _sync(world: World) -> Any:
     owners = load_owner_directory(hubspot=world.hubspot, salesforce=world.salesforce)
-    pair = contacts_pair(contact_settings(world.store), owners=owners, allow_test_domains=True)
+    pairs = pairs_from_settings(world.store, owners=owners, allow_test_domains=True)
     report = SyncEngine(
-        hubspot=world.hubspot, salesforce=world.salesforce, store=world.store, pairs=[pair]
+        hubspot=world.hubspot, salesforce=world.salesforce, store=world.store, pairs=pairs
     ).run_once()
     world.tick()
     return report
@@ -164,9 +163,9 @@ def test_r23_salesforce_owner_with_no_hubspot_owner_leaves_hubspot_alone(
 
 def _sync_on_demand(world: World) -> OwnersOnDemand:
     owners = OwnersOnDemand(hubspot=world.hubspot, salesforce=world.salesforce)
-    pair = contacts_pair(contact_settings(world.store), owners=owners, allow_test_domains=True)
+    pairs = pairs_from_settings(world.store, owners=owners, allow_test_domains=True)
     SyncEngine(
-        hubspot=world.hubspot, salesforce=world.salesforce, store=world.store, pairs=[pair]
+        hubspot=world.hubspot, salesforce=world.salesforce, store=world.store, pairs=pairs
     ).run_once()
     world.tick()
     return owners

@@ -13,8 +13,7 @@ from crmsync.connectors.retry import RetryPolicy
 from crmsync.connectors.salesforce.config import SalesforceConfig
 from crmsync.connectors.salesforce.connector import SalesforceConnector
 from crmsync.core.retry_schedule import FIRST_RETRY_DELAY
-from crmsync.engine.contacts import contacts_pair
-from crmsync.engine.settings import contact_settings
+from crmsync.engine.registry import pairs_from_settings
 from crmsync.engine.sync import SyncEngine
 from crmsync.errors import BudgetExhaustedError
 from crmsync.health.budget import WINDOW, ApiBudget
@@ -32,8 +31,8 @@ def _budgeted_engine(world: World, budget: ApiBudget) -> SyncEngine:
         observer=budget,
         retry=RetryPolicy.immediate(),
     )
-    pair = contacts_pair(contact_settings(world.store), allow_test_domains=True)
-    return SyncEngine(hubspot=world.hubspot, salesforce=salesforce, store=world.store, pairs=[pair])
+    pairs = pairs_from_settings(world.store, allow_test_domains=True)
+    return SyncEngine(hubspot=world.hubspot, salesforce=salesforce, store=world.store, pairs=pairs)
 
 
 def _emulator_clock(world: World) -> datetime:
@@ -110,14 +109,14 @@ def test_r2_request_limit_exceeded_defers_work_until_the_org_window_frees(
 
 
 def _engine(world: World, *, retries_paused: bool) -> SyncEngine:
-    pair = contacts_pair(contact_settings(world.store), allow_test_domains=True)
+    pairs = pairs_from_settings(world.store, allow_test_domains=True)
     # Later than the first retry's backoff, so only the budget decides here.
     later = datetime.now(UTC) + FIRST_RETRY_DELAY
     return SyncEngine(
         hubspot=world.hubspot,
         salesforce=world.salesforce,
         store=world.store,
-        pairs=[pair],
+        pairs=pairs,
         retries_paused=lambda: retries_paused,
         clock=lambda: later,
     )
