@@ -6,7 +6,7 @@ Environment variables win over the file, so a deployment can keep secrets out of
     CRMSYNC_SALESFORCE_TOKEN=...      # an access token (secret)
     CRMSYNC_HUBSPOT_URL=https://api.hubapi.com
     CRMSYNC_HUBSPOT_TOKEN=...         # a private-app token (secret)
-    CRMSYNC_DATABASE_URL=sqlite:///crmsync.sqlite
+    CRMSYNC_DATABASE_URL=sqlite:////srv/crmsync/crmsync.sqlite   # default: per-user data dir
 
 The same keys, lower-case and without the prefix, go in ``crmsync.toml``.
 Integration settings (inclusion list, create as lead/contact...) live in the state
@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 
 from crmsync.errors import ConfigurationError
+from crmsync.store.location import default_database_url
 
 DEFAULT_CONFIG_FILE = Path("crmsync.toml")
 
@@ -55,7 +56,9 @@ class CrmsyncConfig(BaseSettings):
     hubspot_refresh_token: SecretStr | None = None
     secret_key: SecretStr | None = None
     """Fernet key for credentials stored in the state store (else a 0600 key file)."""
-    database_url: str = "sqlite:///crmsync.sqlite"
+    # The per-user data directory, never the working directory (a store found by
+    # accident elsewhere would silently start over with no links or cursors).
+    database_url: str = Field(default_factory=default_database_url)
     interval_seconds: float = Field(default=900.0, gt=0)
     page_size: int = Field(default=1000, ge=1, le=2000)
     batch_size: int = Field(default=1000, ge=1)

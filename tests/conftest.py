@@ -38,6 +38,14 @@ def _drop_postgres_database(server_url: str, name: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The per-user data directory (the default store's home) points into a temp folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+        yield
+
+
 @pytest.fixture(params=DATABASE_KINDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A SQLAlchemy URL of an empty database (SQLite, and PostgreSQL in CI)."""

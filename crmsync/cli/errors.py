@@ -21,6 +21,7 @@ from crmsync.health.errors import (
     request_retry,
 )
 from crmsync.store import StateStore
+from crmsync.store.lock import RETRY_LOCK_WAIT_SECONDS, StoreBusyError, store_lock
 
 app = typer.Typer(help="List, inspect, retry and export sync errors.", no_args_is_help=True)
 
@@ -87,13 +88,21 @@ def retry(
     """Queue errors for retry by the next sync: one record, one type, or all (R3)."""
     if sum((record is not None, category is not None, everything)) != 1:
         raise typer.BadParameter("give exactly one of --record, --category, --all")
-    store = _store(config_path)
+    url = load_config(config_path).database_url
     try:
-        queued = request_retry(
-            store, RetrySelection(record_id=record, category=category, everything=everything)
-        )
-    finally:
-        store.close()
+        # A run under way reads these rows; the retry waits briefly for it to finish.
+        with store_lock(url, wait=RETRY_LOCK_WAIT_SECONDS):
+            store = StateStore.open(url)
+            try:
+                queued = request_retry(
+                    store,
+                    RetrySelection(record_id=record, category=category, everything=everything),
+                )
+            finally:
+                store.close()
+    except StoreBusyError as error:
+        Console().print(f"Not queued: {error}.", markup=False)
+        raise typer.Exit(code=73) from error
     Console().print(f"{queued} error(s) queued for the next sync.")
 
 

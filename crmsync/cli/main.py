@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crmsync.cli import connect, dashboard, demo, emulate, errors, health, settings, sync
+from crmsync.cli import connect, dashboard, db, demo, emulate, errors, health, settings, sync
 
 app = typer.Typer(
     name="crmsync",
@@ -21,6 +21,7 @@ health.register(app)
 dashboard.register(app)
 app.add_typer(errors.app, name="errors")
 app.add_typer(connect.app, name="connect")
+app.add_typer(db.app, name="db")
 
 
 if __name__ == "__main__":  # pragma: no cover

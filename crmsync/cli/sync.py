@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -13,8 +12,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from crmsync.config import load_config
 from crmsync.engine.report import SyncReport
-from crmsync.errors import RetriableError
-from crmsync.runtime import build_engine, connected
+from crmsync.logs import LogFormat, configure_logging
+from crmsync.runner import ExitStatus, StopFlag, run_forever, run_once
+from crmsync.store.lock import StoreBusyError
+from crmsync.store.runs import RunOutcome
 from crmsync.terminal import RichHooks
 
 ConfigOption = Annotated[
@@ -39,8 +40,55 @@ def _progress(console: Console) -> Progress:
     )
 
 
-TEMPORARY_FAILURE = 75
+TEMPORARY_FAILURE = ExitStatus.TEMPORARY_FAILURE
 """Exit status of a sync stopped by a passing fault or a spent budget (``EX_TEMPFAIL``)."""
+
+WaitOption = Annotated[
+    bool,
+    typer.Option("--wait", help="If another run is using the store, wait for it to finish."),
+]
+LogFormatOption = Annotated[
+    LogFormat, typer.Option("--log-format", help="text (default) or json, one object a line.")
+]
+
+
+def _one_run(
+    console: Console,
+    config_path: Path | None,
+    *,
+    command: str,
+    wait: bool,
+    dry_run: bool,
+    resync_key: str | None = None,
+) -> SyncReport:
+    """One locked run for ``sync`` and ``resync``; exits with a status a script can read."""
+    config = load_config(config_path)
+    stop = StopFlag()
+    try:
+        with stop.on_sigterm(), _progress(console) as progress:
+            result = run_once(
+                config,
+                command=command,
+                resync_key=resync_key,
+                dry_run=dry_run,
+                hooks=RichHooks(progress),
+                stop=stop,
+                wait=None if wait else 0,
+            )
+    except StoreBusyError as error:
+        console.print(f"Not started: {error}.", markup=False)
+        raise typer.Exit(code=ExitStatus.STORE_BUSY) from error
+    if result.outcome is RunOutcome.DEFERRED:
+        console.print(f"Sync stopped early: {result.message}", markup=False)
+        console.print("Nothing is lost: the next run resumes where this one stopped.")
+        raise typer.Exit(code=ExitStatus.TEMPORARY_FAILURE)
+    if result.outcome is RunOutcome.STOPPED:
+        console.print("Stopped on request after the current batch; nothing is lost.")
+        raise typer.Exit(code=ExitStatus.OK)
+    if result.outcome is RunOutcome.FAILED or result.report is None:
+        console.print(f"Sync failed: {result.message}", markup=False)
+        raise typer.Exit(code=ExitStatus.FAILED)
+    return result.report
 
 
 def sync_command(
@@ -48,23 +96,18 @@ def sync_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print each planned write; change nothing.")
     ] = False,
+    wait: WaitOption = False,
     config_path: ConfigOption = None,
 ) -> None:
     """Sync HubSpot and Salesforce once (both ways).
 
     A spent API allocation or a fault that outlasted the retries stops the run early
     with exit status 75; nothing is lost, the next run resumes where this one stopped.
+    Another run on the same store: exit status 73 (or ``--wait`` for it). SIGTERM
+    stops after the current batch.
     """
-    config = load_config(config_path)
     console = Console()
-    try:
-        with connected(config) as opened, _progress(console) as progress:
-            engine = build_engine(opened, config, hooks=RichHooks(progress))
-            report = engine.run_once(dry_run=dry_run)
-    except RetriableError as error:
-        console.print(f"Sync stopped early: {error}", markup=False)
-        console.print("Nothing is lost: the next run resumes where this one stopped.")
-        raise typer.Exit(code=TEMPORARY_FAILURE) from error
+    report = _one_run(console, config_path, command="sync", wait=wait, dry_run=dry_run)
     _print_report(console, report, dry_run=dry_run)
 
 
@@ -76,47 +119,39 @@ def run_command(
         int | None,
         typer.Option("--runs", min=1, help="Stop after this many runs (default: never stop)."),
     ] = None,
+    log_format: LogFormatOption = LogFormat.TEXT,
     config_path: ConfigOption = None,
 ) -> None:
-    """Sync repeatedly, every ``--interval`` seconds, until interrupted.
+    """Sync repeatedly, every ``--interval`` seconds, until stopped.
 
-    Each run reads the settings afresh. A run deferred by the API budget or stopped by a
-    passing fault is tried again after ``Retry-After`` (at most the interval): the
-    loop never dies of it (R2).
+    Each run reads the settings and the saved connection afresh. A run deferred by the
+    API budget or a passing fault is tried again after ``Retry-After`` (at most the
+    interval, R2); a failed run (an expired session, a vanished inclusion list) is
+    logged, shown on the health page and tried again after a growing pause. SIGTERM
+    finishes the current batch and exits 0; only a setup that can never work (no
+    tokens, a store of another schema) stops it, with exit status 78.
     """
+    configure_logging(log_format)
     config = load_config(config_path)
-    console = Console()
     pause = config.interval_seconds if interval is None else interval
-    done = 0
-    with connected(config) as opened:
-        while runs is None or done < runs:
-            done += 1
-            wait = pause
-            try:
-                report = build_engine(opened, config).run_once()
-            except RetriableError as error:
-                if error.retry_after is not None:
-                    wait = min(max(error.retry_after, 1.0), pause)
-                console.print(
-                    f"Deferred: {error}. Trying again in {wait:.0f} s; nothing is lost.",
-                    markup=False,
-                )
-            else:
-                console.print_json(json.dumps(report.summary()))
-            if runs is None or done < runs:
-                time.sleep(wait)
+    stop = StopFlag()
+    with stop.on_sigterm():
+        status = run_forever(config, interval=pause, runs=runs, stop=stop)
+    if status is not ExitStatus.OK:
+        raise typer.Exit(code=status)
 
 
 def resync_command(
     key: Annotated[str, typer.Argument(help="An email, or a HubSpot or Salesforce id.")],
     dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
+    wait: WaitOption = False,
     config_path: ConfigOption = None,
 ) -> None:
     """Re-evaluate one record both ways, ignoring cursors."""
-    config = load_config(config_path)
     console = Console()
-    with connected(config) as opened:
-        report = build_engine(opened, config).resync(key, dry_run=dry_run)
+    report = _one_run(
+        console, config_path, command="resync", wait=wait, dry_run=dry_run, resync_key=key
+    )
     _print_report(console, report, dry_run=dry_run)
 
 

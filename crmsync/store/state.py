@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crmsync.store.migrate import upgrade_to_head
+from crmsync.store.location import prepare_sqlite_file
+from crmsync.store.migrate import ensure_schema
 from crmsync.store.models import (
     AuditEntry,
     Cursor,
@@ -72,9 +73,18 @@ class StateStore:
 
     @classmethod
     def open(cls, url: str) -> StateStore:
-        """Open (and migrate to the newest schema) the database at ``url``."""
+        """Open the database at ``url``; an empty one is given the newest schema first.
+
+        A store with an older or newer schema is refused with one line
+        (:class:`crmsync.store.migrate.SchemaMismatchError`): ``crmsync db upgrade``.
+        """
+        prepare_sqlite_file(url)
         engine = create_engine(url)
-        upgrade_to_head(url, engine=engine)
+        try:
+            ensure_schema(url, engine=engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine=engine)
 
     def close(self) -> None:

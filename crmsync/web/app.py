@@ -22,6 +22,7 @@ from crmsync.health.explain import explain_store
 from crmsync.health.live import IdentityCache, build_report
 from crmsync.health.report import HealthReport
 from crmsync.store import StateStore
+from crmsync.store.lock import RETRY_LOCK_WAIT_SECONDS, StoreBusyError, store_lock
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
@@ -69,11 +70,18 @@ def create_dashboard_app(*, config: CrmsyncConfig) -> FastAPI:
             category=form.get("category") or None,
             everything=form.get("all") == "1",
         )
-        store = StateStore.open(config.database_url)
         try:
-            queued = request_retry(store, selection)
-        finally:
-            store.close()
+            # One runner per store: a retry waits briefly for a run under way.
+            with store_lock(config.database_url, wait=RETRY_LOCK_WAIT_SECONDS):
+                store = StateStore.open(config.database_url)
+                try:
+                    queued = request_retry(store, selection)
+                finally:
+                    store.close()
+        except StoreBusyError:
+            return RedirectResponse(
+                "/?message=A+sync+is+running:+try+the+retry+again+in+a+moment", 303
+            )
         return RedirectResponse(f"/?message={queued}+error(s)+queued+for+retry", 303)
 
     @app.get("/how-it-works", response_class=HTMLResponse)

@@ -1,0 +1,97 @@
+"""The run log: how each sync run ended, for the health page and ``crmsync health``.
+
+A daemon that logs a failure and tries again must also let an operator see it without
+reading its logs: the last run's outcome (and the last failure's message) are kept here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, Index, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crmsync.store.base import Base
+from crmsync.store.models import utc_now
+from crmsync.store.state import StateStore
+from crmsync.store.text import clean_text
+
+RUN_MESSAGE_LENGTH = 1000
+"""Characters of a run's failure message kept (the log line has the same)."""
+
+
+class RunOutcome(StrEnum):
+    """How one run ended."""
+
+    OK = "ok"
+    DEFERRED = "deferred"
+    """Stopped early by a spent allocation or a passing fault; resumes next run."""
+    FAILED = "failed"
+    STOPPED = "stopped"
+    """Asked to stop (SIGTERM) and stopped between batches."""
+
+
+class RunRecord(Base):
+    """One sync run: when, which command, how it ended and why."""
+
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_finished_at", "finished_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    command: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    outcome: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunView:
+    """One run as the health report shows it."""
+
+    command: str
+    started_at: datetime
+    finished_at: datetime
+    outcome: RunOutcome
+    message: str | None
+
+
+def log_run(
+    store: StateStore,
+    *,
+    command: str,
+    started_at: datetime,
+    outcome: RunOutcome,
+    message: str | None = None,
+) -> None:
+    """Append one run's outcome (its message cleaned and cut to a sane length)."""
+    with store.begin() as tx:
+        tx.session.add(
+            RunRecord(
+                command=command,
+                started_at=started_at,
+                finished_at=utc_now(),
+                outcome=outcome.value,
+                message=None if message is None else clean_text(message, RUN_MESSAGE_LENGTH),
+            )
+        )
+
+
+def last_run(store: StateStore, *, failed_only: bool = False) -> RunView | None:
+    """The newest run (or the newest failed one), if any."""
+    query = select(RunRecord).order_by(RunRecord.id.desc()).limit(1)
+    if failed_only:
+        query = query.where(RunRecord.outcome == RunOutcome.FAILED.value)
+    with store.begin() as tx:
+        row = tx.session.scalars(query).first()
+        if row is None:
+            return None
+        return RunView(
+            command=row.command,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            outcome=RunOutcome(row.outcome),
+            message=row.message,
+        )
