@@ -101,7 +101,7 @@ def retry(
             finally:
                 store.close()
     except StoreBusyError as error:
-        Console().print(f"Not queued: {error}.", markup=False)
+        Console().print(f"Not queued: {error}.", markup=False, soft_wrap=True)
         raise typer.Exit(code=73) from error
     Console().print(f"{queued} error(s) queued for the next sync.")
 

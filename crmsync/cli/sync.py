@@ -76,17 +76,17 @@ def _one_run(
                 wait=None if wait else 0,
             )
     except StoreBusyError as error:
-        console.print(f"Not started: {error}.", markup=False)
+        console.print(f"Not started: {error}.", markup=False, soft_wrap=True)
         raise typer.Exit(code=ExitStatus.STORE_BUSY) from error
     if result.outcome is RunOutcome.DEFERRED:
-        console.print(f"Sync stopped early: {result.message}", markup=False)
+        console.print(f"Sync stopped early: {result.message}", markup=False, soft_wrap=True)
         console.print("Nothing is lost: the next run resumes where this one stopped.")
         raise typer.Exit(code=ExitStatus.TEMPORARY_FAILURE)
     if result.outcome is RunOutcome.STOPPED:
         console.print("Stopped on request after the current batch; nothing is lost.")
         raise typer.Exit(code=ExitStatus.OK)
     if result.outcome is RunOutcome.FAILED or result.report is None:
-        console.print(f"Sync failed: {result.message}", markup=False)
+        console.print(f"Sync failed: {result.message}", markup=False, soft_wrap=True)
         raise typer.Exit(code=ExitStatus.FAILED)
     return result.report
 
