@@ -57,6 +57,22 @@ def health_command(
     console.print(f"Sandbox: {'yes' if report.sandbox else 'no'}")
     for warning in report.warnings:
         console.print(f"Warning: {warning}", markup=False, style="yellow")
+    console.print(f"State store: {report.store}", markup=False, soft_wrap=True)
+    run = report.last_run
+    if run is None:
+        console.print("Last run: none yet")
+    else:
+        when = run.finished_at.strftime("%Y-%m-%d %H:%M:%S")
+        detail = f": {run.message}" if run.message else ""
+        console.print(
+            f"Last run ({run.command}): {run.outcome} at {when} UTC{detail}",
+            markup=False,
+            soft_wrap=True,
+        )
+    failure = report.last_failure
+    if failure is not None and failure != run:
+        when = failure.finished_at.strftime("%Y-%m-%d %H:%M:%S")
+        console.print(f"Last failure: {when} UTC: {failure.message}", markup=False, soft_wrap=True)
     table = Table(title="Sync errors")
     for column in ("Category", "Errors", "Records affected"):
         table.add_column(column)

@@ -12,7 +12,9 @@ from crmsync.connectors.base import System
 from crmsync.health.budget import ApiBudget, UsageSnapshot
 from crmsync.health.errors import next_retry, open_errors
 from crmsync.store import Scope, StateStore
+from crmsync.store.location import describe_store
 from crmsync.store.models import SyncErrorRecord
+from crmsync.store.runs import RunView, last_run
 
 
 class UsageView(BaseModel):
@@ -67,6 +69,16 @@ class IntegrationUserView(BaseModel):
     is_sandbox: bool = False
 
 
+class RunSummaryView(BaseModel):
+    """How a sync run ended (the last one, and the last that failed)."""
+
+    command: str
+    started_at: datetime
+    finished_at: datetime
+    outcome: str
+    message: str | None
+
+
 class HealthReport(BaseModel):
     """Everything the health page and ``crmsync health`` show."""
 
@@ -80,6 +92,10 @@ class HealthReport(BaseModel):
     sandbox: bool
     warnings: list[str] = []
     """Settings that will cause trouble (R10: leads while HubSpot auto-creates companies)."""
+    store: str = ""
+    """Which state store this is (its URL, any password masked)."""
+    last_run: RunSummaryView | None = None
+    last_failure: RunSummaryView | None = None
 
 
 def health_report(
@@ -95,6 +111,7 @@ def health_report(
 
     salesforce = _usage(budget.snapshot(System.SALESFORCE))
     warning = r10_warning(store)
+    newest, failed = last_run(store), last_run(store, failed_only=True)
     return HealthReport(
         warnings=[f"R10: {warning}"] if warning else [],
         connection_problems=connection_problems(store),
@@ -104,6 +121,21 @@ def health_report(
         error_cards=error_cards(open_errors(store, scope=scope)),
         integration_user=integration_user,
         sandbox=sandbox,
+        store=describe_store(store.engine.url.render_as_string(hide_password=False)),
+        last_run=_run_view(newest),
+        last_failure=_run_view(failed),
+    )
+
+
+def _run_view(run: RunView | None) -> RunSummaryView | None:
+    if run is None:
+        return None
+    return RunSummaryView(
+        command=run.command,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        outcome=run.outcome.value,
+        message=run.message,
     )
 
 
