@@ -32,6 +32,12 @@ from crmsync.store.models import (
     SyncErrorRecord,
     utc_now,
 )
+from crmsync.store.text import MESSAGE_LENGTH, clean_json, clean_text
+
+FIELD_LENGTH = 255
+CODE_LENGTH = 128
+KEY_LENGTH = 320
+"""Lengths of the ``field``, ``api_code`` and journal ``key`` columns."""
 
 LOOKUP_CHUNK = 500
 """How many ids go into one ``IN (...)`` (SQLite allows 999 bound parameters)."""
@@ -279,7 +285,7 @@ class StoreTransaction:
             pair=pair,
             target_system=target_system,
             target_type=target_type,
-            key=key,
+            key=clean_text(key, KEY_LENGTH),
             source_system=source_system,
             source_type=source_type,
             source_id=source_id,
@@ -348,13 +354,13 @@ class StoreTransaction:
                 hubspot_id=None if link is None else link.hubspot_id,
                 salesforce_type=None if link is None else link.salesforce_type,
                 salesforce_id=None if link is None else link.salesforce_id,
-                field=field,
+                field=_clean_optional(field, FIELD_LENGTH),
                 direction=direction,
-                old_value=old_value,
-                new_value=new_value,
+                old_value=clean_json(old_value),
+                new_value=clean_json(new_value),
                 rule=rule,
-                losing_value=losing_value,
-                note=note,
+                losing_value=clean_json(losing_value),
+                note=_clean_optional(note, MESSAGE_LENGTH),
             )
         )
 
@@ -391,15 +397,18 @@ class StoreTransaction:
                 first_seen=now,
                 attempts=0,
             )
-        row.object_type = report.object_type
+        # An API message may echo the record's value: PostgreSQL refuses a NUL in it and
+        # would abort the whole batch, so every text is cleaned (and cut to a sane
+        # length) here, where all of them are stored (R27).
+        row.object_type = clean_text(report.object_type)
         row.salesforce_id = report.salesforce_id
         row.hubspot_id = report.hubspot_id
-        row.field = report.field
+        row.field = _clean_optional(report.field, FIELD_LENGTH)
         row.system = report.system
-        row.api_code = report.api_code
-        row.api_message = report.api_message
+        row.api_code = clean_text(report.api_code, CODE_LENGTH)
+        row.api_message = clean_text(report.api_message, MESSAGE_LENGTH)
         row.category = report.category
-        row.hint = report.hint
+        row.hint = _clean_optional(report.hint, MESSAGE_LENGTH)
         row.last_seen = now
         row.attempts = (row.attempts or 0) + 1
         self.session.add(row)
@@ -467,6 +476,10 @@ class StoreTransaction:
         self.session.add(row)
         self.audit(kind="setting", field=key, old_value=old, new_value=value, note=note)
         return True
+
+
+def _clean_optional(value: str | None, limit: int) -> str | None:
+    return None if value is None else clean_text(value, limit)
 
 
 def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
