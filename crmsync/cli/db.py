@@ -28,12 +28,14 @@ def upgrade(config_path: ConfigOption = None) -> None:
     try:
         before = upgrade_to_head(url)
     except SchemaMismatchError as error:
-        console.print(f"Not upgraded: {error}.", markup=False)
+        console.print(f"Not upgraded: {error}.", markup=False, soft_wrap=True)
         raise typer.Exit(code=78) from error
     store = describe_store(url)
     if before.state is SchemaState.CURRENT:
-        console.print(f"{store}: already at schema {before.head}.", markup=False)
+        console.print(f"{store}: already at schema {before.head}.", markup=False, soft_wrap=True)
     else:
         console.print(
-            f"{store}: upgraded from {before.revision or 'empty'} to {before.head}.", markup=False
+            f"{store}: upgraded from {before.revision or 'empty'} to {before.head}.",
+            markup=False,
+            soft_wrap=True,
         )
