@@ -11,7 +11,7 @@ named.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -19,7 +19,12 @@ from pydantic import SecretStr
 
 from crmsync.authorize import CallbackServer, Pkce, authorize_url
 from crmsync.config import CrmsyncConfig
-from crmsync.connection import save_connection
+from crmsync.connection import (
+    connection_key,
+    save_connection,
+    save_identity,
+    with_saved_connection,
+)
 from crmsync.connectors.base import Connector, System
 from crmsync.connectors.hubspot import auth as hubspot_auth
 from crmsync.connectors.hubspot.config import HubSpotConfig
@@ -92,6 +97,19 @@ def _save(
         store.close()
 
 
+def _remember_identity(config: CrmsyncConfig, user: IntegrationUser) -> None:
+    """``crmsync health`` shows the new user at once, without asking Salesforce again."""
+    store = StateStore.open(config.database_url)
+    try:
+        save_identity(
+            store,
+            key=connection_key(with_saved_connection(config, store)),
+            identity={"user": asdict(user), "salesforce_org_id": user.org_id},
+        )
+    finally:
+        store.close()
+
+
 def _salesforce_result(
     config: CrmsyncConfig,
     *,
@@ -100,6 +118,7 @@ def _salesforce_result(
     secrets: Mapping[str, SecretStr | None],
 ) -> SalesforceConnected:
     links = _save(config, system=System.SALESFORCE, connection=connection, secrets=secrets)
+    _remember_identity(config, user)
     return SalesforceConnected(
         user=user,
         flow=str(connection["flow"]),

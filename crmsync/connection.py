@@ -17,6 +17,7 @@ page and ``crmsync health`` show it once, as "reconnect Salesforce".
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from datetime import datetime
@@ -39,6 +40,14 @@ HUBSPOT_CONNECTION_SETTING: Final = "hubspot.connection"
 
 TOKEN_SETTING: Final = "salesforce.token"
 """The saved access token (a secret: encrypted, never printed, never audit-logged)."""
+
+IDENTITY_SETTING = "connection.identity"
+"""Who the current connection acts as, learnt by the last run or ``crmsync connect``.
+
+``crmsync health`` reads it instead of asking the CRMs (a probe makes no API calls); it
+is kept with a digest of the connection, so a new token, user or sandbox is never shown
+another connection's identity. Written without an audit entry: it is a cache.
+"""
 
 _CONNECTIONS: Final = {
     System.SALESFORCE: CONNECTION_SETTING,
@@ -204,3 +213,38 @@ def connection_problems(store: StateStore) -> list[ConnectionProblem]:
                 )
             )
     return problems
+
+
+def connection_key(config: CrmsyncConfig) -> str:
+    """A digest naming the connection ``config`` describes (tokens never kept in clear)."""
+    parts = (
+        config.salesforce_url,
+        config.salesforce_token.get_secret_value() if config.salesforce_token else "",
+        str(config.salesforce_sandbox),
+        config.hubspot_url,
+        config.hubspot_token.get_secret_value() if config.hubspot_token else "",
+    )
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def save_identity(store: StateStore, *, key: str, identity: Mapping[str, Any]) -> None:
+    """Remember who connection ``key`` acts as (a cache: no audit entry)."""
+    value = {"key": key, **identity}
+    with store.begin() as tx:
+        row = tx.session.get(Setting, IDENTITY_SETTING)
+        if row is not None and row.value == value:
+            return
+        row = row or Setting(key=IDENTITY_SETTING)
+        row.value = value
+        row.updated_at = utc_now()
+        tx.session.add(row)
+
+
+def cached_identity(store: StateStore, *, key: str) -> Mapping[str, Any] | None:
+    """The identity saved for connection ``key``, or ``None`` (another or no connection)."""
+    with store.begin() as tx:
+        row = tx.session.get(Setting, IDENTITY_SETTING)
+        value = None if row is None else row.value
+    if not isinstance(value, dict) or value.get("key") != key:
+        return None
+    return value

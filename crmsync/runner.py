@@ -19,13 +19,14 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import IntEnum
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmsync.config import CrmsyncConfig
+from crmsync.connection import connection_key, save_identity, with_saved_connection
 from crmsync.engine.hooks import Checkpoint, NoHooks, SyncHooks
 from crmsync.engine.report import SyncReport
 from crmsync.errors import ConfigurationError, CrmsyncError, RetriableError
@@ -33,6 +34,9 @@ from crmsync.store.lock import StoreBusyError, store_lock
 from crmsync.store.models import utc_now
 from crmsync.store.runs import RunOutcome, log_run
 from crmsync.store.state import StateStore
+
+if TYPE_CHECKING:
+    from crmsync.runtime import Connected
 
 log = logging.getLogger("crmsync.run")
 
@@ -151,6 +155,7 @@ def run_once(
                     report = engine.resync(resync_key, dry_run=dry_run)
                 else:
                     report = engine.run_once(dry_run=dry_run)
+                remember_identity(config, opened)
             result = RunResult(outcome=RunOutcome.OK, report=report)
         except StopRequested:
             result = RunResult(outcome=RunOutcome.STOPPED, message="stopped on request")
@@ -160,6 +165,10 @@ def run_once(
                 message=str(error),
                 retry_after=error.retry_after,
                 error=error,
+            )
+        except ConfigurationError as error:
+            result = RunResult(
+                outcome=RunOutcome.MISCONFIGURED, message=_describe(error), error=error
             )
         except CrmsyncError as error:
             result = RunResult(outcome=RunOutcome.FAILED, message=_describe(error), error=error)
@@ -233,6 +242,31 @@ def _after(result: RunResult, *, interval: float, failures: int) -> tuple[float,
     return wait, failures
 
 
+def remember_identity(config: CrmsyncConfig, opened: Connected) -> None:
+    """Save who this connection acts as, for ``crmsync health`` (no call when known)."""
+    from crmsync.connectors.salesforce.connector import SalesforceConnector
+
+    salesforce = opened.salesforce
+    if not isinstance(salesforce, SalesforceConnector):
+        return
+    try:
+        # Both answers were read (and kept) by the run: no further API call.
+        user = salesforce.whoami()
+        portal = opened.hubspot.account_id()
+    except CrmsyncError as error:
+        log.debug("identity not saved: %s", error)
+        return
+    save_identity(
+        opened.store,
+        key=connection_key(with_saved_connection(config, opened.store)),
+        identity={
+            "user": asdict(user),
+            "salesforce_org_id": user.org_id,
+            "hubspot_portal_id": portal,
+        },
+    )
+
+
 def _check_startup(config: CrmsyncConfig) -> None:
     """Refuse, before any run, configuration that no retry can fix."""
     config.require_credentials()
@@ -244,7 +278,8 @@ def _record(config: CrmsyncConfig, *, command: str, started: datetime, result: R
     try:
         store = StateStore.open(config.database_url)
     except Exception as error:  # noqa: BLE001 - the store itself may be what failed
-        log.warning("could not record the run's outcome: %s", _describe(error))
+        # Then the run's own failure already says so; no second line about it.
+        log.debug("could not record the run's outcome: %s", _describe(error))
         return
     try:
         log_run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,8 @@ from rich.text import Text
 from crmsync.config import load_config
 from crmsync.connectors.base import System
 from crmsync.health.budget import ALLOCATION_SETTING, ApiBudget
-from crmsync.health.live import build_report
+from crmsync.health.probe import probe
+from crmsync.health.report import HealthReport
 from crmsync.store import StateStore
 
 ConfigOption = Annotated[
@@ -25,12 +27,33 @@ def health_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     config_path: ConfigOption = None,
 ) -> None:
-    """Show API usage against the allocation, deferred work, error cards and the user."""
-    report = build_report(load_config(config_path))
+    """Show API usage, deferred work, error cards, the user, the last run and the store.
+
+    A monitoring probe: exit status 0 healthy, 1 degraded, 2 broken. It reads the
+    store only: no writes, no API calls (the user is the one the last run saw).
+    """
+    verdict = probe(load_config(config_path))
     console = Console()
+    report = verdict.report
+    if report is None:
+        if as_json:
+            console.print_json(
+                json.dumps({"status": verdict.status.name.lower(), "problems": verdict.problems})
+            )
+        else:
+            console.print(f"Broken: {verdict.problems[0]}", markup=False, soft_wrap=True)
+        raise typer.Exit(code=verdict.status)
     if as_json:
         console.print_json(report.model_dump_json())
-        return
+        raise typer.Exit(code=verdict.status)
+    _print_report(console, report)
+    console.print(f"Status: {report.status}", markup=False)
+    for problem in verdict.problems:
+        console.print(f"  {problem}", markup=False, soft_wrap=True)
+    raise typer.Exit(code=verdict.status)
+
+
+def _print_report(console: Console, report: HealthReport) -> None:
     for problem in report.connection_problems:
         console.print(
             Text.assemble(
@@ -53,7 +76,7 @@ def health_command(
     if hs.org_limit is not None:
         console.print(f"Whole HubSpot account today: {hs.org_used} of {hs.org_limit} daily calls")
     user = report.integration_user
-    console.print(f"Integration user: {user.username if user else 'not connected'}")
+    console.print(f"Integration user: {user.username if user else 'not known yet'}")
     console.print(f"Sandbox: {'yes' if report.sandbox else 'no'}")
     for warning in report.warnings:
         console.print(f"Warning: {warning}", markup=False, style="yellow")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -62,6 +63,7 @@ def _one_run(
     resync_key: str | None = None,
 ) -> SyncReport:
     """One locked run for ``sync`` and ``resync``; exits with a status a script can read."""
+    configure_logging(LogFormat.TEXT, level=logging.WARNING)
     config = load_config(config_path)
     stop = StopFlag()
     try:
@@ -85,7 +87,7 @@ def _one_run(
     if result.outcome is RunOutcome.STOPPED:
         console.print("Stopped on request after the current batch; nothing is lost.")
         raise typer.Exit(code=ExitStatus.OK)
-    if result.outcome is RunOutcome.FAILED or result.report is None:
+    if result.report is None:
         console.print(f"Sync failed: {result.message}", markup=False, soft_wrap=True)
         raise typer.Exit(code=ExitStatus.FAILED)
     return result.report

@@ -8,12 +8,12 @@ re-connect (another user, token or sandbox) is a new connection and is asked at 
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
 
 from crmsync.config import CrmsyncConfig
+from crmsync.connection import connection_key
 from crmsync.errors import CrmsyncError
 from crmsync.health.budget import ApiBudget
 from crmsync.health.report import HealthReport, IntegrationUserView, health_report
@@ -68,18 +68,6 @@ def build_report(config: CrmsyncConfig, *, identities: IdentityCache | None = No
         )
     finally:
         store.close()
-
-
-def connection_key(config: CrmsyncConfig) -> str:
-    """A digest naming the connection ``config`` describes (tokens never kept in clear)."""
-    parts = (
-        config.salesforce_url,
-        config.salesforce_token.get_secret_value() if config.salesforce_token else "",
-        str(config.salesforce_sandbox),
-        config.hubspot_url,
-        config.hubspot_token.get_secret_value() if config.hubspot_token else "",
-    )
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def _identity(config: CrmsyncConfig, identities: IdentityCache | None) -> Identity | None:

@@ -96,6 +96,9 @@ class HealthReport(BaseModel):
     """Which state store this is (its URL, any password masked)."""
     last_run: RunSummaryView | None = None
     last_failure: RunSummaryView | None = None
+    status: str | None = None
+    """``healthy``, ``degraded`` or ``broken`` when judged by the probe (``crmsync health``)."""
+    problems: list[str] = []
 
 
 def health_report(

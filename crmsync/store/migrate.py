@@ -98,11 +98,18 @@ def upgrade_to_head(url: str, *, engine: Engine | None = None) -> SchemaStatus:
             bind.dispose()
 
 
-def ensure_schema(url: str, *, engine: Engine) -> None:
-    """Make the store usable: migrate an empty one, refuse an older or newer one."""
+def ensure_schema(url: str, *, engine: Engine, create: bool = True) -> None:
+    """Make the store usable: migrate an empty one, refuse an older or newer one.
+
+    ``create=False`` (a read-only probe) refuses an empty store instead of migrating it.
+    """
     status = schema_status(url, engine=engine)
     if status.state is SchemaState.CURRENT:
         return
+    if status.state is SchemaState.EMPTY and not create:
+        raise SchemaMismatchError(
+            "the store is empty: run `crmsync db upgrade` or a first `crmsync sync`"
+        )
     if status.state is SchemaState.EMPTY:
         # The first command on a new store creates it (another first start may be
         # doing the same: the lock lets one of them do it, the other finds it done).

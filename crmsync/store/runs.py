@@ -29,6 +29,8 @@ class RunOutcome(StrEnum):
     DEFERRED = "deferred"
     """Stopped early by a spent allocation or a passing fault; resumes next run."""
     FAILED = "failed"
+    MISCONFIGURED = "misconfigured"
+    """Failed on configuration (a refused token or permission, a missing list)."""
     STOPPED = "stopped"
     """Asked to stop (SIGTERM) and stopped between batches."""
 
@@ -83,7 +85,9 @@ def last_run(store: StateStore, *, failed_only: bool = False) -> RunView | None:
     """The newest run (or the newest failed one), if any."""
     query = select(RunRecord).order_by(RunRecord.id.desc()).limit(1)
     if failed_only:
-        query = query.where(RunRecord.outcome == RunOutcome.FAILED.value)
+        query = query.where(
+            RunRecord.outcome.in_([RunOutcome.FAILED.value, RunOutcome.MISCONFIGURED.value])
+        )
     with store.begin() as tx:
         row = tx.session.scalars(query).first()
         if row is None:

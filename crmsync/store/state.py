@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crmsync.store.location import prepare_sqlite_file
-from crmsync.store.migrate import ensure_schema
+from crmsync.store.location import prepare_sqlite_file, sqlite_path
+from crmsync.store.migrate import SchemaMismatchError, ensure_schema
 from crmsync.store.models import (
     AuditEntry,
     Cursor,
@@ -78,16 +78,24 @@ class StateStore:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str) -> StateStore:
+    def open(cls, url: str, *, create: bool = True) -> StateStore:
         """Open the database at ``url``; an empty one is given the newest schema first.
 
         A store with an older or newer schema is refused with one line
         (:class:`crmsync.store.migrate.SchemaMismatchError`): ``crmsync db upgrade``.
+        ``create=False`` opens only an existing store and writes nothing.
         """
-        prepare_sqlite_file(url)
+        if create:
+            prepare_sqlite_file(url)
+        else:
+            path = sqlite_path(url)
+            if path is not None and not path.exists():
+                raise SchemaMismatchError(
+                    f"no store at {path}: run `crmsync db upgrade` or a first `crmsync sync`"
+                )
         engine = create_engine(url)
         try:
-            ensure_schema(url, engine=engine)
+            ensure_schema(url, engine=engine, create=create)
         except BaseException:
             engine.dispose()
             raise

@@ -36,10 +36,12 @@ def test_r2_allocation_saved_from_the_cli_shows_in_the_health_report(database_ur
 
     result = runner.invoke(app, ["health", "--json"], env=env)
 
-    assert result.exit_code == 0, result.output
+    # Without tokens nothing can sync: the probe says broken (2), and still reports.
+    assert result.exit_code == 2, result.output
     report = json.loads(result.output)
     assert report["salesforce"]["allocation"] == 300
     assert report["integration_user"] is None
+    assert report["status"] == "broken"
 
 
 def test_r7_explain_names_both_directions_and_the_allocation(database_url: str) -> None:

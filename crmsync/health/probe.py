@@ -1,0 +1,105 @@
+"""``crmsync health`` as a monitoring probe: 0 healthy, 1 degraded, 2 broken.
+
+The probe reads the store and nothing else: it writes nothing (an empty or missing
+store is reported, not created) and makes no API call. Who the integration acts as
+comes from the identity the last run (or ``crmsync connect``) saved for this very
+connection (:func:`crmsync.connection.cached_identity`).
+
+- broken: no usable store, no credentials, or the last run failed on configuration
+  (a refused token, a missing permission, a mapping the CRM refuses);
+- degraded: no run yet, the last run failed or was deferred, the allocation is spent,
+  or the identity of this connection is not known yet;
+- healthy: otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from crmsync.config import CrmsyncConfig
+from crmsync.connection import cached_identity, connection_key, with_saved_connection
+from crmsync.errors import CrmsyncError
+from crmsync.health.budget import ApiBudget
+from crmsync.health.report import HealthReport, IntegrationUserView, health_report
+from crmsync.store import Scope, StateStore
+from crmsync.store.runs import RunOutcome
+
+
+class HealthStatus(IntEnum):
+    """The probe's verdict, which is also ``crmsync health``'s exit status."""
+
+    HEALTHY = 0
+    DEGRADED = 1
+    BROKEN = 2
+
+
+@dataclass(kw_only=True)
+class Probe:
+    """The verdict, why, and the report when the store could be read."""
+
+    status: HealthStatus
+    problems: list[str] = field(default_factory=list)
+    report: HealthReport | None = None
+
+
+def probe(config: CrmsyncConfig) -> Probe:
+    """Judge the integration from the store alone (no writes, no API calls)."""
+    try:
+        store = StateStore.open(config.database_url, create=False)
+    except CrmsyncError as error:
+        return Probe(status=HealthStatus.BROKEN, problems=[str(error)])
+    try:
+        return _judge(config, store)
+    finally:
+        store.close()
+
+
+def _judge(config: CrmsyncConfig, store: StateStore) -> Probe:
+    broken: list[str] = []
+    degraded: list[str] = []
+    effective = with_saved_connection(config, store)
+    try:
+        effective.require_credentials()
+    except CrmsyncError as error:
+        broken.append(f"not connected: {error}")
+    identity = cached_identity(store, key=connection_key(effective))
+    scope = None
+    user = None
+    if identity is not None:
+        user = IntegrationUserView.model_validate(identity["user"])
+        if identity.get("hubspot_portal_id"):
+            scope = Scope(
+                salesforce_org_id=str(identity["salesforce_org_id"]),
+                hubspot_portal_id=str(identity["hubspot_portal_id"]),
+            )
+    elif not broken:
+        degraded.append("who this connection acts as is known after its first run")
+    report = health_report(
+        store,
+        budget=ApiBudget(store),
+        scope=scope,
+        integration_user=user,
+        sandbox=effective.salesforce_sandbox if user is None else user.is_sandbox,
+    )
+    last = report.last_run
+    if last is None:
+        degraded.append("no sync has run yet")
+    elif last.outcome == RunOutcome.MISCONFIGURED:
+        broken.append(f"the last run failed on configuration: {last.message}")
+    elif last.outcome == RunOutcome.FAILED:
+        degraded.append(f"the last run failed: {last.message}")
+    elif last.outcome == RunOutcome.DEFERRED:
+        degraded.append(f"the last run was deferred: {last.message}")
+    if report.work_deferred:
+        degraded.append("the Salesforce allocation is spent: work waits for calls to free up")
+    status = (
+        HealthStatus.BROKEN
+        if broken
+        else HealthStatus.DEGRADED
+        if degraded
+        else HealthStatus.HEALTHY
+    )
+    problems = [*broken, *degraded]
+    report = report.model_copy(update={"status": status.name.lower(), "problems": problems})
+    return Probe(status=status, problems=problems, report=report)
