@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crmsync.connectors.transport_security import require_secure_url
 from crmsync.errors import ConfigurationError
 
 
@@ -18,7 +19,8 @@ class SalesforceConfig(BaseSettings):
     OAuth username-password flow (``username``, ``password``, ``consumer_key``,
     ``consumer_secret``; ``sandbox`` picks test.salesforce.com, R6). An
     ``instance_url`` starting with ``http://`` is a local emulator, reached through
-    :func:`crmsync.connectors.salesforce.loopback.loopback_session`.
+    :func:`crmsync.connectors.salesforce.loopback.loopback_session`; plain http to any
+    host but loopback is refused (:mod:`crmsync.connectors.transport_security`).
     """
 
     model_config = SettingsConfigDict(env_prefix="CRMSYNC_SF_", extra="ignore")
@@ -50,6 +52,12 @@ class SalesforceConfig(BaseSettings):
             raise ValueError(
                 "set access_token, or username, password, consumer_key and consumer_secret"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _token_never_in_clear(self) -> SalesforceConfig:
+        # ConfigurationError is not a ValueError: pydantic lets it through as it is.
+        require_secure_url(self.instance_url, setting="the Salesforce URL")
         return self
 
     @property
