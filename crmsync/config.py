@@ -62,6 +62,9 @@ class CrmsyncConfig(BaseSettings):
     interval_seconds: float = Field(default=900.0, gt=0)
     page_size: int = Field(default=1000, ge=1, le=2000)
     batch_size: int = Field(default=1000, ge=1)
+    # Pruned after each run: the call log never below the 24 h the allocation counts.
+    call_log_retention_hours: float = Field(default=24.0, ge=24.0)
+    history_retention_days: float = Field(default=90.0, gt=0)
 
     def require_credentials(self) -> tuple[SecretStr, SecretStr]:
         """Both tokens, or a :class:`ConfigurationError` naming what is missing."""

@@ -28,7 +28,7 @@ from pydantic import BaseModel, SecretStr
 from crmsync.config import CrmsyncConfig
 from crmsync.connectors.base import System
 from crmsync.connectors.oauth import SYSTEM_NAMES, ReconnectRequiredError
-from crmsync.store import StateStore
+from crmsync.store import Scope, StateStore
 from crmsync.store.models import Setting, utc_now
 from crmsync.vault import Vault
 
@@ -228,10 +228,17 @@ def connection_key(config: CrmsyncConfig) -> str:
 
 
 def save_identity(store: StateStore, *, key: str, identity: Mapping[str, Any]) -> None:
-    """Remember who connection ``key`` acts as (a cache: no audit entry)."""
+    """Remember who connection ``key`` acts as (a cache: no audit entry).
+
+    ``crmsync connect salesforce`` knows only the Salesforce side: a missing HubSpot
+    portal id keeps the one saved before (the HubSpot connection did not change).
+    """
     value = {"key": key, **identity}
     with store.begin() as tx:
         row = tx.session.get(Setting, IDENTITY_SETTING)
+        if value.get("hubspot_portal_id") is None and row is not None:
+            previous = row.value if isinstance(row.value, dict) else {}
+            value["hubspot_portal_id"] = previous.get("hubspot_portal_id")
         if row is not None and row.value == value:
             return
         row = row or Setting(key=IDENTITY_SETTING)
@@ -248,3 +255,14 @@ def cached_identity(store: StateStore, *, key: str) -> Mapping[str, Any] | None:
     if not isinstance(value, dict) or value.get("key") != key:
         return None
     return value
+
+
+def cached_scope(config: CrmsyncConfig, store: StateStore) -> Scope | None:
+    """The (org, portal) of the current connection as last seen, without an API call."""
+    identity = cached_identity(store, key=connection_key(with_saved_connection(config, store)))
+    if identity is None or not identity.get("hubspot_portal_id"):
+        return None
+    return Scope(
+        salesforce_org_id=str(identity["salesforce_org_id"]),
+        hubspot_portal_id=str(identity["hubspot_portal_id"]),
+    )

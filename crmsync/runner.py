@@ -32,6 +32,7 @@ from crmsync.engine.report import SyncReport
 from crmsync.errors import ConfigurationError, CrmsyncError, RetriableError
 from crmsync.store.lock import StoreBusyError, store_lock
 from crmsync.store.models import utc_now
+from crmsync.store.retention import Retention, prune
 from crmsync.store.runs import RunOutcome, log_run
 from crmsync.store.state import StateStore
 
@@ -155,7 +156,8 @@ def run_once(
                     report = engine.resync(resync_key, dry_run=dry_run)
                 else:
                     report = engine.run_once(dry_run=dry_run)
-                remember_identity(config, opened)
+                if not dry_run:
+                    remember_identity(config, opened)
             result = RunResult(outcome=RunOutcome.OK, report=report)
         except StopRequested:
             result = RunResult(outcome=RunOutcome.STOPPED, message="stopped on request")
@@ -177,6 +179,20 @@ def run_once(
         if not dry_run:
             _record(config, command=command, started=started, result=result)
     return result
+
+
+def prune_store(config: CrmsyncConfig, store: StateStore) -> None:
+    """Apply the retention settings (logged when something was removed)."""
+    pruned = prune(
+        store,
+        Retention(
+            call_log_hours=config.call_log_retention_hours,
+            history_days=config.history_retention_days,
+        ),
+        now=utc_now(),
+    )
+    if pruned.total:
+        log.info("pruned %d old log rows", pruned.total, extra={"pruned": asdict(pruned)})
 
 
 def run_forever(
@@ -289,6 +305,7 @@ def _record(config: CrmsyncConfig, *, command: str, started: datetime, result: R
             outcome=result.outcome,
             message=result.message,
         )
+        prune_store(config, store)
     except Exception as error:  # noqa: BLE001 - the store itself may be what failed
         log.warning("could not record the run's outcome: %s", _describe(error))
     finally:

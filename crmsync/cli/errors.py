@@ -11,13 +11,15 @@ from rich.console import Console
 from rich.table import Table
 
 from crmsync.config import load_config
+from crmsync.connection import cached_scope
 from crmsync.health.errors import (
+    PAGE_SIZE,
     RetrySelection,
     error_row,
     export_csv,
     find_error,
     next_retry,
-    open_errors,
+    open_errors_page,
     request_retry,
 )
 from crmsync.store import StateStore
@@ -37,15 +39,31 @@ def _store(config_path: Path | None) -> StateStore:
 @app.command("list")
 def list_(
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    page: Annotated[int, typer.Option("--page", min=1, help="Which page (1 is the first).")] = 1,
+    per_page: Annotated[
+        int, typer.Option("--per-page", min=1, max=1000, help="Errors per page.")
+    ] = PAGE_SIZE,
     config_path: ConfigOption = None,
 ) -> None:
-    """One line per open error."""
-    store = _store(config_path)
+    """One line per open error of the connected org, a page at a time."""
+    config = load_config(config_path)
+    store = StateStore.open(config.database_url)
     try:
-        rows = [row for row in open_errors(store) if category in (None, row.category)]
+        found = open_errors_page(
+            store,
+            scope=cached_scope(config, store),
+            category=category,
+            offset=(page - 1) * per_page,
+            limit=per_page,
+        )
     finally:
         store.close()
-    table = Table(title=f"{len(rows)} open error(s)")
+    rows = found.rows
+    title = f"{found.total} open error(s)"
+    if found.total > len(rows):
+        first = found.offset + 1
+        title += f", {first}-{found.offset + len(rows)} shown (--page {page + 1} for more)"
+    table = Table(title=title)
     columns = ("Id", "Category", "HubSpot", "Salesforce", "Field", "Message", "Last seen")
     for column in (*columns, "Next retry"):
         table.add_column(column)
@@ -88,7 +106,8 @@ def retry(
     """Queue errors for retry by the next sync: one record, one type, or all (R3)."""
     if sum((record is not None, category is not None, everything)) != 1:
         raise typer.BadParameter("give exactly one of --record, --category, --all")
-    url = load_config(config_path).database_url
+    config = load_config(config_path)
+    url = config.database_url
     try:
         # A run under way reads these rows; the retry waits briefly for it to finish.
         with store_lock(url, wait=RETRY_LOCK_WAIT_SECONDS):
@@ -97,6 +116,7 @@ def retry(
                 queued = request_retry(
                     store,
                     RetrySelection(record_id=record, category=category, everything=everything),
+                    scope=cached_scope(config, store),
                 )
             finally:
                 store.close()
@@ -112,9 +132,10 @@ def export(
     config_path: ConfigOption = None,
 ) -> None:
     """Write every open error to a CSV file."""
-    store = _store(config_path)
+    config = load_config(config_path)
+    store = StateStore.open(config.database_url)
     try:
-        written = export_csv(store, csv_path)
+        written = export_csv(store, csv_path, scope=cached_scope(config, store))
     finally:
         store.close()
     Console().print(f"{written} error(s) written to {csv_path}")

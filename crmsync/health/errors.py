@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crmsync.core.retry_schedule import next_retry_at
 from crmsync.store import Scope, StateStore
@@ -58,6 +58,53 @@ def open_errors(store: StateStore, *, scope: Scope | None = None) -> list[SyncEr
         )
     with store.begin() as tx:
         return list(tx.session.scalars(query.order_by(SyncErrorRecord.id)))
+
+
+PAGE_SIZE = 50
+"""Errors per page in ``crmsync errors list``, the dashboard's cards and its API."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErrorPage:
+    """One page of open errors and how many there are in all."""
+
+    rows: list[SyncErrorRecord]
+    total: int
+    offset: int
+    limit: int
+
+
+def open_errors_page(
+    store: StateStore,
+    *,
+    scope: Scope | None = None,
+    category: str | None = None,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> ErrorPage:
+    """Open errors ``offset`` to ``offset + limit`` (oldest first), optionally of one category."""
+    conditions: list[Any] = [SyncErrorRecord.resolved_at.is_(None)]
+    if scope is not None:
+        conditions += [
+            SyncErrorRecord.salesforce_org_id == scope.salesforce_org_id,
+            SyncErrorRecord.hubspot_portal_id == scope.hubspot_portal_id,
+        ]
+    if category is not None:
+        conditions.append(SyncErrorRecord.category == category)
+    with store.begin() as tx:
+        total = int(
+            tx.session.scalar(select(func.count(SyncErrorRecord.id)).where(*conditions)) or 0
+        )
+        rows = list(
+            tx.session.scalars(
+                select(SyncErrorRecord)
+                .where(*conditions)
+                .order_by(SyncErrorRecord.id)
+                .offset(max(offset, 0))
+                .limit(max(limit, 1))
+            )
+        )
+    return ErrorPage(rows=rows, total=total, offset=offset, limit=limit)
 
 
 def find_error(store: StateStore, error_id: int) -> SyncErrorRecord | None:

@@ -1,7 +1,9 @@
 """The health report of the configured integration, asking the CRMs who we are (R4, R6).
 
-Who the integration acts as costs two API calls (Salesforce ``userinfo``, HubSpot
-account details). A dashboard keeps the answer in an :class:`IdentityCache` for a few
+Who the integration acts as is first taken from the identity the last run (or
+``crmsync connect``) saved for this very connection: no API call. Only a connection no
+run has seen yet is asked (two calls: Salesforce ``userinfo``, HubSpot account
+details); a dashboard keeps the answer in an :class:`IdentityCache` for a few
 minutes per connection, so reloading the page does not spend the org's API calls; a
 re-connect (another user, token or sandbox) is a new connection and is asked at once.
 """
@@ -13,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from crmsync.config import CrmsyncConfig
-from crmsync.connection import connection_key
+from crmsync.connection import cached_identity, connection_key
 from crmsync.errors import CrmsyncError
 from crmsync.health.budget import ApiBudget
 from crmsync.health.report import HealthReport, IntegrationUserView, health_report
@@ -75,13 +77,22 @@ def _identity(config: CrmsyncConfig, identities: IdentityCache | None) -> Identi
     from crmsync.connection import with_saved_connection
     from crmsync.runtime import connected
 
-    key: str | None = None
+    store = StateStore.open(config.database_url)
+    try:
+        key = connection_key(with_saved_connection(config, store))
+        # What the last run (or ``crmsync connect``) saw for this very connection: no call.
+        saved = cached_identity(store, key=key)
+    finally:
+        store.close()
+    if saved is not None and saved.get("hubspot_portal_id"):
+        return Identity(
+            user=IntegrationUserView.model_validate(saved["user"]),
+            scope=Scope(
+                salesforce_org_id=str(saved["salesforce_org_id"]),
+                hubspot_portal_id=str(saved["hubspot_portal_id"]),
+            ),
+        )
     if identities is not None:
-        store = StateStore.open(config.database_url)
-        try:
-            key = connection_key(with_saved_connection(config, store))
-        finally:
-            store.close()
         cached = identities.get(key)
         if cached is not None:
             return cached
@@ -106,6 +117,6 @@ def _identity(config: CrmsyncConfig, identities: IdentityCache | None) -> Identi
         ),
         scope=scope,
     )
-    if identities is not None and key is not None:
+    if identities is not None:
         identities.put(key, identity)
     return identity

@@ -18,11 +18,16 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from crmsync.config import CrmsyncConfig
-from crmsync.connection import cached_identity, connection_key, with_saved_connection
+from crmsync.connection import (
+    cached_identity,
+    cached_scope,
+    connection_key,
+    with_saved_connection,
+)
 from crmsync.errors import CrmsyncError
 from crmsync.health.budget import ApiBudget
 from crmsync.health.report import HealthReport, IntegrationUserView, health_report
-from crmsync.store import Scope, StateStore
+from crmsync.store import StateStore
 from crmsync.store.runs import RunOutcome
 
 
@@ -64,15 +69,10 @@ def _judge(config: CrmsyncConfig, store: StateStore) -> Probe:
     except CrmsyncError as error:
         broken.append(f"not connected: {error}")
     identity = cached_identity(store, key=connection_key(effective))
-    scope = None
+    scope = cached_scope(config, store)
     user = None
     if identity is not None:
         user = IntegrationUserView.model_validate(identity["user"])
-        if identity.get("hubspot_portal_id"):
-            scope = Scope(
-                salesforce_org_id=str(identity["salesforce_org_id"]),
-                hubspot_portal_id=str(identity["hubspot_portal_id"]),
-            )
     elif not broken:
         degraded.append("who this connection acts as is known after its first run")
     report = health_report(

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from crmsync.connection import ConnectionProblem, connection_problems
 from crmsync.connectors.base import System
 from crmsync.health.budget import ApiBudget, UsageSnapshot
-from crmsync.health.errors import next_retry, open_errors
+from crmsync.health.errors import PAGE_SIZE, next_retry, open_errors
 from crmsync.store import Scope, StateStore
 from crmsync.store.location import describe_store
 from crmsync.store.models import SyncErrorRecord
@@ -152,11 +152,26 @@ def error_cards(rows: list[SyncErrorRecord]) -> list[ErrorCard]:
             category=category,
             count=len(members),
             records_affected=len({(row.source_system, row.source_id) for row in members}),
-            errors=[_error_view(row) for row in members],
+            # The first page of each card; the rest through the paged API (/api/errors).
+            errors=[_error_view(row) for row in members[:PAGE_SIZE]],
         )
         for category, members in by_category.items()
     ]
     return sorted(cards, key=lambda card: (-card.count, card.category))
+
+
+class ErrorPageView(BaseModel):
+    """One page of open errors for the dashboard's API."""
+
+    total: int
+    page: int
+    per_page: int
+    errors: list[ErrorView]
+
+
+def error_view(row: SyncErrorRecord) -> ErrorView:
+    """One open error as the dashboard shows it."""
+    return _error_view(row)
 
 
 def _error_view(row: SyncErrorRecord) -> ErrorView:

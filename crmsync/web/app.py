@@ -11,16 +11,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from crmsync.config import CrmsyncConfig
+from crmsync.connection import cached_scope
 from crmsync.health.budget import ALLOCATION_SETTING, ApiBudget
-from crmsync.health.errors import RetrySelection, request_retry
+from crmsync.health.errors import PAGE_SIZE, RetrySelection, open_errors_page, request_retry
 from crmsync.health.explain import explain_store
 from crmsync.health.live import IdentityCache, build_report
-from crmsync.health.report import HealthReport
+from crmsync.health.report import ErrorPageView, HealthReport, error_view
 from crmsync.store import StateStore
 from crmsync.store.lock import RETRY_LOCK_WAIT_SECONDS, StoreBusyError, store_lock
 
@@ -49,6 +50,30 @@ def create_dashboard_app(*, config: CrmsyncConfig) -> FastAPI:
     def health_json() -> HealthReport:
         return build_report(config, identities=identities)
 
+    @app.get("/api/errors")
+    def errors_json(
+        page: int = Query(1, ge=1),
+        per_page: int = Query(PAGE_SIZE, ge=1, le=1000),
+        category: str | None = None,
+    ) -> ErrorPageView:
+        store = StateStore.open(config.database_url)
+        try:
+            found = open_errors_page(
+                store,
+                scope=cached_scope(config, store),
+                category=category,
+                offset=(page - 1) * per_page,
+                limit=per_page,
+            )
+        finally:
+            store.close()
+        return ErrorPageView(
+            total=found.total,
+            page=page,
+            per_page=per_page,
+            errors=[error_view(row) for row in found.rows],
+        )
+
     @app.post("/allocation")
     async def set_allocation(request: Request) -> RedirectResponse:
         raw = (await _form(request)).get("allocation", "").strip()
@@ -75,7 +100,7 @@ def create_dashboard_app(*, config: CrmsyncConfig) -> FastAPI:
             with store_lock(config.database_url, wait=RETRY_LOCK_WAIT_SECONDS):
                 store = StateStore.open(config.database_url)
                 try:
-                    queued = request_retry(store, selection)
+                    queued = request_retry(store, selection, scope=cached_scope(config, store))
                 finally:
                     store.close()
         except StoreBusyError:
