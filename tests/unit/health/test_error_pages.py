@@ -14,6 +14,7 @@ from crmsync.config import load_config
 from crmsync.connection import connection_key, save_identity, with_saved_connection
 from crmsync.emulators.common.server import running
 from crmsync.store import ErrorReport, Scope, StateStore
+from crmsync.store.lock import store_lock
 from crmsync.web.app import create_dashboard_app
 
 PRODUCTION = Scope(salesforce_org_id="00D000000000001AAA", hubspot_portal_id="123")
@@ -109,3 +110,22 @@ def test_r3_r6_dashboard_api_pages_the_connected_orgs_errors(
     assert [error["hubspot_id"] for error in body["errors"]] == [str(n) for n in range(1050, 1060)]
     # The page lists the first 50 of the card and says where the rest are.
     assert "The first 50 of" in page.text
+
+
+def test_dashboard_retry_waits_for_a_run_then_says_so(
+    env: dict[str, str], database_url: str
+) -> None:
+    config = load_config(None)
+    with (
+        running(create_dashboard_app(config=config)) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+        store_lock(database_url),
+    ):
+        answer = http.post(
+            "/errors/retry",
+            content="all=1",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+    assert answer.status_code == 303
+    assert "A+sync+is+running" in answer.headers["location"]
