@@ -6,8 +6,10 @@ Salesforce (leads, and contacts under accounts); HubSpot people belong to compan
 round, "users" edit a few people's first names and a few companies' names on either
 side (no faults while they type), then one sync runs while both APIs fail at a rate
 (5xx, 429 with ``Retry-After``, dropped connections, Salesforce writes applied after the
-client gave up) and the engine is made to crash
-at random checkpoints (as if the process died there). After the last round the faults
+client gave up), some runs meet an expired Salesforce session (401
+``INVALID_SESSION_ID``) or are asked to stop as by SIGTERM (they stop after the next
+durable batch), and the engine is made to crash at random checkpoints (as if the
+process died there). After the last round the faults
 stop and the sync runs until a run completes, then once more. The checks:
 
 - every person exists exactly once in HubSpot and exactly once in Salesforce;
@@ -17,7 +19,8 @@ stop and the sync runs until a run completes, then once more. The checks:
 - the run after settling writes nothing (no echo), and no create is left in the journal.
 
 Usage: ``uv run python bench/chaos_sync.py [--people 400] [--rounds 30] [--fault-rate 0.1]
-[--crash-rate 0.05] [--seed 7] [--search-lag 0]``. Exits non-zero when a check fails.
+[--crash-rate 0.05] [--session-expiry-rate 0.1] [--stop-rate 0.1] [--seed 7]
+[--search-lag 0]``. Exits non-zero when a check fails.
 """
 
 from __future__ import annotations
@@ -46,11 +49,12 @@ from crmsync.connectors.salesforce.config import SalesforceConfig
 from crmsync.connectors.salesforce.connector import SalesforceConnector
 from crmsync.demo.runner import HUBSPOT_TOKEN, SALESFORCE_TOKEN, Emulators, emulators
 from crmsync.engine.companies import ACCOUNT_KEY_FIELD
-from crmsync.engine.hooks import Checkpoint
+from crmsync.engine.hooks import Checkpoint, SyncHooks
 from crmsync.engine.registry import pairs_from_settings
 from crmsync.engine.settings import save_setting
 from crmsync.engine.sync import LATE_WRITE_HORIZON, SyncEngine
 from crmsync.errors import CrmsyncError
+from crmsync.runner import StopBetweenBatches, StopFlag, StopRequested
 from crmsync.store import StateStore
 
 HUBSPOT_FIRST_ID = 5_000_000
@@ -112,6 +116,8 @@ class ChaosReport:
     runs: int = 0
     interrupted: Counter[str] = field(default_factory=Counter)
     crashes: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)
+    """Run-level faults injected: ``session_expiry``, ``stop`` (as by SIGTERM)."""
     settle_runs: int = 0
     seconds: float = 0.0
     companies: int = 0
@@ -144,6 +150,8 @@ def chaos_sync(
     crash_rate: float,
     seed: int,
     search_lag: float = 0.0,
+    session_expiry_rate: float = 0.1,
+    stop_rate: float = 0.1,
 ) -> ChaosReport:
     """Run the chaos scenario once and check the outcome."""
     rng = random.Random(seed)
@@ -173,10 +181,23 @@ def chaos_sync(
                         rng, round_number, hubspot, salesforce, companies
                     )
                 _faults_on(running, rng=rng, rate=fault_rate)
+                if rng.random() < session_expiry_rate:
+                    # The next Salesforce call finds the session expired.
+                    report.faults["session_expiry"] += 1
+                    running.salesforce_control.add_fault(
+                        kind="status", status=401, code="INVALID_SESSION_ID", count=1
+                    )
+                stop = StopFlag()
+                if rng.random() < stop_rate:
+                    # As SIGTERM does: the run stops once its current batch is durable.
+                    report.faults["stop"] += 1
+                    stop.request()
                 report.runs += 1
                 try:
-                    _engine(hubspot, salesforce, store, clock, hooks=crashes).run_once()
-                except (SimulatedCrash, CrmsyncError) as stopped:
+                    _engine(
+                        hubspot, salesforce, store, clock, hooks=StopBetweenBatches(stop, crashes)
+                    ).run_once()
+                except (SimulatedCrash, CrmsyncError, StopRequested) as stopped:
                     report.interrupted[type(stopped).__name__] += 1
                 finally:
                     _faults_off(running)
@@ -228,7 +249,7 @@ def _engine(
     store: StateStore,
     clock: ChaosClock,
     *,
-    hooks: RandomCrashes | None = None,
+    hooks: SyncHooks | None = None,
 ) -> SyncEngine:
     # Small pages and batches, so a run has many checkpoints to crash at.
     return SyncEngine(
@@ -574,6 +595,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--fault-rate", type=float, default=0.1)
     parser.add_argument("--crash-rate", type=float, default=0.05)
+    parser.add_argument("--session-expiry-rate", type=float, default=0.1)
+    parser.add_argument("--stop-rate", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--search-lag", type=float, default=0.0, help="seconds")
     args = parser.parse_args()
@@ -584,6 +607,8 @@ def main() -> None:
         crash_rate=args.crash_rate,
         seed=args.seed,
         search_lag=args.search_lag,
+        session_expiry_rate=args.session_expiry_rate,
+        stop_rate=args.stop_rate,
     )
     print(
         f"people {report.people}, companies {report.companies}, rounds {report.rounds}, "
@@ -591,6 +616,7 @@ def main() -> None:
     )
     print(f"runs {report.runs}, interrupted {dict(report.interrupted)}")
     print(f"crashes at checkpoints {dict(report.crashes)}")
+    print(f"run-level faults {dict(report.faults)}")
     print(f"runs to settle without faults: {report.settle_runs}; {report.seconds:,.0f} s")
     print(
         f"missing {len(report.missing)}, duplicated {len(report.duplicated)}, "

@@ -1,5 +1,5 @@
-"""A short chaos run: faults on both APIs and crashes at checkpoints lose and duplicate nothing,
-people or companies.
+"""A short chaos run: faults on both APIs, expired sessions, stop requests and crashes at
+checkpoints lose and duplicate nothing, people or companies.
 
 The long run is ``bench/chaos_sync.py`` (see docs/benchmarks.md); this one keeps the
 same checks on a few dozen people so every change is tried against them (R25, R26).
@@ -27,6 +27,7 @@ def test_r25_r26_faults_and_crashes_lose_nothing_and_duplicate_nothing(
     )
 
     assert sum(report.interrupted.values()) > 0, "the run should have been interrupted"
+    assert report.faults["session_expiry"] + report.faults["stop"] > 0
     assert report.edits > 0
     assert report.companies > 0 and report.company_edits > 0
     assert report.missing == []
