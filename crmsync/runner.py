@@ -18,7 +18,7 @@ import logging
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import IntEnum
@@ -148,7 +148,9 @@ def run_once(
 
     stop = stop or StopFlag()
     started = utc_now()
-    with store_lock(config.database_url, wait=wait):
+    # A dry run writes nothing anywhere: it needs no lock and never waits for a run.
+    lock = nullcontext() if dry_run else store_lock(config.database_url, wait=wait)
+    with lock:
         try:
             with connected(config) as opened:
                 engine = build_engine(opened, config, hooks=StopBetweenBatches(stop, hooks))

@@ -143,3 +143,16 @@ def test_errors_retry_waits_for_a_run_then_gives_up_with_one_line(
 
     assert result.exit_code == ExitStatus.STORE_BUSY, result.output
     assert "Not queued: another crmsync run is using this store" in result.output
+
+
+def test_dry_run_needs_no_lock_and_writes_nothing(world: World, database_url: str) -> None:
+    env = world.cli_env(database_url)
+    world.hs_create(email="planned@example.com", lastname="Planned")
+    assert CliRunner().invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+
+    with store_lock(database_url):
+        result = CliRunner().invoke(app, ["sync", "--dry-run"], env=env, terminal_width=250)
+
+    assert result.exit_code == 0, result.output
+    assert "planned@example.com" in result.output
+    assert world.sf_by_email("Contact", "planned@example.com") == []
