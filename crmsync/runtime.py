@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from crmsync.config import CrmsyncConfig
-from crmsync.connection import with_saved_connection
+from crmsync.connection import call_accounts, with_saved_connection
 from crmsync.connectors.base import Connector
 from crmsync.engine.hooks import SyncHooks
 from crmsync.engine.sync import SyncEngine
@@ -66,7 +66,7 @@ def connected(config: CrmsyncConfig) -> Iterator[Connected]:
             config, listener=listener, reload=reload, keep=keep
         )
         # Every call is counted and Salesforce stays inside its allocation (R1, R2).
-        budget = ApiBudget(store)
+        budget = ApiBudget(store, accounts=call_accounts(config))
         salesforce = SalesforceConnector.from_config(
             salesforce_login.config, observer=budget, tokens=salesforce_login.tokens
         )

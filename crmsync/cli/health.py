@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crmsync.config import load_config
+from crmsync.connection import call_accounts, with_saved_connection
 from crmsync.connectors.base import System
 from crmsync.health.budget import ALLOCATION_SETTING, ApiBudget
 from crmsync.health.probe import probe
@@ -118,7 +119,7 @@ def usage_command(
         if allocation is not None:
             with store.begin() as tx:
                 tx.set_setting(ALLOCATION_SETTING, allocation, note="crmsync usage")
-        budget = ApiBudget(store)
+        budget = ApiBudget(store, accounts=call_accounts(with_saved_connection(config, store)))
         snapshots = [budget.snapshot(System.SALESFORCE), budget.snapshot(System.HUBSPOT)]
     finally:
         store.close()

@@ -21,8 +21,9 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from crmsync.connectors.base import System
 from crmsync.errors import BudgetExhaustedError
@@ -109,8 +110,16 @@ class ApiBudget:
         *,
         clock: Clock = _utc_now,
         allocation: int | None = None,
+        accounts: Mapping[System, str] | None = None,
     ) -> None:
-        """``allocation`` overrides the stored setting (tests, one-off runs)."""
+        """``allocation`` overrides the stored setting (tests, one-off runs).
+
+        ``accounts`` names the org and portal being called (:func:`call_accounts`): calls
+        are logged under it and only its calls are counted, so after a switch to a
+        sandbox neither its count nor its allocation adds up the other org's calls (R6).
+        Without it every call of a system counts.
+        """
+        self._accounts = dict(accounts or {})
         self._store = store
         self._clock = clock
         self._allocation_override = allocation
@@ -165,7 +174,7 @@ class ApiBudget:
         with self._store.begin() as tx:
             count = tx.session.scalar(
                 select(func.count(ApiCallRecord.id)).where(
-                    ApiCallRecord.system == system.value,
+                    *self._of(system),
                     ApiCallRecord.deferred.is_(False),
                     ApiCallRecord.at > at - WINDOW,
                 )
@@ -189,7 +198,7 @@ class ApiBudget:
             times = list(
                 tx.session.scalars(
                     select(ApiCallRecord.at).where(
-                        ApiCallRecord.system == system.value,
+                        *self._of(system),
                         ApiCallRecord.deferred.is_(False),
                         ApiCallRecord.at > now - WINDOW,
                     )
@@ -197,7 +206,7 @@ class ApiBudget:
             )
             last_deferred = tx.session.scalar(
                 select(func.max(ApiCallRecord.at)).where(
-                    ApiCallRecord.system == system.value, ApiCallRecord.deferred.is_(True)
+                    *self._of(system), ApiCallRecord.deferred.is_(True)
                 )
             )
         hourly: dict[datetime, int] = {}
@@ -246,7 +255,7 @@ class ApiBudget:
         with self._store.begin() as tx:
             oldest = tx.session.scalar(
                 select(func.min(ApiCallRecord.at)).where(
-                    ApiCallRecord.system == System.SALESFORCE.value,
+                    *self._of(System.SALESFORCE),
                     ApiCallRecord.deferred.is_(False),
                     ApiCallRecord.at > now - WINDOW,
                 )
@@ -258,9 +267,7 @@ class ApiBudget:
     def _org_usage(
         self, system: System, *, since: datetime | None = None
     ) -> tuple[int | None, int | None]:
-        query = select(ApiCallRecord).where(
-            ApiCallRecord.system == system.value, ApiCallRecord.org_limit.is_not(None)
-        )
+        query = select(ApiCallRecord).where(*self._of(system), ApiCallRecord.org_limit.is_not(None))
         if since is not None:
             query = query.where(ApiCallRecord.at > since)
         with self._store.begin() as tx:
@@ -269,9 +276,27 @@ class ApiBudget:
                 return None, None
             return row.org_used, row.org_limit
 
+    def _of(self, system: System) -> tuple[Any, ...]:
+        """Conditions selecting the calls of ``system`` this budget counts."""
+        account = self._accounts.get(system)
+        if account is None:
+            return (ApiCallRecord.system == system.value,)
+        # Calls logged before calls were tagged (or by an untagged budget) count for every
+        # org: right after an upgrade the allocation still sees the last 24 h.
+        return (
+            ApiCallRecord.system == system.value,
+            or_(ApiCallRecord.account == account, ApiCallRecord.account.is_(None)),
+        )
+
     def _log(self, *, system: System, at: datetime, purpose: str, deferred: bool) -> int:
         with self._store.begin() as tx:
-            row = ApiCallRecord(system=system.value, at=at, purpose=purpose[:64], deferred=deferred)
+            row = ApiCallRecord(
+                system=system.value,
+                account=self._accounts.get(system),
+                at=at,
+                purpose=purpose[:64],
+                deferred=deferred,
+            )
             tx.session.add(row)
             tx.session.flush()
             return row.id

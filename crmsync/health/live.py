@@ -15,7 +15,12 @@ import time
 from dataclasses import dataclass, field
 
 from crmsync.config import CrmsyncConfig
-from crmsync.connection import cached_identity, connection_key
+from crmsync.connection import (
+    cached_identity,
+    call_accounts,
+    connection_key,
+    with_saved_connection,
+)
 from crmsync.errors import CrmsyncError
 from crmsync.health.budget import ApiBudget
 from crmsync.health.report import HealthReport, IntegrationUserView, health_report
@@ -62,7 +67,8 @@ def build_report(config: CrmsyncConfig, *, identities: IdentityCache | None = No
     try:
         return health_report(
             store,
-            budget=ApiBudget(store),
+            # The calls of this connection's org and portal only (R1, R6).
+            budget=ApiBudget(store, accounts=call_accounts(with_saved_connection(config, store))),
             scope=identity.scope if identity else None,
             integration_user=identity.user if identity else None,
             # The org's own identity says sandbox or not; the setting is the fallback (R6).
@@ -74,7 +80,6 @@ def build_report(config: CrmsyncConfig, *, identities: IdentityCache | None = No
 
 def _identity(config: CrmsyncConfig, identities: IdentityCache | None) -> Identity | None:
     # The CLI's connector wiring is the one place credentials become connectors.
-    from crmsync.connection import with_saved_connection
     from crmsync.runtime import connected
 
     store = StateStore.open(config.database_url)

@@ -21,6 +21,7 @@ from crmsync.config import CrmsyncConfig
 from crmsync.connection import (
     cached_identity,
     cached_scope,
+    call_accounts,
     connection_key,
     with_saved_connection,
 )
@@ -77,7 +78,7 @@ def _judge(config: CrmsyncConfig, store: StateStore) -> Probe:
         degraded.append("who this connection acts as is known after its first run")
     report = health_report(
         store,
-        budget=ApiBudget(store),
+        budget=ApiBudget(store, accounts=call_accounts(effective)),
         scope=scope,
         integration_user=user,
         sandbox=effective.salesforce_sandbox if user is None else user.is_sandbox,

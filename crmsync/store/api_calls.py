@@ -19,10 +19,15 @@ class ApiCallRecord(Base):
     """
 
     __tablename__ = "api_calls"
-    __table_args__ = (Index("ix_api_calls_system_at", "system", "at"),)
+    __table_args__ = (
+        Index("ix_api_calls_system_at", "system", "at"),
+        Index("ix_api_calls_account_at", "account", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     system: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str | None] = mapped_column(String(64))
+    """Which org or portal was called (a digest of its connection); ``None`` before 0004."""
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     purpose: Mapped[str] = mapped_column(String(64))
     status: Mapped[int | None] = mapped_column(Integer)
