@@ -155,6 +155,9 @@ def chaos_sync(
 ) -> ChaosReport:
     """Run the chaos scenario once and check the outcome."""
     rng = random.Random(seed)
+    # Run-level faults draw from their own generator: the edits and crashes of a seed
+    # stay the same whether they are on or off.
+    run_faults = random.Random(seed + 1)
     report = ChaosReport(people=people, rounds=rounds)
     started = time.perf_counter()
     with (
@@ -181,14 +184,14 @@ def chaos_sync(
                         rng, round_number, hubspot, salesforce, companies
                     )
                 _faults_on(running, rng=rng, rate=fault_rate)
-                if rng.random() < session_expiry_rate:
+                if run_faults.random() < session_expiry_rate:
                     # The next Salesforce call finds the session expired.
                     report.faults["session_expiry"] += 1
                     running.salesforce_control.add_fault(
                         kind="status", status=401, code="INVALID_SESSION_ID", count=1
                     )
                 stop = StopFlag()
-                if rng.random() < stop_rate:
+                if run_faults.random() < stop_rate:
                     # As SIGTERM does: the run stops once its current batch is durable.
                     report.faults["stop"] += 1
                     stop.request()
