@@ -78,7 +78,11 @@ def _one_run(
                 wait=None if wait else 0,
             )
     except StoreBusyError as error:
-        console.print(f"Not started: {error}.", markup=False, soft_wrap=True)
+        console.print(
+            f"Not started: {error}; wait for it to finish or pass --wait to queue behind it.",
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(code=ExitStatus.STORE_BUSY) from error
     if result.outcome is RunOutcome.DEFERRED:
         console.print(f"Sync stopped early: {result.message}", markup=False, soft_wrap=True)

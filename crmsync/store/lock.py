@@ -114,8 +114,5 @@ def _advisory_lock(url: str, *, purpose: str, wait: float | None) -> Iterator[No
 
 def _busy(purpose: str) -> StoreBusyError:
     if purpose == "runner":
-        return StoreBusyError(
-            "another crmsync run is using this store; wait for it to finish "
-            "(or pass --wait to queue behind it)"
-        )
+        return StoreBusyError("another crmsync run is using this store")
     return StoreBusyError(f"another crmsync process holds this store's {purpose} lock")

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from crmsync.cli.main import app
 from crmsync.runner import ExitStatus
+from crmsync.store.lock import store_lock
 from tests.e2e.conftest import HUBSPOT_TOKEN, World
 from tests.e2e.test_e2e_create import _inclusion_list
 
@@ -157,3 +158,16 @@ def _wait_for_a_saved_cursor(database_url: str) -> None:
         raise AssertionError("the daemon saved no cursor within 60 s")
     finally:
         engine.dispose()
+
+
+def test_run_waits_its_turn_while_another_run_holds_the_store(
+    world: World, database_url: str
+) -> None:
+    env = world.cli_env(database_url)
+    assert CliRunner().invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+
+    with store_lock(database_url):
+        result = CliRunner().invoke(app, ["run", "--interval", "0.1", "--runs", "2"], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert result.output.count("another crmsync run is using this store; trying again") == 2
