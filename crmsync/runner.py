@@ -83,20 +83,30 @@ class StopFlag:
 
     @contextmanager
     def on_sigterm(self) -> Iterator[None]:
-        """Turn SIGTERM into a stop request for the block (main thread only)."""
+        """Turn SIGTERM (and a first Ctrl-C) into a stop request for the block.
+
+        A second Ctrl-C interrupts at once. Signal handlers belong to the main thread:
+        elsewhere this does nothing.
+        """
         if threading.current_thread() is not threading.main_thread():
             yield
             return
 
         def handle(signum: int, frame: FrameType | None) -> None:
-            log.info("SIGTERM received: finishing the current batch, then stopping")
+            if signum == signal.SIGINT and self.requested:
+                raise KeyboardInterrupt
+            name = signal.Signals(signum).name
+            log.info("%s received: finishing the current batch, then stopping", name)
             self.request()
 
-        previous = signal.signal(signal.SIGTERM, handle)
+        previous = {
+            signum: signal.signal(signum, handle) for signum in (signal.SIGTERM, signal.SIGINT)
+        }
         try:
             yield
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 class StopBetweenBatches:
@@ -215,6 +225,8 @@ def run_forever(
     except ConfigurationError as error:
         log.error("cannot start: %s", error)  # noqa: TRY400 - one line, no traceback
         return ExitStatus.CONFIGURATION
+    except Exception as error:  # noqa: BLE001 - a store briefly away: the runs retry it
+        log.warning("the store cannot be reached yet: %s", _describe(error))
     failures = 0
     done = 0
     while runs is None or done < runs:
