@@ -271,13 +271,12 @@ def cached_scope(config: CrmsyncConfig, store: StateStore) -> Scope | None:
 def call_accounts(config: CrmsyncConfig) -> dict[System, str]:
     """Digests naming the org and the portal ``config`` calls, for the call log (R1, R6).
 
-    Known before any call: the Salesforce URL with the sandbox flag (a sandbox is another
-    org), the HubSpot URL with its token (one token, one portal).
+    Known before any call and without the credentials (which may be kept encrypted): the
+    Salesforce URL with the sandbox flag (a sandbox is another org), the HubSpot URL.
     """
-    hubspot_token = config.hubspot_token.get_secret_value() if config.hubspot_token else ""
     parts = {
         System.SALESFORCE: f"{config.salesforce_url}\0{config.salesforce_sandbox}",
-        System.HUBSPOT: f"{config.hubspot_url}\0{hubspot_token}",
+        System.HUBSPOT: config.hubspot_url,
     }
     return {
         system: hashlib.sha256(text.encode()).hexdigest()[:32] for system, text in parts.items()

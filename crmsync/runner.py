@@ -298,10 +298,20 @@ def remember_identity(config: CrmsyncConfig, opened: Connected) -> None:
 
 
 def _check_startup(config: CrmsyncConfig) -> None:
-    """Refuse, before any run, configuration that no retry can fix."""
-    config.require_credentials()
+    """Refuse, before any run, configuration that no retry can fix (no API call made)."""
+    from crmsync import credentials
+    from crmsync.vault import open_vault
+
     store = StateStore.open(config.database_url)
-    store.close()
+    try:
+        vault = open_vault(store, secret_key=config.secret_key, database_url=config.database_url)
+        effective = with_saved_connection(config, store, vault)
+        # Each names what to set when neither the environment nor a saved connection
+        # gives a way to log in; building them calls nobody.
+        credentials.salesforce_login(effective)
+        credentials.hubspot_login(effective)
+    finally:
+        store.close()
 
 
 def _record(config: CrmsyncConfig, *, command: str, started: datetime, result: RunResult) -> None:

@@ -5,8 +5,9 @@ store is reported, not created) and makes no API call. Who the integration acts 
 comes from the identity the last run (or ``crmsync connect``) saved for this very
 connection (:func:`crmsync.connection.cached_identity`).
 
-- broken: no usable store, no credentials, or the last run failed on configuration
-  (a refused token, a missing permission, a mapping the CRM refuses);
+- broken: no usable store, no way to log in to a CRM, a CRM that refused its grant and
+  needs reconnecting, or the last run failed on configuration (a refused token, a
+  missing permission, a mapping the CRM refuses);
 - degraded: no run yet, the last run failed or was deferred, the allocation is spent,
   or the identity of this connection is not known yet;
 - healthy: otherwise.
@@ -61,14 +62,36 @@ def probe(config: CrmsyncConfig) -> Probe:
         store.close()
 
 
+SAVED_LOGINS = {
+    "Salesforce": ("salesforce.token", "salesforce.refresh_token"),
+    "HubSpot": ("hubspot.token", "hubspot.refresh_token"),
+}
+"""Credentials ``crmsync connect`` may have saved (encrypted: only their presence is read)."""
+
+
+def _missing_logins(config: CrmsyncConfig, store: StateStore) -> list[str]:
+    """A CRM with no way to log in: nothing in the environment or file, nothing saved."""
+    from crmsync.credentials import hubspot_flow, salesforce_flow
+
+    with store.begin() as tx:
+        saved = {key for key, value in tx.settings().items() if value}
+    configured = {
+        "Salesforce": salesforce_flow(config) is not None,
+        "HubSpot": hubspot_flow(config) is not None,
+    }
+    return [
+        f"not connected to {name}: run `crmsync connect {name.lower()}` or set "
+        f"CRMSYNC_{name.upper()}_TOKEN"
+        for name, keys in SAVED_LOGINS.items()
+        if not configured[name] and not saved.intersection(keys)
+    ]
+
+
 def _judge(config: CrmsyncConfig, store: StateStore) -> Probe:
     broken: list[str] = []
     degraded: list[str] = []
     effective = with_saved_connection(config, store)
-    try:
-        effective.require_credentials()
-    except CrmsyncError as error:
-        broken.append(f"not connected: {error}")
+    broken.extend(_missing_logins(effective, store))
     identity = cached_identity(store, key=connection_key(effective))
     scope = cached_scope(config, store)
     user = None
@@ -82,6 +105,10 @@ def _judge(config: CrmsyncConfig, store: StateStore) -> Probe:
         scope=scope,
         integration_user=user,
         sandbox=effective.salesforce_sandbox if user is None else user.is_sandbox,
+    )
+    broken.extend(
+        f"{problem.fix}: {problem.message} (run `{problem.command}`)"
+        for problem in report.connection_problems
     )
     last = report.last_run
     if last is None:
