@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from crmsync.cli.main import app
-from tests.e2e.conftest import World
+from tests.e2e.conftest import HUBSPOT_TOKEN, World
 
 TABLES = ("api_calls", "audit_log", "runs", "settings", "sync_errors", "links", "cursors")
 
@@ -99,3 +99,21 @@ def test_health_on_a_missing_store_exits_2_in_one_line_and_creates_nothing(
         f"Broken: no store at {missing}: run `crmsync db upgrade` or a first `crmsync sync`"
     )
     assert not missing.parent.exists()
+
+
+def test_health_and_run_accept_a_saved_hubspot_connection_without_a_token_in_the_env(
+    world: World, database_url: str
+) -> None:
+    env = {**world.cli_env(database_url), "CRMSYNC_HUBSPOT_TOKEN": None}
+    connected = CliRunner().invoke(
+        app, ["connect", "hubspot", "--token", "-"], env=env, input=f"{HUBSPOT_TOKEN}\n"
+    )
+    assert connected.exit_code == 0, connected.output
+
+    ran = CliRunner().invoke(app, ["run", "--interval", "0.1", "--runs", "1"], env=env)
+    result = CliRunner().invoke(app, ["health", "--json"], env=env)
+
+    assert ran.exit_code == 0, ran.output
+    assert "run finished" in ran.output
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["status"] == "healthy"
