@@ -49,8 +49,14 @@ def health_command(
         raise typer.Exit(code=verdict.status)
     _print_report(console, report)
     console.print(f"Status: {report.status}", markup=False)
+    # A connection to repair is already the first line: say it once.
+    shown = {
+        f"{problem.fix}: {problem.message} (run `{problem.command}`)"
+        for problem in report.connection_problems
+    }
     for problem in verdict.problems:
-        console.print(f"  {problem}", markup=False, soft_wrap=True)
+        if problem not in shown:
+            console.print(f"  {problem}", markup=False, soft_wrap=True)
     raise typer.Exit(code=verdict.status)
 
 
