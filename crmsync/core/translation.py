@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from crmsync.connectors.base import System
@@ -200,6 +201,10 @@ class FieldTranslator:
                 # Resolved by :class:`crmsync.core.references.ReferenceTranslator`, which
                 # knows the batch's links; reaching here means nothing resolved it.
                 return unresolved_reference(mapping, text, System.SALESFORCE)
+            case Transform.DATE:
+                return _date_only(text)
+            case Transform.DEAL_STAGE | Transform.DEAL_PIPELINE:
+                return _no_stage_table(mapping)
 
     def to_hubspot(
         self, mapping: FieldMapping, value: FieldValue, *, record: Mapping[str, Any]
@@ -237,6 +242,13 @@ class FieldTranslator:
                 return Translation(value=owner)
             case Transform.REFERENCE:
                 return unresolved_reference(mapping, text, System.HUBSPOT)
+            case Transform.DATE:
+                date = _date_only(text)
+                if not date.ok:
+                    return date
+                return Translation(value=f"{date.value}T00:00:00Z")
+            case Transform.DEAL_STAGE | Transform.DEAL_PIPELINE:
+                return _no_stage_table(mapping)
 
     def _geo(
         self, result: GeoResult, mapping: FieldMapping, *, kind: Transform, country: str | None
@@ -296,6 +308,30 @@ def unresolved_reference(mapping: FieldMapping, record_id: str, target: System) 
             f"{mapping.hubspot_property} ⇄ {mapping.salesforce_field}: the {other} record "
             f"{record_id} ({mapping.reference_pair}) is not linked to a record on the other side"
         ),
+    )
+
+
+def _date_only(text: str) -> Translation:
+    """A date (``2026-06-30``) from a date, an ISO datetime or epoch milliseconds."""
+    raw = text.strip()
+    try:
+        if raw.isdigit():
+            moment = datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
+        else:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return Translation(value=None, error_code=VALUE_NOT_MAPPED, detail=f"'{raw}' is not a date")
+    return Translation(value=moment.date().isoformat())
+
+
+def _no_stage_table(mapping: FieldMapping) -> Translation:
+    return Translation(
+        value=None,
+        error_code=VALUE_NOT_MAPPED,
+        detail=f"{mapping.hubspot_property} ⇄ {mapping.salesforce_field} needs the deal "
+        "stage table (deals.stages)",
     )
 
 

@@ -202,6 +202,9 @@ class ObjectPair:
     hubspot_extra_fields: tuple[str, ...] = ()
     conversion: Callable[[RemoteRecord], tuple[str, str] | None] | None = None
     salesforce_read_order: tuple[str, ...] = ()
+    deletes_follow: frozenset[System] = frozenset()
+    """Sides whose deletes are carried across: a record deleted there deletes its
+    linked partner (an opportunity's deal). Elsewhere a delete only unlinks."""
 
     def mapping_for(self, salesforce_object: str) -> ObjectMapping:
         """The mapping table of one Salesforce object, with this pair's reference rows."""

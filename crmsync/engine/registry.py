@@ -11,12 +11,17 @@ from __future__ import annotations
 from crmsync.core.translation import Owners
 from crmsync.engine.companies import companies_pair
 from crmsync.engine.contacts import ContactPolicy, contacts_pair
+from crmsync.engine.deals import deals_pair
 from crmsync.engine.pairs import ObjectPair
 from crmsync.engine.settings import (
     COMPANIES_ENABLED,
+    DEALS_ENABLED,
+    DELETE_DEAL_WITH_OPPORTUNITY,
     contact_mappings,
     contact_settings,
     mapping_table,
+    save_stage_table,
+    stage_table,
     switch,
 )
 from crmsync.store.state import StateStore
@@ -25,7 +30,8 @@ from crmsync.store.state import StateStore
 def pairs_from_settings(
     store: StateStore, *, owners: Owners | None = None, allow_test_domains: bool = False
 ) -> list[ObjectPair]:
-    """The enabled pairs under the stored settings (contacts always; companies when on)."""
+    """The enabled pairs under the stored settings (contacts always; companies and
+    deals when on)."""
     with_companies = switch(store, COMPANIES_ENABLED)
     contacts = contacts_pair(
         contact_settings(store),
@@ -44,6 +50,17 @@ def pairs_from_settings(
                 mapping=mapping_table(store, "companies.mappings.Account"),
                 owners=owners,
                 contact_eligible=policy.creates_contact,
+            )
+        )
+    if switch(store, DEALS_ENABLED):
+        pairs.append(
+            deals_pair(
+                mapping=mapping_table(store, "deals.mappings.Opportunity"),
+                owners=owners,
+                stored_table=stage_table(store),
+                save_table=lambda table: save_stage_table(store, table),
+                with_companies=with_companies,
+                delete_with_opportunity=switch(store, DELETE_DEAL_WITH_OPPORTUNITY),
             )
         )
     return pairs

@@ -26,6 +26,7 @@ from crmsync.connectors.base import Connector, RemoteRecord, System
 from crmsync.core.references import ReferenceTranslator
 from crmsync.core.retry_schedule import retry_due
 from crmsync.core.translation import Translator
+from crmsync.engine.deletes import delete_partners
 from crmsync.engine.hooks import Checkpoint, NoHooks, SyncHooks
 from crmsync.engine.links import LinkBook
 from crmsync.engine.matching import Matcher
@@ -461,7 +462,11 @@ class _PairRun:
         self.report.read[source.value] += len(latest)
         self.report.skipped["deleted"] += len(latest) - len(live)
         if len(live) < len(latest) and not self.dry_run:
-            self.links.unlink_deleted(source, [r for r in latest.values() if r.deleted])
+            deleted = [r for r in latest.values() if r.deleted]
+            followed = set()
+            if source in self.pair.deletes_follow:
+                followed = delete_partners(self.writer, self.links, source, deleted)
+            self.links.unlink_deleted(source, deleted, partners_deleted=followed)
         if not live:
             return
         # One map per batch; links known now serve the echo check, and what is missing

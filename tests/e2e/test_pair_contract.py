@@ -54,6 +54,18 @@ def _companies_sf_new(world: World, tag: str) -> str:
     return world.sf_create("Account", Name=f"SF {tag}")
 
 
+def _deals_hs_new(world: World, tag: str) -> str:
+    return world.hs_create_deal(
+        dealname=f"HS {tag}", closedate="2026-06-30T00:00:00Z", dealstage="qualifiedtobuy"
+    )
+
+
+def _deals_sf_new(world: World, tag: str) -> str:
+    return world.sf_create(
+        "Opportunity", Name=f"SF {tag}", StageName="Prospecting", CloseDate="2026-06-30"
+    )
+
+
 PAIRS = [
     Harness(
         name="contacts",
@@ -74,6 +86,16 @@ PAIRS = [
         setup=lambda world: world.enable_companies(),
         hs_new=_companies_hs_new,
         sf_new=_companies_sf_new,
+    ),
+    Harness(
+        name="deals",
+        hubspot_object="deals",
+        salesforce_object="Opportunity",
+        hubspot_field="dealname",
+        salesforce_field="Name",
+        setup=lambda world: world.enable_deals(),
+        hs_new=_deals_hs_new,
+        sf_new=_deals_sf_new,
     ),
 ]
 

@@ -23,6 +23,7 @@ from crmsync.connectors.base import (
     FieldInfo,
     NoBudget,
     RemoteRecord,
+    StageInfo,
     System,
     WriteRequest,
     WriteResult,
@@ -213,6 +214,26 @@ class SalesforceConnector:
             "owners", "SELECT Id, Email FROM User WHERE IsActive = true AND Email != null"
         )
         return {str(row["Id"]): str(row["Email"]) for row in rows if row.get("Email")}
+
+    def deal_stages(self) -> Sequence[StageInfo]:
+        """The org's active opportunity stages and what they mean (``OpportunityStage``)."""
+        rows = self._query(
+            "stages",
+            "SELECT ApiName, MasterLabel, IsClosed, IsWon, SortOrder FROM OpportunityStage "
+            "WHERE IsActive = true ORDER BY SortOrder",
+        )
+        return [
+            StageInfo(
+                pipeline="",
+                pipeline_label="",
+                id=str(row.get("ApiName") or row["MasterLabel"]),
+                label=str(row["MasterLabel"]),
+                closed=bool(row.get("IsClosed")),
+                won=bool(row.get("IsWon")),
+                order=index,
+            )
+            for index, row in enumerate(rows)
+        ]
 
     # -- helpers -----------------------------------------------------------------------
 
