@@ -12,11 +12,14 @@ from crmsync.core.translation import Owners
 from crmsync.engine.companies import companies_pair
 from crmsync.engine.contacts import ContactPolicy, contacts_pair
 from crmsync.engine.deals import deals_pair
+from crmsync.engine.lifecycle import LifecycleStep
 from crmsync.engine.pairs import ObjectPair
 from crmsync.engine.settings import (
     COMPANIES_ENABLED,
     DEALS_ENABLED,
     DELETE_DEAL_WITH_OPPORTUNITY,
+    LIFECYCLE_FROM_OPPORTUNITIES,
+    LIFECYCLE_TO_COMPANY_CONTACTS,
     contact_mappings,
     contact_settings,
     mapping_table,
@@ -24,6 +27,7 @@ from crmsync.engine.settings import (
     stage_table,
     switch,
 )
+from crmsync.engine.steps import RunStep
 from crmsync.store.state import StateStore
 
 
@@ -64,3 +68,13 @@ def pairs_from_settings(
             )
         )
     return pairs
+
+
+def steps_from_settings(store: StateStore) -> list[RunStep]:
+    """The run steps the stored settings turn on (lifecycle stages from contact roles)."""
+    steps: list[RunStep] = []
+    if switch(store, LIFECYCLE_FROM_OPPORTUNITIES):
+        steps.append(
+            LifecycleStep(company_propagation=switch(store, LIFECYCLE_TO_COMPANY_CONTACTS))
+        )
+    return steps

@@ -34,6 +34,7 @@ from crmsync.engine.merge import creation_plan, hubspot_changed, merge_pair, sal
 from crmsync.engine.pairs import Action, ObjectPair
 from crmsync.engine.references import ReferenceResolver
 from crmsync.engine.report import SyncReport
+from crmsync.engine.steps import RunStep, StepContext
 from crmsync.engine.work import Item, LinkView, other_side
 from crmsync.engine.writer import Writer
 from crmsync.errors import ConfigurationError
@@ -66,6 +67,7 @@ class SyncEngine:
         retries_paused: Callable[[], bool] | None = None,
         clock: Callable[[], datetime] | None = None,
         late_write_horizon: timedelta = LATE_WRITE_HORIZON,
+        steps: Sequence[RunStep] = (),
     ) -> None:
         self.connectors: Mapping[System, Connector] = {
             System.HUBSPOT: hubspot,
@@ -73,6 +75,8 @@ class SyncEngine:
         }
         self.store = store
         self.pairs = tuple(pairs)
+        self.steps = tuple(steps)
+        """Rules applied after the pairs (lifecycle stages from contact roles, R15)."""
         self.hooks: SyncHooks = hooks or NoHooks()
         self.page_size = page_size
         self.batch_size = batch_size
@@ -112,6 +116,16 @@ class SyncEngine:
             run.sync_triggered(first_read=fresh)
             for salesforce_object in pair.salesforce_feeds():
                 run.sync_source(System.SALESFORCE, salesforce_object)
+        if not dry_run:
+            context = StepContext(
+                connectors=self.connectors,
+                store=self.store,
+                scope=self.scope,
+                report=report,
+                page_size=self.page_size,
+            )
+            for step in self.steps:
+                step.run(context)
         return report
 
     def resync(self, key: str, *, dry_run: bool = False) -> SyncReport:

@@ -39,7 +39,7 @@ from crmsync.emulators.salesforce.app import create_app as create_salesforce_app
 from crmsync.emulators.salesforce.control import SalesforceEmulatorControl
 from crmsync.engine.hooks import Checkpoint, SyncHooks
 from crmsync.engine.owners import load_owner_directory
-from crmsync.engine.registry import pairs_from_settings
+from crmsync.engine.registry import pairs_from_settings, steps_from_settings
 from crmsync.engine.settings import save_setting
 from crmsync.engine.sync import SyncEngine
 from crmsync.store.state import StateStore
@@ -219,6 +219,7 @@ class World:
             salesforce=self.salesforce,
             store=self.store,
             pairs=pairs_from_settings(self.store, owners=directory, allow_test_domains=True),
+            steps=steps_from_settings(self.store),
             hooks=hooks,
             clock=clock,
         )
