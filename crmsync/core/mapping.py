@@ -50,6 +50,11 @@ class Transform(StrEnum):
     """A deal's stage ⇄ ``StageName`` through the pipeline and stage table (R22)."""
     DEAL_PIPELINE = "deal_pipeline"
     """A deal's pipeline ⇄ the pipeline of its ``StageName`` in the stage table (R22)."""
+    TRUNCATE = "truncate"
+    """Text cut to the Salesforce field's ``max_length``, ending with a marker (R24)."""
+    CONSTANT = "constant"
+    """The Salesforce value is fixed (``value_map``'s first Salesforce value): a task's
+    ``Type`` for a HubSpot call is always ``Call`` (R24)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +75,11 @@ class FieldMapping:
     salesforce_code_field: str | None = None
     reference_pair: str | None = None
     """For :attr:`Transform.REFERENCE`: the pair whose links translate the id."""
+    max_length: int | None = None
+    """For :attr:`Transform.TRUNCATE`: the Salesforce field's length."""
+    salesforce_default: str | None = None
+    """The Salesforce value written when HubSpot's is blank (a required picklist such
+    as a task's ``Status``, which Salesforce refuses to clear)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -172,6 +172,8 @@ class FieldTranslator:
         self, mapping: FieldMapping, value: FieldValue, *, record: Mapping[str, Any]
     ) -> Translation:
         """HubSpot value → Salesforce value for ``mapping``'s transform."""
+        if is_blank(value) and mapping.salesforce_default is not None:
+            return Translation(value=mapping.salesforce_default)
         if is_blank(value) or mapping.transform is None:
             return Translation(value=None if is_blank(value) else value)
         text = str(value)
@@ -205,6 +207,10 @@ class FieldTranslator:
                 return _date_only(text)
             case Transform.DEAL_STAGE | Transform.DEAL_PIPELINE:
                 return _no_stage_table(mapping)
+            case Transform.TRUNCATE:
+                return Translation(value=truncate(text, mapping.max_length))
+            case Transform.CONSTANT:
+                return Translation(value=mapping.value_map[0][1] if mapping.value_map else None)
 
     def to_hubspot(
         self, mapping: FieldMapping, value: FieldValue, *, record: Mapping[str, Any]
@@ -249,6 +255,10 @@ class FieldTranslator:
                 return Translation(value=f"{date.value}T00:00:00Z")
             case Transform.DEAL_STAGE | Transform.DEAL_PIPELINE:
                 return _no_stage_table(mapping)
+            case Transform.TRUNCATE:
+                return Translation(value=value)
+            case Transform.CONSTANT:
+                return Translation(value=None, skip=True, detail="a fixed value stays in HubSpot")
 
     def _geo(
         self, result: GeoResult, mapping: FieldMapping, *, kind: Transform, country: str | None
@@ -309,6 +319,17 @@ def unresolved_reference(mapping: FieldMapping, record_id: str, target: System) 
             f"{record_id} ({mapping.reference_pair}) is not linked to a record on the other side"
         ),
     )
+
+
+TRUNCATION_MARKER = " [truncated by crmsync]"
+"""Ends a text cut to fit a Salesforce field (a long email body in a task, R24)."""
+
+
+def truncate(text: str, limit: int | None) -> str:
+    """``text`` cut to ``limit`` characters, ending with :data:`TRUNCATION_MARKER`."""
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: max(0, limit - len(TRUNCATION_MARKER))] + TRUNCATION_MARKER
 
 
 def _date_only(text: str) -> Translation:

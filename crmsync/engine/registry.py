@@ -9,6 +9,7 @@ dependencies (companies → contacts → deals → contact roles → activities)
 from __future__ import annotations
 
 from crmsync.core.translation import Owners
+from crmsync.engine.activities import ACTIVITY_TYPES, activity_pair
 from crmsync.engine.companies import companies_pair
 from crmsync.engine.contacts import ContactPolicy, contacts_pair
 from crmsync.engine.deals import deals_pair
@@ -20,6 +21,7 @@ from crmsync.engine.settings import (
     DELETE_DEAL_WITH_OPPORTUNITY,
     LIFECYCLE_FROM_OPPORTUNITIES,
     LIFECYCLE_TO_COMPANY_CONTACTS,
+    activity_switch,
     contact_mappings,
     contact_settings,
     mapping_table,
@@ -56,7 +58,8 @@ def pairs_from_settings(
                 contact_eligible=policy.creates_contact,
             )
         )
-    if switch(store, DEALS_ENABLED):
+    with_deals = switch(store, DEALS_ENABLED)
+    if with_deals:
         pairs.append(
             deals_pair(
                 mapping=mapping_table(store, "deals.mappings.Opportunity"),
@@ -66,6 +69,16 @@ def pairs_from_settings(
                 with_companies=with_companies,
                 delete_with_opportunity=switch(store, DELETE_DEAL_WITH_OPPORTUNITY),
             )
+        )
+    contact_policy = contacts.policy
+    for kind in ACTIVITY_TYPES:
+        if not switch(store, activity_switch(kind.name)):
+            continue
+        if not isinstance(contact_policy, ContactPolicy):  # pragma: no cover - built above
+            raise TypeError("the contacts pair has no contact policy")
+        what = "deals" if with_deals else "companies" if with_companies else None
+        pairs.append(
+            activity_pair(kind, owners=owners, eligible=contact_policy.eligible, what=what)
         )
     return pairs
 

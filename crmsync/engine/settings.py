@@ -57,7 +57,17 @@ DELETE_DEAL_WITH_OPPORTUNITY = "deals.delete_with_opportunity"
 DEAL_STAGES = "deals.stages"
 LIFECYCLE_FROM_OPPORTUNITIES = "lifecycle.update_from_opportunities"
 LIFECYCLE_TO_COMPANY_CONTACTS = "lifecycle.sync_company_stage_to_contacts"
+ACTIVITY_TYPE_NAMES = ("emails", "calls", "meetings", "notes", "tasks")
+"""HubSpot engagement types that can sync to Salesforce tasks (R24)."""
+
+
+def activity_switch(name: str) -> str:
+    """The on/off setting of one activity type."""
+    return f"activities.{name}.enabled"
+
+
 SWITCHES: Mapping[str, bool] = {
+    **{activity_switch(name): False for name in ACTIVITY_TYPE_NAMES},
     COMPANIES_ENABLED: False,
     AUTO_CREATE_COMPANIES: False,
     DEALS_ENABLED: False,
@@ -68,7 +78,7 @@ SWITCHES: Mapping[str, bool] = {
 """On/off settings and their defaults. ``companies.auto_create_and_associate`` mirrors
 HubSpot's "automatically create and associate companies with contacts" (R10);
 ``deals.delete_with_opportunity`` deletes a deal when its opportunity is deleted (R22);
-the ``lifecycle.`` switches are R15 and R19."""
+the ``lifecycle.`` switches are R15 and R19; ``activities.<type>.enabled`` are R24."""
 
 _TRUE = {"true", "on", "yes", "1"}
 _FALSE = {"false", "off", "no", "0"}
