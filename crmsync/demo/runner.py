@@ -17,14 +17,14 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from crmsync.config import CrmsyncConfig, load_config
+from crmsync.connectors.base import WriteRequest
 from crmsync.demo.dataset import INCLUSION_LIST_NAME, DemoDataset, build_dataset
+from crmsync.demo.deals import WON_OPPORTUNITY, DealSeed, add_deals_and_activities
 from crmsync.emulators.common.server import BackgroundServer
 from crmsync.emulators.hubspot.control_client import HubSpotEmulatorControl
 from crmsync.emulators.hubspot.server import create_app as create_hubspot_app
 from crmsync.emulators.salesforce.app import create_app as create_salesforce_app
 from crmsync.emulators.salesforce.control import SalesforceEmulatorControl
-from crmsync.connectors.base import WriteRequest
-from crmsync.demo.deals import WON_OPPORTUNITY, DealSeed, add_deals_and_activities
 from crmsync.engine.activities import TASK_KEY_FIELD
 from crmsync.engine.companies import ACCOUNT_KEY_FIELD
 from crmsync.engine.deals import OPPORTUNITY_KEY_FIELD
