@@ -238,6 +238,17 @@ class Deletes(Protocol):
 
 
 @runtime_checkable
+class Dissociations(Protocol):
+    """A CRM whose associations crmsync may remove (a deal's contact whose role is gone)."""
+
+    def dissociate(
+        self, from_object: str, to_object: str, pairs: Sequence[tuple[str, str]]
+    ) -> None:
+        """Remove every association between each ``(from id, to id)`` pair."""
+        ...
+
+
+@runtime_checkable
 class Associations(Protocol):
     """A CRM whose relations are associations rather than lookup fields (HubSpot)."""
 

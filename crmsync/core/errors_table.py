@@ -273,6 +273,11 @@ ERROR_TABLE: Mapping[tuple[ErrorSource, str, str | None], ErrorRule] = {
         _C.PICKLISTS,
         "This stage has no counterpart in the deal stage table. Add a row for it (deals.stages).",
     ),
+    (_US, "CONTACT_ROLE_NOT_SYNCED", None): _rule(
+        _C.ASSOCIATIONS,
+        "The contact of this opportunity contact role does not sync to HubSpot yet. The "
+        "role waits and becomes a deal contact once the contact syncs.",
+    ),
     (_US, "ACTIVITY_CONTACT_NOT_SYNCED", None): _rule(
         _C.ASSOCIATIONS,
         "The activity's contact does not sync to Salesforce (not linked yet, or not on "

@@ -11,6 +11,7 @@ from __future__ import annotations
 from crmsync.core.translation import Owners
 from crmsync.engine.activities import ACTIVITY_TYPES, activity_pair
 from crmsync.engine.companies import companies_pair
+from crmsync.engine.contact_roles import ContactRoleStep
 from crmsync.engine.contacts import ContactPolicy, contacts_pair
 from crmsync.engine.deals import deals_pair
 from crmsync.engine.lifecycle import LifecycleStep
@@ -84,8 +85,11 @@ def pairs_from_settings(
 
 
 def steps_from_settings(store: StateStore) -> list[RunStep]:
-    """The run steps the stored settings turn on (lifecycle stages from contact roles)."""
+    """The run steps the stored settings turn on: contact roles with deals (R22), then
+    lifecycle stages from contact roles (R15), which sees the roles just made."""
     steps: list[RunStep] = []
+    if switch(store, DEALS_ENABLED):
+        steps.append(ContactRoleStep())
     if switch(store, LIFECYCLE_FROM_OPPORTUNITIES):
         steps.append(
             LifecycleStep(company_propagation=switch(store, LIFECYCLE_TO_COMPANY_CONTACTS))

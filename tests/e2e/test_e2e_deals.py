@@ -305,3 +305,78 @@ def test_r17_a_mapping_writing_lifecyclestage_to_salesforce_is_refused(world: Wo
     # Salesforce → HubSpot only is allowed.
     rows[1]["rule"] = "always_salesforce"
     world.set("contacts.mappings.Contact", rows)
+
+
+def _deal_contacts(world: World, deal: str) -> set[str]:
+    return set(world.hubspot.associated_ids("deals", "contacts", [deal]).get(deal, ()))
+
+
+def _roles(world: World, opportunity: str) -> dict[str, str]:
+    found = world.salesforce.find_by(
+        "OpportunityContactRole", "OpportunityId", [opportunity], fields=("ContactId",)
+    )
+    return {str(role.fields["ContactId"]): role.id for role in found}
+
+
+def _person(world: World, email: str) -> tuple[str, str]:
+    contact = world.sf_create("Contact", LastName=email.split("@", maxsplit=1)[0], Email=email)
+    world.sync()
+    (person,) = world.hs_by_email(email)
+    return contact, person.id
+
+
+def test_r22_contact_roles_become_deal_contacts_and_back(world: World) -> None:
+    world.enable_deals(with_companies=False)
+    world.set("contacts.create_as", "contact")
+    ann_sf, ann = _person(world, "ann@roles.example")
+    bob_sf, bob = _person(world, "bob@roles.example")
+    opportunity = world.sf_create(
+        "Opportunity", Name="Roles", StageName="Prospecting", CloseDate="2026-07-01"
+    )
+    world.sf_create(
+        "OpportunityContactRole", OpportunityId=opportunity, ContactId=ann_sf, Role="Evaluator"
+    )
+    world.sync()
+    deal = _deal_of(world, opportunity)
+    assert _deal_contacts(world, deal) == {ann}
+
+    # A contact associated with the deal in HubSpot becomes a contact role.
+    world.hs_associate("deals", deal, "contacts", bob, 3)
+    world.hs_update_deal(deal, description="bob joins")
+    world.sync()
+    roles = _roles(world, opportunity)
+    assert set(roles) == {ann_sf, bob_sf}
+
+    world.sync()
+    world.clear_writes()
+    world.sync()
+    assert world.writes() == [], "an idle run writes nothing (no echo)"
+
+    # A role deleted in Salesforce removes the deal's contact; an association removed in
+    # HubSpot deletes the role.
+    world.sf_delete("OpportunityContactRole", roles[ann_sf])
+    world.hubspot.dissociate("deals", "contacts", [(deal, bob)])
+    world.hs_update_deal(deal, description="both leave")
+    world.tick()
+    world.sync()
+    assert _deal_contacts(world, deal) == set()
+    assert _roles(world, opportunity) == {}
+
+
+def test_r22_a_role_whose_contact_does_not_sync_yet_waits(world: World) -> None:
+    world.enable_deals(with_companies=False)
+    world.set("contacts.create_as", "contact")
+    world.set("contacts.salesforce_contacts", "nothing")
+    contact = world.sf_create("Contact", LastName="Later", Email="later@roles.example")
+    opportunity = world.sf_create(
+        "Opportunity", Name="Waiting", StageName="Prospecting", CloseDate="2026-07-01"
+    )
+    world.sf_create("OpportunityContactRole", OpportunityId=opportunity, ContactId=contact)
+    world.sync()
+    assert "CONTACT_ROLE_NOT_SYNCED" in _open_errors(world)
+
+    person = world.hs_create(email="later@roles.example", lastname="Later")
+    world.sync()
+    world.sync()
+    assert _deal_contacts(world, _deal_of(world, opportunity)) == {person}
+    assert "CONTACT_ROLE_NOT_SYNCED" not in _open_errors(world)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceOperationError
 
 from crmsync.connectors.base import (
+    ApiErrorDetail,
     ApiUsage,
     CallObserver,
     Capabilities,
@@ -234,6 +236,31 @@ class SalesforceConnector:
             )
             for index, row in enumerate(rows)
         ]
+
+    def delete(self, object_type: str, ids: Sequence[str]) -> Sequence[WriteResult]:
+        """Delete records through sObject Collections (200 ids a call, not all-or-none)."""
+        results: list[WriteResult] = []
+        size = self.capabilities.max_batch_write
+        for start in range(0, len(ids), size):
+            chunk = list(ids[start : start + size])
+            answer = self._call(
+                "delete",
+                partial(
+                    self._client.restful,
+                    "composite/sobjects",
+                    method="DELETE",
+                    params={"ids": ",".join(chunk), "allOrNone": "false"},
+                ),
+                write=True,
+            )
+            rows = answer if isinstance(answer, list) else []
+            for value, row in zip(chunk, rows, strict=False):
+                errors = tuple(
+                    ApiErrorDetail(code=str(e.get("statusCode")), message=str(e.get("message")))
+                    for e in row.get("errors") or ()
+                )
+                results.append(WriteResult(key=value, id=None if errors else value, errors=errors))
+        return results
 
     # -- helpers -----------------------------------------------------------------------
 
