@@ -348,26 +348,11 @@ class HubSpotConnector:
         self, from_object: str, to_object: str, pairs: Sequence[tuple[str, str]]
     ) -> None:
         """v4 ``batch/archive``: remove every association between each (from, to) pair."""
-        api_client = self._apis.objects_basic.api_client
         path = f"/crm/v4/associations/{from_object}/{to_object}/batch/archive"
         for start in range(0, len(pairs), ASSOCIATION_BATCH):
             chunk = pairs[start : start + ASSOCIATION_BATCH]
             body = {"inputs": [{"from": {"id": a}, "to": [{"id": b}]} for a, b in chunk]}
-            self._json(
-                "dissociate",
-                partial(
-                    api_client.call_api,
-                    path,
-                    "POST",
-                    body=body,
-                    header_params={"Content-Type": "application/json"},
-                    auth_settings=["oauth2"],
-                    response_types_map={},
-                    _return_http_data_only=True,
-                    **self._opts(),
-                ),
-                write=True,
-            )
+            self._post("dissociate", path, body, write=True)
 
     def deal_stages(self) -> Sequence[StageInfo]:
         """Every stage of every deal pipeline (``/crm/v3/pipelines/deals``), in order.
