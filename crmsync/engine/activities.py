@@ -16,14 +16,19 @@ Salesforce ``Task`` records (integration behaviour §1.10):
 - an activity whose contact is not linked, or not eligible (R8), waits: it is stored as
   a sync error (``ACTIVITY_CONTACT_NOT_SYNCED``) and retried until the contact syncs.
 
-Salesforce → HubSpot (tasks, emails, calls, meetings as engagements) is not built:
-no Salesforce feed is read for these pairs.
+Salesforce → HubSpot is per type and off by default
+(``activities.<type>.from_salesforce``, for tasks, emails, calls and meetings, as
+§1.10): then the pair reads the Task feed, takes the tasks of its kind (by
+``TaskSubtype``/``Type``; never a task crmsync made from another HubSpot activity),
+waits for the task's lead or contact to be linked, and creates the engagement
+associated with the linked HubSpot contact, stamped with the task's id in
+``salesforcetaskid`` (a unique property crmsync adds). Its rows then sync both ways.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from crmsync.connectors.base import (
     AssociationType,
@@ -32,9 +37,11 @@ from crmsync.connectors.base import (
     System,
     association_field,
 )
+from crmsync.connectors.hubspot.writes import TASK_KEY_PROPERTY as HUBSPOT_TASK_KEY
 from crmsync.core.mapping import FieldMapping, ObjectMapping, Transform
 from crmsync.core.sync_rules import SyncRule
 from crmsync.core.translation import FieldTranslator, Owners, Translator
+from crmsync.engine.companies import PropertySetup
 from crmsync.engine.matching import MatchContext, MatchOutcome, Notice, Unlinked
 from crmsync.engine.pairs import Action, CreateKey, Gate, ObjectPair, Reference
 from crmsync.errors import ConfigurationError
@@ -58,11 +65,19 @@ class ActivityType:
     deal_type: int
     company_type: int
     rows: tuple[FieldMapping, ...]
+    from_salesforce: bool = True
+    """Whether Salesforce tasks of this kind can create engagements (§1.10: tasks,
+    emails, calls and meetings; not notes)."""
 
     @property
     def setting(self) -> str:
         """Its on/off switch."""
         return f"activities.{self.name}.enabled"
+
+    @property
+    def inbound_setting(self) -> str:
+        """Its Salesforce → HubSpot switch (off by default)."""
+        return f"activities.{self.name}.from_salesforce"
 
 
 def _row(
@@ -168,7 +183,8 @@ ACTIVITY_TYPES: tuple[ActivityType, ...] = (
         rows=(
             _subject("hs_meeting_title"),
             _body("hs_meeting_body"),
-            _row("hs_meeting_start_time", "ActivityDate", _DATE),
+            # HubSpot's meeting ``hs_timestamp`` is its start time.
+            _row("hs_timestamp", "ActivityDate", _DATE),
             _row(
                 "hs_meeting_outcome",
                 "Status",
@@ -191,6 +207,7 @@ ACTIVITY_TYPES: tuple[ActivityType, ...] = (
         contact_type=202,
         deal_type=214,
         company_type=190,
+        from_salesforce=False,
         rows=(
             _body("hs_note_body"),
             _row("hs_timestamp", "ActivityDate", _DATE),
@@ -242,20 +259,48 @@ ACTIVITY_TYPES: tuple[ActivityType, ...] = (
 
 ACTIVITY_SWITCHES: tuple[str, ...] = tuple(kind.setting for kind in ACTIVITY_TYPES)
 
+TASK_KEY_PROPERTY = HUBSPOT_TASK_KEY
+"""A unique engagement property holding the Salesforce task an engagement was created
+for (crmsync adds it when Salesforce → HubSpot is on for the type, R25)."""
+
+
+def task_kind(task: RemoteRecord) -> str:
+    """The engagement type a Salesforce task becomes: by ``TaskSubtype``, then ``Type``."""
+    subtype = str(task.fields.get("TaskSubtype") or "")
+    kind = str(task.fields.get("Type") or "")
+    if subtype in ("Email", "ListEmail") or kind == "Email":
+        return "emails"
+    if subtype == "Call" or kind == "Call":
+        return "calls"
+    if kind == "Meeting":
+        return "meetings"
+    return "tasks"
+
 
 class ActivityPolicy:
-    """Activities go HubSpot → Salesforce only; the task key field must exist."""
+    """Activities go HubSpot → Salesforce; Salesforce tasks of this kind come back when
+    the type's ``from_salesforce`` switch is on. The key fields must exist."""
 
-    def __init__(self, *, owners: Owners | None) -> None:
+    def __init__(self, *, kind: str, owners: Owners | None, from_salesforce: bool) -> None:
+        self._kind = kind
+        self._from_salesforce = from_salesforce
         self._translator: Translator = FieldTranslator(owners=owners)
 
     def prepare(self, *, hubspot: Connector, salesforce: Connector) -> None:
-        """Check the idempotency key on Task exists."""
+        """Check the idempotency keys exist (adding HubSpot's own when tasks come back)."""
         if TASK_KEY_FIELD not in salesforce.describe("Task"):
             raise ConfigurationError(
                 f"activity sync needs the Activity field {TASK_KEY_FIELD} (Text(80), External "
                 "ID, Unique) so a task is never created twice: add it in Setup → Object "
                 "Manager → Activity → Fields, then run again"
+            )
+        if self._from_salesforce and TASK_KEY_PROPERTY not in hubspot.describe(self._kind):
+            if not isinstance(hubspot, PropertySetup):
+                raise ConfigurationError(
+                    f"needs the unique {self._kind} property {TASK_KEY_PROPERTY}"
+                )
+            hubspot.ensure_unique_property(
+                self._kind, TASK_KEY_PROPERTY, "Salesforce task id (crmsync)"
             )
 
     def outbound(self, record: RemoteRecord, *, linked_type: str | None) -> Gate:
@@ -263,8 +308,17 @@ class ActivityPolicy:
         return Gate(action=Action.CREATE_OR_UPDATE, create_as="Task")
 
     def inbound(self, record: RemoteRecord, *, linked_hubspot_id: str | None) -> Gate:
-        """Salesforce tasks do not go to HubSpot."""
-        return Gate(action=Action.SKIP, reason="tasks do not sync to HubSpot")
+        """A task of this kind comes back when switched on; a task crmsync made from
+        another HubSpot activity (its key names that activity) never does."""
+        if not self._from_salesforce:
+            return Gate(action=Action.SKIP, reason="tasks do not sync to HubSpot")
+        if linked_hubspot_id is not None:
+            return Gate(action=Action.UPDATE)
+        if record.fields.get(TASK_KEY_FIELD):
+            return Gate(action=Action.SKIP, reason="task made from a HubSpot activity")
+        if task_kind(record) != self._kind:
+            return Gate(action=Action.SKIP, reason=f"task is not one of the {self._kind}")
+        return Gate(action=Action.CREATE_OR_UPDATE)
 
     def translator(self) -> Translator:
         """Owners, value maps, dates, truncation and fixed values."""
@@ -287,35 +341,43 @@ class WaitForContact:
     ) -> MatchOutcome:
         """Creates for activities whose contact syncs; notices for the others."""
         outcome = MatchOutcome()
-        contacts = {
-            record.id: str(record.fields.get(self._contact_field) or "") for record, _ in unlinked
-        }
+        field = self._contact_field if source is System.HUBSPOT else "WhoId"
+        contacts = {record.id: str(record.fields.get(field) or "") for record, _ in unlinked}
+        wanted = [c for c in contacts.values() if c]
         with context.store.begin(context.scope) as tx:
-            linked = tx.links_by_hubspot(
-                hubspot_type="contacts", ids=[c for c in contacts.values() if c]
+            linked: Mapping[str, object] = (
+                tx.links_by_hubspot(hubspot_type="contacts", ids=wanted)
+                if source is System.HUBSPOT
+                else tx.links_by_salesforce(salesforce_types=["Contact", "Lead"], ids=wanted)
             )
         for record, create_as in unlinked:
             contact = contacts[record.id]
             if not contact:
                 outcome.skipped.append("activity has no contact (R24)")
-            elif contact not in linked or not self._eligible(contact):
+            elif contact not in linked or (
+                source is System.HUBSPOT and not self._eligible(contact)
+            ):
                 outcome.notices.append(
                     Notice(
                         system=source,
                         record_id=record.id,
                         object_type=record.object_type,
                         code=CONTACT_NOT_SYNCED,
-                        message=f"contact {contact} does not sync to Salesforce yet; the "
-                        "activity waits for it (R24, R8)",
-                        field=self._contact_field,
+                        message=f"contact {contact} is not synced to the other side yet; "
+                        "the activity waits for it (R24, R8)",
+                        field=field,
                     )
                 )
             else:
-                outcome.creates.append((record, create_as or "Task"))
+                target = (create_as or "Task") if source is System.HUBSPOT else None
+                outcome.creates.append((record, target))
         return outcome
 
 
 def _activity_key(record: RemoteRecord, source: System) -> str | None:
+    # A task carries ``<type>-<id>``; an engagement made from a task, the task's id.
+    if source is System.SALESFORCE:
+        return record.id
     return f"{record.object_type}-{record.id}"
 
 
@@ -325,11 +387,15 @@ def activity_pair(
     owners: Owners | None,
     eligible: ContactEligibility,
     what: str | None,
+    from_salesforce: bool = False,
 ) -> ObjectPair:
     """The pair of one activity type. ``what`` is the pair ``WhatId`` follows
-    (``deals`` or ``companies``), if any is on."""
+    (``deals`` or ``companies``), if any is on; ``from_salesforce`` brings Salesforce
+    tasks of this kind back as engagements (then every row syncs both ways)."""
+    inbound = from_salesforce and kind.from_salesforce
+    rule = SyncRule.TWO_WAY if inbound else SyncRule.ALWAYS_HUBSPOT
     rows = tuple(
-        row
+        replace(row, rule=rule)
         for row in kind.rows
         if owners is not None or row.transform is not Transform.OWNER_BY_EMAIL
     )
@@ -345,7 +411,7 @@ def activity_pair(
             hubspot_association=AssociationType(
                 from_object=kind.name, to_object="contacts", type_id=kind.contact_type
             ),
-            rule=SyncRule.ALWAYS_HUBSPOT,
+            rule=rule,
         )
     ]
     if what is not None:
@@ -363,7 +429,7 @@ def activity_pair(
                     to_object=what,
                     type_id=kind.deal_type if deal else kind.company_type,
                 ),
-                rule=SyncRule.ALWAYS_HUBSPOT,
+                rule=rule,
             )
         )
     return ObjectPair(
@@ -373,10 +439,11 @@ def activity_pair(
             "Task": ObjectMapping(hubspot_object=kind.name, salesforce_object="Task", fields=rows)
         },
         match=None,
-        policy=ActivityPolicy(owners=owners),
+        policy=ActivityPolicy(kind=kind.name, owners=owners, from_salesforce=inbound),
         strategy=WaitForContact(contact_field=who, eligible=eligible),
         create_key=CreateKey(
-            hubspot_property="hs_object_id",
+            # Without tasks coming back no engagement is created: nothing to stamp.
+            hubspot_property=TASK_KEY_PROPERTY if inbound else "hs_object_id",
             salesforce_field=TASK_KEY_FIELD,
             value=_activity_key,
             stamped=True,
@@ -384,7 +451,8 @@ def activity_pair(
         references=tuple(references),
         depends_on=("companies", "contacts", "deals"),
         settings_prefix=f"activities.{kind.name}",
-        read_salesforce=False,
+        read_salesforce=inbound,
+        salesforce_extra_fields={"Task": ("Type", "TaskSubtype")} if inbound else {},
     )
 
 
@@ -392,6 +460,7 @@ __all__ = [
     "ACTIVITY_SWITCHES",
     "ACTIVITY_TYPES",
     "TASK_KEY_FIELD",
+    "TASK_KEY_PROPERTY",
     "ActivityPolicy",
     "ActivityType",
     "WaitForContact",

@@ -22,6 +22,8 @@ from crmsync.engine.settings import (
     DELETE_DEAL_WITH_OPPORTUNITY,
     LIFECYCLE_FROM_OPPORTUNITIES,
     LIFECYCLE_TO_COMPANY_CONTACTS,
+    SWITCHES,
+    activity_inbound_switch,
     activity_switch,
     contact_mappings,
     contact_settings,
@@ -78,8 +80,15 @@ def pairs_from_settings(
         if not isinstance(contact_policy, ContactPolicy):  # pragma: no cover - built above
             raise TypeError("the contacts pair has no contact policy")
         what = "deals" if with_deals else "companies" if with_companies else None
+        inbound = activity_inbound_switch(kind.name)
         pairs.append(
-            activity_pair(kind, owners=owners, eligible=contact_policy.eligible, what=what)
+            activity_pair(
+                kind,
+                owners=owners,
+                eligible=contact_policy.eligible,
+                what=what,
+                from_salesforce=inbound in SWITCHES and switch(store, inbound),
+            )
         )
     return pairs
 

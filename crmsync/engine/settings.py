@@ -66,8 +66,17 @@ def activity_switch(name: str) -> str:
     return f"activities.{name}.enabled"
 
 
+def activity_inbound_switch(name: str) -> str:
+    """The Salesforce → HubSpot setting of one activity type (§1.10)."""
+    return f"activities.{name}.from_salesforce"
+
+
+INBOUND_ACTIVITY_TYPES = ("emails", "calls", "meetings", "tasks")
+"""Activity types Salesforce tasks can come back as (not notes)."""
+
 SWITCHES: Mapping[str, bool] = {
     **{activity_switch(name): False for name in ACTIVITY_TYPE_NAMES},
+    **{activity_inbound_switch(name): False for name in INBOUND_ACTIVITY_TYPES},
     COMPANIES_ENABLED: False,
     AUTO_CREATE_COMPANIES: False,
     DEALS_ENABLED: False,

@@ -17,8 +17,10 @@ def object_sections(store: StateStore) -> list[Section]:
         ACTIVITY_TYPE_NAMES,
         DEALS_ENABLED,
         DELETE_DEAL_WITH_OPPORTUNITY,
+        INBOUND_ACTIVITY_TYPES,
         LIFECYCLE_FROM_OPPORTUNITIES,
         LIFECYCLE_TO_COMPANY_CONTACTS,
+        activity_inbound_switch,
         activity_switch,
         mapping_table,
         stage_table,
@@ -57,7 +59,12 @@ def object_sections(store: StateStore) -> list[Section]:
         )
     )
     on = [name for name in ACTIVITY_TYPE_NAMES if switch(store, activity_switch(name))]
-    sections.append(Section(title="Activities", lines=_activity_lines(on)))
+    back = [
+        name
+        for name in INBOUND_ACTIVITY_TYPES
+        if name in on and switch(store, activity_inbound_switch(name))
+    ]
+    sections.append(Section(title="Activities", lines=_activity_lines(on, back)))
     return sections
 
 
@@ -118,7 +125,7 @@ def _lifecycle_lines(enabled: bool, *, companies: bool) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _activity_lines(enabled: list[str]) -> tuple[str, ...]:
+def _activity_lines(enabled: list[str], back: list[str]) -> tuple[str, ...]:
     if not enabled:
         return ("Activities do not sync (turn on with activities.<type>.enabled).",)
     return (
@@ -128,5 +135,11 @@ def _activity_lines(enabled: list[str]) -> tuple[str, ...]:
         "Each activity makes one task; later edits update it. Long bodies are cut to "
         "Salesforce's limit with a marker.",
         "An activity whose contact does not sync yet waits, and syncs when the contact does.",
-        "Salesforce tasks do not sync to HubSpot.",
+        (
+            f"Salesforce tasks come back to HubSpot as {', '.join(back)} (by their type), "
+            "associated with the linked contact."
+            if back
+            else "Salesforce tasks do not sync to HubSpot "
+            "(turn on with activities.<type>.from_salesforce)."
+        ),
     )

@@ -217,3 +217,69 @@ def test_r24_r8_an_activity_waits_until_its_contact_syncs(world: World) -> None:
     assert task["WhoId"] == contact.id
     with world.store.begin(world.engine().scope) as tx:
         assert tx.open_errors() == []
+
+
+def _calls(world: World) -> list[Any]:
+    page = world.hubspot.read_changes(
+        "calls", cursor=None, fields=("hs_call_title", "hs_timestamp"), page_size=200
+    )
+    return [record for record in page.records if not record.deleted]
+
+
+def test_r24_salesforce_tasks_come_back_as_engagements_only_when_switched_on(
+    world: World,
+) -> None:
+    _enable(world, "calls")
+    person, contact = _linked_contact(world, "back@r24.example")
+    world.sf_create(
+        "Task", Subject="Called from Salesforce", Type="Call", WhoId=contact,
+        ActivityDate="2026-05-06",
+    )  # fmt: skip
+    world.sync()
+    assert _calls(world) == [], "off by default"
+
+    world.set("activities.calls.from_salesforce", True)
+    email_task = world.sf_create("Task", Subject="An email", Type="Email", WhoId=contact)
+    _activity(world, "calls", person)  # a HubSpot call: one task, never a second call
+    world.sf_update("Task", email_task, Description="not a call")
+    later = world.sf_create(
+        "Task", Subject="Second call", Type="Call", WhoId=contact, ActivityDate="2026-05-07"
+    )
+    world.sync()
+    world.sync()
+
+    # Switching on reads the Task feed from its start: earlier calls come too (HubSpot's
+    # switch does not backfill; crmsync does).
+    titles = sorted(str(call.fields["hs_call_title"]) for call in _calls(world))
+    assert titles == ["Called from Salesforce", "Discovery", "Second call"]
+    (made,) = [call for call in _calls(world) if call.fields["hs_call_title"] == "Second call"]
+    assert str(made.fields["hs_timestamp"]).startswith("2026-05-07")
+    associated = world.hubspot.associated_ids("calls", "contacts", [made.id])
+    assert associated[made.id] == (person,)
+    assert len(_tasks(world)) == 4, "three Salesforce tasks and the one from HubSpot"
+
+    world.sf_update("Task", later, Subject="Second call, moved")
+    world.sync()
+    assert "Second call, moved" in {str(c.fields["hs_call_title"]) for c in _calls(world)}
+
+
+@pytest.mark.parametrize("point", list(Checkpoint))
+def test_r24_r25_a_task_coming_back_is_one_engagement_after_a_crash(
+    world: World, point: Checkpoint
+) -> None:
+    _enable(world, "calls")
+    world.set("activities.calls.from_salesforce", True)
+    _person, contact = _linked_contact(world, "crashback@r24.example")
+    for number in range(2):
+        world.sf_create(
+            "Task", Subject=f"Call {number}", Type="Call", WhoId=contact,
+            ActivityDate="2026-05-06",
+        )  # fmt: skip
+
+    with pytest.raises(SimulatedCrash):
+        world.sync(hooks=CrashAt(point))
+    world.sync()
+    world.sync()
+
+    titles = sorted(str(call.fields["hs_call_title"]) for call in _calls(world))
+    assert titles == ["Call 0", "Call 1"]

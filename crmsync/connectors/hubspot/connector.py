@@ -285,12 +285,21 @@ class HubSpotConnector:
         if name in self.describe(object_type):
             return
         group = {"companies": "companyinformation", "contacts": "contactinformation"}
+        # Other objects (engagements) name their groups differently: use an existing one.
+        existing = next(
+            (
+                str(p["groupName"])
+                for p in self._properties.get(object_type, ())
+                if p.get("groupName")
+            ),
+            f"{object_type[:-1]}information",
+        )
         body = {
             "name": name,
             "label": label,
             "type": "string",
             "fieldType": "text",
-            "groupName": group.get(object_type, f"{object_type[:-1]}information"),
+            "groupName": group.get(object_type, existing),
             "hasUniqueValue": True,
             "description": "Set by crmsync on records it creates; do not edit.",
         }
