@@ -41,14 +41,20 @@ from crmsync.vault import open_vault
 
 def enabled_hubspot_objects(config: CrmsyncConfig) -> tuple[str, ...]:
     """The HubSpot objects the enabled pairs read and write (contacts always)."""
-    from crmsync.engine.settings import COMPANIES_ENABLED, switch
+    from crmsync.engine.settings import COMPANIES_ENABLED, DEALS_ENABLED, switch
 
     store = StateStore.open(config.database_url)
     try:
         with_companies = switch(store, COMPANIES_ENABLED)
+        with_deals = switch(store, DEALS_ENABLED)
     finally:
         store.close()
-    return ("contacts", "companies") if with_companies else ("contacts",)
+    objects = ["contacts"]
+    if with_companies:
+        objects.append("companies")
+    if with_deals:
+        objects.append("deals")
+    return tuple(objects)
 
 
 SALESFORCE_SCOPES: Final = "api refresh_token"

@@ -88,7 +88,7 @@ def build_engine(
 ) -> SyncEngine:
     """The engine for every enabled pair under the stored settings."""
     from crmsync.engine.owners import OwnersOnDemand
-    from crmsync.engine.registry import pairs_from_settings
+    from crmsync.engine.registry import pairs_from_settings, steps_from_settings
 
     owners = OwnersOnDemand(hubspot=opened.hubspot, salesforce=opened.salesforce)
     return SyncEngine(
@@ -96,6 +96,7 @@ def build_engine(
         salesforce=opened.salesforce,
         store=opened.store,
         pairs=pairs_from_settings(opened.store, owners=owners),
+        steps=steps_from_settings(opened.store),
         hooks=hooks,
         page_size=config.page_size,
         batch_size=config.batch_size,

@@ -106,6 +106,23 @@ def _print_summary(console: Console, result: DemoResult, *, seconds: float) -> N
         f"Lead {result.converted_lead_id} was converted to contact "
         f"{result.converted_contact_id}; the second sync followed it."
     )
+    _print_deals(console, result)
+
+
+def _print_deals(console: Console, result: DemoResult) -> None:
+    """Deals, activities and the lifecycle stages the won opportunity moved (R15, R22)."""
+    links = result.links_by_pair
+    tasks = sum(n for pair, n in links.items() if pair.startswith("activities."))
+    console.print(
+        f"Deals: {links.get('deals', 0)} deals linked with opportunities (R22); "
+        f"activities: {tasks} HubSpot activities became Salesforce tasks (R24)"
+    )
+    console.print(
+        f"Lifecycle: {result.deals.won_contact_email} is now "
+        f"'{result.won_contact_stage}' in HubSpot after the demo won their opportunity (R15)"
+    )
+    for line in result.lifecycle_moves[-5:]:
+        console.print(f"  {line}", markup=False, highlight=False)
 
 
 def _print_where_to_look(

@@ -185,6 +185,69 @@ class AssociationWrite:
     to_id: str
 
 
+ASSOCIATION_FIELD_PREFIX = "associations."
+"""Field names under this prefix are a record's associations read as a plain value
+(HubSpot property names never hold a dot, so they cannot collide)."""
+
+
+def association_field(to_object: str, *, type_id: int | None = None) -> str:
+    """The pseudo-field holding a record's associated ``to_object`` id.
+
+    With ``type_id`` (a primary label such as deal → company type 5) the record
+    associated with that type, else the first associated record (lowest id); without,
+    the first associated record. A connector that keeps relations as associations
+    fills it on every read; the engine sees a plain value (a reference, R22).
+    """
+    suffix = "" if type_id is None else f"@{type_id}"
+    return f"{ASSOCIATION_FIELD_PREFIX}{to_object}{suffix}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageInfo:
+    """One deal stage (HubSpot, per pipeline) or opportunity stage (Salesforce).
+
+    ``pipeline`` is the HubSpot pipeline id (empty for Salesforce); ``id`` is the
+    HubSpot stage id or the Salesforce ``StageName`` value.
+    """
+
+    pipeline: str
+    pipeline_label: str
+    id: str
+    label: str
+    closed: bool
+    won: bool
+    order: int
+
+
+@runtime_checkable
+class Stages(Protocol):
+    """A CRM that says which deal/opportunity stages it has and what they mean."""
+
+    def deal_stages(self) -> Sequence[StageInfo]:
+        """Every active stage (HubSpot: of every deal pipeline), in display order."""
+        ...
+
+
+@runtime_checkable
+class Deletes(Protocol):
+    """A CRM crmsync may delete records in (a deal whose opportunity was deleted)."""
+
+    def delete(self, object_type: str, ids: Sequence[str]) -> Sequence[WriteResult]:
+        """Delete (HubSpot: archive) records; one result per id, ``key`` is the id."""
+        ...
+
+
+@runtime_checkable
+class Dissociations(Protocol):
+    """A CRM whose associations crmsync may remove (a deal's contact whose role is gone)."""
+
+    def dissociate(
+        self, from_object: str, to_object: str, pairs: Sequence[tuple[str, str]]
+    ) -> None:
+        """Remove every association between each ``(from id, to id)`` pair."""
+        ...
+
+
 @runtime_checkable
 class Associations(Protocol):
     """A CRM whose relations are associations rather than lookup fields (HubSpot)."""

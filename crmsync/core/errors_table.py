@@ -264,6 +264,25 @@ ERROR_TABLE: Mapping[tuple[ErrorSource, str, str | None], ErrorRule] = {
         "contacts syncs to a Salesforce contact, or company sync is off). It is retried "
         "after the record it points at syncs.",
     ),
+    (_US, "DEAL_PIPELINE_NOT_SYNCED", None): _rule(
+        _C.PICKLISTS,
+        "The deal's pipeline does not sync with Salesforce. Move the deal to a synced "
+        "pipeline, or add the pipeline's stages to the stage table (deals.stages).",
+    ),
+    (_US, "DEAL_STAGE_NOT_MAPPED", None): _rule(
+        _C.PICKLISTS,
+        "This stage has no counterpart in the deal stage table. Add a row for it (deals.stages).",
+    ),
+    (_US, "CONTACT_ROLE_NOT_SYNCED", None): _rule(
+        _C.ASSOCIATIONS,
+        "The contact of this opportunity contact role does not sync to HubSpot yet. The "
+        "role waits and becomes a deal contact once the contact syncs.",
+    ),
+    (_US, "ACTIVITY_CONTACT_NOT_SYNCED", None): _rule(
+        _C.ASSOCIATIONS,
+        "The activity's contact does not sync to Salesforce (not linked yet, or not on "
+        "the inclusion list). The activity waits and syncs once its contact does.",
+    ),
     (_US, "DUPLICATE_EMAIL_IN_SALESFORCE", None): _rule(
         _C.DUPLICATES,
         "Several Salesforce records share this email; crmsync syncs one and reports the "

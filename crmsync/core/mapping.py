@@ -44,6 +44,17 @@ class Transform(StrEnum):
     REFERENCE = "reference"
     """The value is the id of a record of another pair (``reference_pair``), mapped
     through that pair's links (``Contact.AccountId`` ⇄ the primary company)."""
+    DATE = "date"
+    """A HubSpot datetime at midnight UTC ⇄ a Salesforce date (a deal's close date)."""
+    DEAL_STAGE = "deal_stage"
+    """A deal's stage ⇄ ``StageName`` through the pipeline and stage table (R22)."""
+    DEAL_PIPELINE = "deal_pipeline"
+    """A deal's pipeline ⇄ the pipeline of its ``StageName`` in the stage table (R22)."""
+    TRUNCATE = "truncate"
+    """Text cut to the Salesforce field's ``max_length``, ending with a marker (R24)."""
+    CONSTANT = "constant"
+    """The Salesforce value is fixed (``value_map``'s first Salesforce value): a task's
+    ``Type`` for a HubSpot call is always ``Call`` (R24)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +75,11 @@ class FieldMapping:
     salesforce_code_field: str | None = None
     reference_pair: str | None = None
     """For :attr:`Transform.REFERENCE`: the pair whose links translate the id."""
+    max_length: int | None = None
+    """For :attr:`Transform.TRUNCATE`: the Salesforce field's length."""
+    salesforce_default: str | None = None
+    """The Salesforce value written when HubSpot's is blank (a required picklist such
+    as a task's ``Status``, which Salesforce refuses to clear)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,6 +215,42 @@ DEFAULT_ACCOUNT_MAPPING = ObjectMapping(
 component fields; the compound ``BillingAddress`` is read-only and never selected."""
 
 
+# deal property, Opportunity field, transform (R22). The stage and pipeline rows are
+# added by the deals pair from its stage table (:mod:`crmsync.core.deal_stages`).
+_OPPORTUNITY_ROWS: tuple[tuple[str, str, Transform | None], ...] = (
+    ("dealname", "Name", None),
+    ("amount", "Amount", None),
+    ("closedate", "CloseDate", Transform.DATE),
+    ("dealtype", "Type", Transform.VALUE_MAP),
+    ("description", "Description", None),
+    ("hs_next_step", "NextStep", None),
+    ("hubspot_owner_id", "OwnerId", Transform.OWNER_BY_EMAIL),
+)
+
+DEAL_TYPE_VALUE_MAP: tuple[tuple[str, str], ...] = (
+    ("newbusiness", "New Customer"),
+    ("existingbusiness", "Existing Customer - Upgrade"),
+)
+"""HubSpot's deal types ⇄ Salesforce's default Opportunity types."""
+
+DEFAULT_OPPORTUNITY_MAPPING = ObjectMapping(
+    hubspot_object="deals",
+    salesforce_object="Opportunity",
+    fields=tuple(
+        FieldMapping(
+            hubspot_property=prop,
+            salesforce_field=field,
+            rule=_TWO_WAY,
+            transform=transform,
+            value_map=DEAL_TYPE_VALUE_MAP if transform is Transform.VALUE_MAP else (),
+        )
+        for prop, field, transform in _OPPORTUNITY_ROWS
+    ),
+)
+"""deals ⇄ Opportunity, the default table (name, amount, close date, type, description,
+next step, owner; the stage comes from the stage table)."""
+
+
 def for_picklists(mapping: ObjectMapping, *, use_code_fields: bool) -> ObjectMapping:
     """The mapping with state/country rows pointed at their picklist code fields.
 
@@ -262,6 +314,13 @@ class ProblemKind(StrEnum):
     TYPE_MISMATCH = "type_mismatch"
     NOT_UPDATEABLE = "not_updateable"
     DUPLICATE_TARGET = "duplicate_target"
+    ONE_WAY_ONLY = "one_way_only"
+
+
+ONE_WAY_PROPERTIES: Mapping[str, str] = {
+    "lifecyclestage": "a HubSpot lifecycle stage never changes a Salesforce record (R17)",
+}
+"""HubSpot properties no rule may write to Salesforce, and why."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -294,6 +353,15 @@ def find_mapping_problems(
     described = {System.HUBSPOT: hubspot_fields, System.SALESFORCE: salesforce_fields}
     targets: dict[tuple[System, str], str] = {}
     for row in mapping.fields:
+        why = ONE_WAY_PROPERTIES.get(row.hubspot_property)
+        if why is not None and System.SALESFORCE in row.rule.writes_to:
+            problems.append(
+                _problem(
+                    ProblemKind.ONE_WAY_ONLY,
+                    row,
+                    f"rule '{row.rule.value}' would write it to Salesforce: {why}",
+                )
+            )
         names = {System.HUBSPOT: row.hubspot_property, System.SALESFORCE: row.salesforce_field}
         found = {system: described[system].get(names[system]) for system in System}
         infos: dict[System, FieldInfo] = {}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from crmsync.connectors.base import System
@@ -171,6 +172,8 @@ class FieldTranslator:
         self, mapping: FieldMapping, value: FieldValue, *, record: Mapping[str, Any]
     ) -> Translation:
         """HubSpot value → Salesforce value for ``mapping``'s transform."""
+        if is_blank(value) and mapping.salesforce_default is not None:
+            return Translation(value=mapping.salesforce_default)
         if is_blank(value) or mapping.transform is None:
             return Translation(value=None if is_blank(value) else value)
         text = str(value)
@@ -200,6 +203,14 @@ class FieldTranslator:
                 # Resolved by :class:`crmsync.core.references.ReferenceTranslator`, which
                 # knows the batch's links; reaching here means nothing resolved it.
                 return unresolved_reference(mapping, text, System.SALESFORCE)
+            case Transform.DATE:
+                return _date_only(text)
+            case Transform.DEAL_STAGE | Transform.DEAL_PIPELINE:
+                return _no_stage_table(mapping)
+            case Transform.TRUNCATE:
+                return Translation(value=truncate(text, mapping.max_length))
+            case Transform.CONSTANT:
+                return Translation(value=mapping.value_map[0][1] if mapping.value_map else None)
 
     def to_hubspot(
         self, mapping: FieldMapping, value: FieldValue, *, record: Mapping[str, Any]
@@ -237,6 +248,17 @@ class FieldTranslator:
                 return Translation(value=owner)
             case Transform.REFERENCE:
                 return unresolved_reference(mapping, text, System.HUBSPOT)
+            case Transform.DATE:
+                date = _date_only(text)
+                if not date.ok:
+                    return date
+                return Translation(value=f"{date.value}T00:00:00Z")
+            case Transform.DEAL_STAGE | Transform.DEAL_PIPELINE:
+                return _no_stage_table(mapping)
+            case Transform.TRUNCATE:
+                return Translation(value=value)
+            case Transform.CONSTANT:
+                return Translation(value=None, skip=True, detail="a fixed value stays in HubSpot")
 
     def _geo(
         self, result: GeoResult, mapping: FieldMapping, *, kind: Transform, country: str | None
@@ -296,6 +318,41 @@ def unresolved_reference(mapping: FieldMapping, record_id: str, target: System) 
             f"{mapping.hubspot_property} ⇄ {mapping.salesforce_field}: the {other} record "
             f"{record_id} ({mapping.reference_pair}) is not linked to a record on the other side"
         ),
+    )
+
+
+TRUNCATION_MARKER = " [truncated by crmsync]"
+"""Ends a text cut to fit a Salesforce field (a long email body in a task, R24)."""
+
+
+def truncate(text: str, limit: int | None) -> str:
+    """``text`` cut to ``limit`` characters, ending with :data:`TRUNCATION_MARKER`."""
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: max(0, limit - len(TRUNCATION_MARKER))] + TRUNCATION_MARKER
+
+
+def _date_only(text: str) -> Translation:
+    """A date (``2026-06-30``) from a date, an ISO datetime or epoch milliseconds."""
+    raw = text.strip()
+    try:
+        if raw.isdigit():
+            moment = datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
+        else:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return Translation(value=None, error_code=VALUE_NOT_MAPPED, detail=f"'{raw}' is not a date")
+    return Translation(value=moment.date().isoformat())
+
+
+def _no_stage_table(mapping: FieldMapping) -> Translation:
+    return Translation(
+        value=None,
+        error_code=VALUE_NOT_MAPPED,
+        detail=f"{mapping.hubspot_property} ⇄ {mapping.salesforce_field} needs the deal "
+        "stage table (deals.stages)",
     )
 
 

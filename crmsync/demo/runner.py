@@ -17,15 +17,19 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from crmsync.config import CrmsyncConfig, load_config
+from crmsync.connectors.base import WriteRequest
 from crmsync.demo.dataset import INCLUSION_LIST_NAME, DemoDataset, build_dataset
+from crmsync.demo.deals import WON_OPPORTUNITY, DealSeed, add_deals_and_activities
 from crmsync.emulators.common.server import BackgroundServer
 from crmsync.emulators.hubspot.control_client import HubSpotEmulatorControl
 from crmsync.emulators.hubspot.server import create_app as create_hubspot_app
 from crmsync.emulators.salesforce.app import create_app as create_salesforce_app
 from crmsync.emulators.salesforce.control import SalesforceEmulatorControl
+from crmsync.engine.activities import TASK_KEY_FIELD
 from crmsync.engine.companies import ACCOUNT_KEY_FIELD
+from crmsync.engine.deals import OPPORTUNITY_KEY_FIELD
 from crmsync.engine.report import SyncReport
-from crmsync.engine.settings import save_setting
+from crmsync.engine.settings import ACTIVITY_TYPE_NAMES, activity_switch, save_setting
 from crmsync.runtime import Connected, build_engine, connected
 from crmsync.store.state import Scope
 from crmsync.terminal import RichHooks
@@ -96,11 +100,17 @@ class DemoResult:
     errors_by_category: Counter[str] = field(default_factory=Counter)
     links_by_pair: dict[str, int] = field(default_factory=dict)
     api_calls: dict[str, int] = field(default_factory=dict)
+    deals: DealSeed = field(default_factory=DealSeed)
+    lifecycle_moves: list[str] = field(default_factory=list)
+    """Each lifecycle stage change of the second run, in words (R15, R19)."""
+    won_contact_stage: str | None = None
+    """The HubSpot lifecycle stage of the contact whose opportunity the demo won."""
 
 
 def run_demo(running: Emulators, config: CrmsyncConfig, *, console: Console) -> DemoResult:
     """Seed, configure, sync, convert one lead and sync again."""
     dataset = build_dataset()
+    deals = add_deals_and_activities(dataset)
     running.hubspot_control.seed(dataset.hubspot_seed)
     refs = running.salesforce_control.seed(dataset.salesforce_seed)
     list_definition = running.hubspot_account.lists.by_name(
@@ -111,9 +121,22 @@ def run_demo(running: Emulators, config: CrmsyncConfig, *, console: Console) -> 
         object="Account", name=ACCOUNT_KEY_FIELD, type="string", length=64,
         external_id=True, unique=True,
     )  # fmt: skip
+    for sobject, name, length in (
+        ("Opportunity", OPPORTUNITY_KEY_FIELD, 64),
+        ("Task", TASK_KEY_FIELD, 80),
+    ):
+        running.salesforce_control.add_field(
+            object=sobject, name=name, type="string", length=length, external_id=True,
+            unique=True,
+        )  # fmt: skip
     with connected(config) as opened:
         _configure(opened, list_id=str(list_definition["listId"]))
         first = _sync(opened, config, running, console=console, label="first sync")
+        won = refs[WON_OPPORTUNITY]
+        opened.salesforce.write(
+            [WriteRequest(object_type="Opportunity", key="won", id=won, fields=_WON)]
+        )
+        console.print(f"Won Salesforce opportunity {won} (Closed Won)")
         lead_id = refs[dataset.leads_awaiting_conversion[0]]
         conversion = running.salesforce_control.convert_lead(
             lead_id, create_opportunity=True, opportunity_name="Demo: converted lead"
@@ -128,7 +151,14 @@ def run_demo(running: Emulators, config: CrmsyncConfig, *, console: Console) -> 
         )
         with opened.store.begin(scope) as tx:
             errors = Counter(row.category for row in tx.open_errors())
-            links = {pair: tx.count_links(pair=pair) for pair in ("contacts", "companies")}
+            links = {pair: tx.count_links(pair=pair) for pair in _PAIRS}
+            moves = [
+                f"{entry.note}: {entry.old_value or '(none)'} → {entry.new_value}"
+                for entry in tx.audit_entries(kind="lifecycle")
+            ]
+        (person,) = opened.hubspot.find_by(
+            "contacts", "email", [deals.won_contact_email], fields=("lifecyclestage",)
+        )
     return DemoResult(
         dataset=dataset,
         first_run=first,
@@ -141,7 +171,19 @@ def run_demo(running: Emulators, config: CrmsyncConfig, *, console: Console) -> 
             "salesforce": running.salesforce_control.usage()["api_calls_total"],
             "hubspot": running.hubspot_control.call_count(),
         },
+        deals=deals,
+        lifecycle_moves=moves,
+        won_contact_stage=person.fields.get("lifecyclestage"),
     )
+
+
+_WON: Final = {"StageName": "Closed Won"}
+_PAIRS: Final = (
+    "contacts",
+    "companies",
+    "deals",
+    *(f"activities.{name}" for name in ACTIVITY_TYPE_NAMES),
+)
 
 
 def _configure(opened: Connected, *, list_id: str) -> None:
@@ -152,6 +194,10 @@ def _configure(opened: Connected, *, list_id: str) -> None:
         ("contacts.state_country.picklists", "disabled"),
         ("contacts.state_country.mode", "match_salesforce"),
         ("companies.enabled", "on"),
+        ("deals.enabled", "on"),
+        ("lifecycle.update_from_opportunities", "on"),
+        ("lifecycle.sync_company_stage_to_contacts", "on"),
+        *((activity_switch(name), "on") for name in ACTIVITY_TYPE_NAMES),
     ):
         save_setting(opened.store, key, value)
 

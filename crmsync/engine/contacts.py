@@ -133,6 +133,10 @@ class ContactPolicy:
         latest = max([*self._joined.values(), *([after] if after else [])], default=None)
         return joined, f"{list_id}@{latest.isoformat() if latest else ''}"
 
+    def eligible(self, hubspot_id: str) -> bool:
+        """True when the HubSpot contact may sync to Salesforce (R8: no list, or on it)."""
+        return self.settings.inclusion_list_id is None or hubspot_id in self._members
+
     def creates_contact(self, hubspot_id: str) -> bool:
         """True when an unlinked HubSpot contact would be created as a Salesforce contact
         (R9 says Contact, and R8's inclusion list, if set, holds it)."""

@@ -8,7 +8,7 @@ but never writes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from crmsync.connectors.base import RemoteRecord, System
 from crmsync.engine.pairs import ObjectPair
@@ -88,8 +88,27 @@ class LinkBook:
             )
         return True
 
-    def unlink_deleted(self, source: System, records: Sequence[RemoteRecord]) -> None:
-        """Forget the links of records deleted on ``source``; the other side is kept.
+    def partners(self, source: System, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The linked partner ``(object type, id)`` of each ``source`` record linked."""
+        target = other_side(source)
+        with self.store.begin(self.scope) as tx:
+            return {
+                record_id: (
+                    self.pair.hubspot_object if target is System.HUBSPOT else link.salesforce_type,
+                    link_id(link, target),
+                )
+                for record_id, link in self._stored(tx, source, list(ids)).items()
+            }
+
+    def unlink_deleted(
+        self,
+        source: System,
+        records: Sequence[RemoteRecord],
+        *,
+        partners_deleted: Set[str] = frozenset(),
+    ) -> None:
+        """Forget the links of records deleted on ``source``; the other side is kept
+        unless its id is in ``partners_deleted`` (the pair carries the delete across).
 
         A link to a deleted record would fail every later update of its partner
         (``ENTITY_IS_DELETED``). Unlinked, the partner is treated as new on its next
@@ -98,10 +117,11 @@ class LinkBook:
         other = other_side(source)
         with self.store.begin(self.scope) as tx:
             for record_id, link in self._stored(tx, source, [r.id for r in records]).items():
+                fate = "deleted too" if record_id in partners_deleted else "kept"
                 tx.remove_link(
                     link,
                     note=f"{source.value} record {record_id} was deleted; "
-                    f"the {other.value} record is kept",
+                    f"the {other.value} record {link_id(link, other)} is {fate}",
                 )
                 tx.resolve_errors(
                     pair=self.pair.name, source_system=source.value, source_id=record_id
@@ -129,3 +149,8 @@ class LinkBook:
         if source is System.HUBSPOT:
             return tx.links_by_hubspot(hubspot_type=self.pair.hubspot_object, ids=ids)
         return tx.links_by_salesforce(salesforce_types=self.pair.salesforce_objects, ids=ids)
+
+
+def link_id(link: Link, system: System) -> str:
+    """The id ``link`` holds on ``system``."""
+    return link.hubspot_id if system is System.HUBSPOT else link.salesforce_id

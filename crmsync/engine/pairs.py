@@ -202,6 +202,11 @@ class ObjectPair:
     hubspot_extra_fields: tuple[str, ...] = ()
     conversion: Callable[[RemoteRecord], tuple[str, str] | None] | None = None
     salesforce_read_order: tuple[str, ...] = ()
+    read_salesforce: bool = True
+    """False for a one-way pair (HubSpot activities → tasks): no Salesforce feed is read."""
+    deletes_follow: frozenset[System] = frozenset()
+    """Sides whose deletes are carried across: a record deleted there deletes its
+    linked partner (an opportunity's deal). Elsewhere a delete only unlinks."""
 
     def mapping_for(self, salesforce_object: str) -> ObjectMapping:
         """The mapping table of one Salesforce object, with this pair's reference rows."""
@@ -230,6 +235,8 @@ class ObjectPair:
         Leads come before contacts so a conversion moves the link before the new
         contact is looked at (else it would look like a duplicate of the lead).
         """
+        if not self.read_salesforce:
+            return ()
         return self.salesforce_read_order or self.salesforce_objects
 
     @property

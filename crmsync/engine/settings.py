@@ -15,11 +15,13 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from crmsync.connectors.base import Connector
+from crmsync.connectors.base import Connector, Stages
+from crmsync.core.deal_stages import StageTable, table_problems
 from crmsync.core.mapping import (
     DEFAULT_ACCOUNT_MAPPING,
     DEFAULT_CONTACT_MAPPING,
     DEFAULT_LEAD_MAPPING,
+    DEFAULT_OPPORTUNITY_MAPPING,
     FieldMapping,
     ObjectMapping,
     Transform,
@@ -44,14 +46,48 @@ MAPPING_TABLES: Mapping[str, ObjectMapping] = {
     "contacts.mappings.Contact": DEFAULT_CONTACT_MAPPING,
     "contacts.mappings.Lead": DEFAULT_LEAD_MAPPING,
     "companies.mappings.Account": DEFAULT_ACCOUNT_MAPPING,
+    "deals.mappings.Opportunity": DEFAULT_OPPORTUNITY_MAPPING,
 }
 """Every editable mapping table by its setting key, with its default."""
 
 COMPANIES_ENABLED = "companies.enabled"
 AUTO_CREATE_COMPANIES = "companies.auto_create_and_associate"
-SWITCHES: Mapping[str, bool] = {COMPANIES_ENABLED: False, AUTO_CREATE_COMPANIES: False}
+DEALS_ENABLED = "deals.enabled"
+DELETE_DEAL_WITH_OPPORTUNITY = "deals.delete_with_opportunity"
+DEAL_STAGES = "deals.stages"
+LIFECYCLE_FROM_OPPORTUNITIES = "lifecycle.update_from_opportunities"
+LIFECYCLE_TO_COMPANY_CONTACTS = "lifecycle.sync_company_stage_to_contacts"
+ACTIVITY_TYPE_NAMES = ("emails", "calls", "meetings", "notes", "tasks")
+"""HubSpot engagement types that can sync to Salesforce tasks (R24)."""
+
+
+def activity_switch(name: str) -> str:
+    """The on/off setting of one activity type."""
+    return f"activities.{name}.enabled"
+
+
+def activity_inbound_switch(name: str) -> str:
+    """The Salesforce → HubSpot setting of one activity type (§1.10)."""
+    return f"activities.{name}.from_salesforce"
+
+
+INBOUND_ACTIVITY_TYPES = ("emails", "calls", "meetings", "tasks")
+"""Activity types Salesforce tasks can come back as (not notes)."""
+
+SWITCHES: Mapping[str, bool] = {
+    **{activity_switch(name): False for name in ACTIVITY_TYPE_NAMES},
+    **{activity_inbound_switch(name): False for name in INBOUND_ACTIVITY_TYPES},
+    COMPANIES_ENABLED: False,
+    AUTO_CREATE_COMPANIES: False,
+    DEALS_ENABLED: False,
+    DELETE_DEAL_WITH_OPPORTUNITY: True,
+    LIFECYCLE_FROM_OPPORTUNITIES: False,
+    LIFECYCLE_TO_COMPANY_CONTACTS: False,
+}
 """On/off settings and their defaults. ``companies.auto_create_and_associate`` mirrors
-HubSpot's "automatically create and associate companies with contacts" (R10)."""
+HubSpot's "automatically create and associate companies with contacts" (R10);
+``deals.delete_with_opportunity`` deletes a deal when its opportunity is deleted (R22);
+the ``lifecycle.`` switches are R15 and R19; ``activities.<type>.enabled`` are R24."""
 
 _TRUE = {"true", "on", "yes", "1"}
 _FALSE = {"false", "off", "no", "0"}
@@ -132,7 +168,27 @@ def settings_document(store: StateStore) -> dict[str, Any]:
         document[key] = switch(store, key)
     for key in MAPPING_TABLES:
         document[key] = mapping_to_json(mapping_table(store, key))
+    table = stage_table(store)
+    document[DEAL_STAGES] = None if table is None else table.to_json()
     return document
+
+
+def stage_table(store: StateStore) -> StageTable | None:
+    """The saved deal stage table (``None``: generated on the first deal sync)."""
+    with store.begin() as tx:
+        rows = tx.settings().get(DEAL_STAGES)
+    if rows is None:
+        return None
+    try:
+        return StageTable.from_json(rows)
+    except ValueError as error:
+        raise SettingError(DEAL_STAGES, str(error)) from error
+
+
+def save_stage_table(store: StateStore, table: StageTable) -> None:
+    """Store a stage table without checks (the generated default)."""
+    with store.begin() as tx:
+        tx.set_setting(DEAL_STAGES, table.to_json())
 
 
 def save_setting(
@@ -149,7 +205,10 @@ def save_setting(
     types on both sides; it is refused with
     :class:`~crmsync.core.mapping.MappingValidationError` listing every problem.
     """
-    if ".mappings." in key:
+    stored: Any
+    if key == DEAL_STAGES:
+        stored = _checked_stage_table(key, value, hubspot=hubspot, salesforce=salesforce)
+    elif ".mappings." in key:
         default = MAPPING_TABLES.get(key)
         if default is None:
             raise SettingError(key, f"no mapping table; known: {', '.join(MAPPING_TABLES)}")
@@ -163,7 +222,7 @@ def save_setting(
             hubspot_fields=hubspot.describe(mapping.hubspot_object),
             salesforce_fields=salesforce.describe(name),
         )
-        stored: Any = mapping_to_json(mapping)
+        stored = mapping_to_json(mapping)
     elif key in SWITCHES:
         stored = _parse_switch(key, value)
     else:
@@ -173,6 +232,24 @@ def save_setting(
     with store.begin() as tx:
         tx.set_setting(key, stored)
     return stored
+
+
+def _checked_stage_table(
+    key: str, value: Any, *, hubspot: Connector | None, salesforce: Connector | None
+) -> list[dict[str, str]]:
+    """A stage table both CRMs agree with (stages exist, closed won/lost consistent)."""
+    try:
+        table = StageTable.from_json(json.loads(value) if isinstance(value, str) else value)
+    except ValueError as error:
+        raise SettingError(key, str(error)) from error
+    if not isinstance(hubspot, Stages) or not isinstance(salesforce, Stages):
+        raise SettingError(key, "checking the stage table needs both CRMs connected")
+    problems = table_problems(
+        table, hubspot=hubspot.deal_stages(), salesforce=salesforce.deal_stages()
+    )
+    if problems:
+        raise SettingError(key, "; ".join(problems))
+    return table.to_json()
 
 
 def _attribute(key: str) -> str:

@@ -26,6 +26,7 @@ from crmsync.connectors.base import Connector, RemoteRecord, System
 from crmsync.core.references import ReferenceTranslator
 from crmsync.core.retry_schedule import retry_due
 from crmsync.core.translation import Translator
+from crmsync.engine.deletes import delete_partners
 from crmsync.engine.hooks import Checkpoint, NoHooks, SyncHooks
 from crmsync.engine.links import LinkBook
 from crmsync.engine.matching import Matcher
@@ -33,6 +34,7 @@ from crmsync.engine.merge import creation_plan, hubspot_changed, merge_pair, sal
 from crmsync.engine.pairs import Action, ObjectPair
 from crmsync.engine.references import ReferenceResolver
 from crmsync.engine.report import SyncReport
+from crmsync.engine.steps import RunStep, StepContext
 from crmsync.engine.work import Item, LinkView, other_side
 from crmsync.engine.writer import Writer
 from crmsync.errors import ConfigurationError
@@ -65,6 +67,7 @@ class SyncEngine:
         retries_paused: Callable[[], bool] | None = None,
         clock: Callable[[], datetime] | None = None,
         late_write_horizon: timedelta = LATE_WRITE_HORIZON,
+        steps: Sequence[RunStep] = (),
     ) -> None:
         self.connectors: Mapping[System, Connector] = {
             System.HUBSPOT: hubspot,
@@ -72,6 +75,8 @@ class SyncEngine:
         }
         self.store = store
         self.pairs = tuple(pairs)
+        self.steps = tuple(steps)
+        """Rules applied after the pairs (lifecycle stages from contact roles, R15)."""
         self.hooks: SyncHooks = hooks or NoHooks()
         self.page_size = page_size
         self.batch_size = batch_size
@@ -111,6 +116,16 @@ class SyncEngine:
             run.sync_triggered(first_read=fresh)
             for salesforce_object in pair.salesforce_feeds():
                 run.sync_source(System.SALESFORCE, salesforce_object)
+        if not dry_run:
+            context = StepContext(
+                connectors=self.connectors,
+                store=self.store,
+                scope=self.scope,
+                report=report,
+                page_size=self.page_size,
+            )
+            for step in self.steps:
+                step.run(context)
         return report
 
     def resync(self, key: str, *, dry_run: bool = False) -> SyncReport:
@@ -461,7 +476,11 @@ class _PairRun:
         self.report.read[source.value] += len(latest)
         self.report.skipped["deleted"] += len(latest) - len(live)
         if len(live) < len(latest) and not self.dry_run:
-            self.links.unlink_deleted(source, [r for r in latest.values() if r.deleted])
+            deleted = [r for r in latest.values() if r.deleted]
+            followed = set()
+            if source in self.pair.deletes_follow:
+                followed = delete_partners(self.writer, self.links, source, deleted)
+            self.links.unlink_deleted(source, deleted, partners_deleted=followed)
         if not live:
             return
         # One map per batch; links known now serve the echo check, and what is missing

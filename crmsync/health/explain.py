@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from crmsync.core.geography import GeographyMode, PicklistSetup
@@ -44,12 +44,15 @@ def explain_store(store: StateStore, *, allocation: int | None) -> list[Section]
     companies = switch(store, COMPANIES_ENABLED)
     if companies:
         mappings["Account"] = mapping_table(store, "companies.mappings.Account")
+    from crmsync.health.explain_objects import object_sections
+
     return explain(
         contact_settings(store),
         mappings,
         allocation=allocation,
         companies=companies,
         warning=r10_warning(store),
+        objects=object_sections(store),
     )
 
 
@@ -60,12 +63,15 @@ def explain(
     allocation: int | None,
     companies: bool = False,
     warning: str | None = None,
+    objects: Sequence[Section] = (),
 ) -> list[Section]:
-    """The "how it works" page for ``settings`` (R7)."""
+    """The "how it works" page for ``settings`` (R7); ``objects`` are the sections of
+    deals, lifecycle stages and activities."""
     return [
         Section(title="HubSpot to Salesforce", lines=_to_salesforce(settings)),
         Section(title="Salesforce to HubSpot", lines=_to_hubspot(settings)),
         Section(title="Companies and accounts", lines=_company_lines(companies, warning)),
+        *objects,
         *(
             Section(
                 title=f"Fields of a Salesforce {name}",

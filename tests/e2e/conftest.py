@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import SecretStr
+from simple_salesforce.api import Salesforce
 
 from crmsync.config import CrmsyncConfig, load_config
 from crmsync.connectors.base import (
@@ -30,6 +31,7 @@ from crmsync.connectors.hubspot.connector import HubSpotConnector
 from crmsync.connectors.retry import RetryPolicy
 from crmsync.connectors.salesforce.config import SalesforceConfig
 from crmsync.connectors.salesforce.connector import SalesforceConnector
+from crmsync.connectors.salesforce.loopback import loopback_session
 from crmsync.emulators.common.server import BackgroundServer, running
 from crmsync.emulators.hubspot.control_client import HubSpotEmulatorControl
 from crmsync.emulators.hubspot.server import create_app as create_hubspot_app
@@ -37,7 +39,7 @@ from crmsync.emulators.salesforce.app import create_app as create_salesforce_app
 from crmsync.emulators.salesforce.control import SalesforceEmulatorControl
 from crmsync.engine.hooks import Checkpoint, SyncHooks
 from crmsync.engine.owners import load_owner_directory
-from crmsync.engine.registry import pairs_from_settings
+from crmsync.engine.registry import pairs_from_settings, steps_from_settings
 from crmsync.engine.settings import save_setting
 from crmsync.engine.sync import SyncEngine
 from crmsync.store.state import StateStore
@@ -217,6 +219,7 @@ class World:
             salesforce=self.salesforce,
             store=self.store,
             pairs=pairs_from_settings(self.store, owners=directory, allow_test_domains=True),
+            steps=steps_from_settings(self.store),
             hooks=hooks,
             clock=clock,
         )
@@ -293,6 +296,63 @@ class World:
             external_id=True, unique=True,
         )  # fmt: skip
         self.set("companies.enabled", True)
+
+    def enable_deals(self, *, with_companies: bool = True) -> None:
+        """Turn deal sync on (and company sync), with the Opportunity key field (R22)."""
+        if with_companies:
+            self.enable_companies()
+        self.sf_control.add_field(
+            object="Opportunity", name="HubSpot_Deal_ID__c", type="string", length=64,
+            external_id=True, unique=True,
+        )  # fmt: skip
+        self.set("deals.enabled", True)
+
+    def hs_create_deal(self, **properties: Any) -> str:
+        """Create a HubSpot deal through the API; returns its id."""
+        return self._write(self.hubspot, "deals", None, properties)
+
+    def hs_update_deal(self, record_id: str, **properties: Any) -> None:
+        """Update a HubSpot deal through the API."""
+        self._write(self.hubspot, "deals", record_id, properties)
+
+    def hs_read_deal(self, record_id: str, *fields: str) -> RemoteRecord:
+        """One HubSpot deal (archived ones are not found)."""
+        found = self.hubspot.read_by_ids(
+            "deals", [record_id], fields=("dealname", "dealstage", "pipeline", *fields)
+        )
+        assert found, f"deal {record_id} not found"
+        return found[0]
+
+    def hs_deals(self) -> list[RemoteRecord]:
+        """Every live HubSpot deal."""
+        return self._all(self.hubspot, "deals", ("dealname", "dealstage", "pipeline", "amount"))
+
+    def hs_associate(
+        self, from_object: str, from_id: str, to_object: str, to_id: str, type_id: int
+    ) -> None:
+        """Associate two HubSpot records with one v4 type."""
+        kind = AssociationType(from_object=from_object, to_object=to_object, type_id=type_id)
+        (result,) = self.hubspot.associate(
+            kind, [AssociationWrite(key="e2e", from_id=from_id, to_id=to_id)]
+        )
+        assert result.ok, result
+
+    def hs_delete(self, object_type: str, record_id: str) -> None:
+        """Archive (delete) a HubSpot record of any type through the API."""
+        answer = httpx.delete(
+            f"{self.servers.hubspot.url}/crm/v3/objects/{object_type}/{record_id}",
+            headers={"Authorization": f"Bearer {HUBSPOT_TOKEN}"},
+        )
+        assert answer.status_code == 204, answer.text
+
+    def sf_delete(self, object_type: str, record_id: str) -> None:
+        """Delete a Salesforce record through the REST API (simple-salesforce)."""
+        client = Salesforce(
+            instance_url="https://crmsync.my.salesforce.com",
+            session_id=SALESFORCE_TOKEN,
+            session=loopback_session(self.servers.salesforce.url),
+        )
+        getattr(client, object_type).delete(record_id)
 
     def sf_create(self, object_type: str, **fields: Any) -> str:
         """Create a Salesforce record through the API; returns its id."""

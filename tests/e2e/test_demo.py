@@ -213,3 +213,14 @@ def test_r21_demo_companies_link_once_each_and_match_through_shared_contacts(
     names = {account.id: account.fields["Name"] for account in accounts}
     for company in matched:
         assert names[links[company.id].salesforce_id] == company.fields["name"]
+
+
+def test_r15_r22_r24_demo_seeds_deals_and_activities_and_a_won_opportunity_makes_a_customer(
+    demo: Demo,
+) -> None:
+    result = demo.result
+    assert result.links_by_pair["deals"] >= result.deals.hubspot_deals + result.deals.opportunities
+    tasks = sum(n for pair, n in result.links_by_pair.items() if pair.startswith("activities."))
+    assert tasks == result.deals.activities
+    assert result.won_contact_stage == "customer"
+    assert any("→ customer" in move for move in result.lifecycle_moves)

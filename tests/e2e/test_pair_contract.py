@@ -54,6 +54,18 @@ def _companies_sf_new(world: World, tag: str) -> str:
     return world.sf_create("Account", Name=f"SF {tag}")
 
 
+def _deals_hs_new(world: World, tag: str) -> str:
+    return world.hs_create_deal(
+        dealname=f"HS {tag}", closedate="2026-06-30T00:00:00Z", dealstage="qualifiedtobuy"
+    )
+
+
+def _deals_sf_new(world: World, tag: str) -> str:
+    return world.sf_create(
+        "Opportunity", Name=f"SF {tag}", StageName="Prospecting", CloseDate="2026-06-30"
+    )
+
+
 PAIRS = [
     Harness(
         name="contacts",
@@ -74,6 +86,16 @@ PAIRS = [
         setup=lambda world: world.enable_companies(),
         hs_new=_companies_hs_new,
         sf_new=_companies_sf_new,
+    ),
+    Harness(
+        name="deals",
+        hubspot_object="deals",
+        salesforce_object="Opportunity",
+        hubspot_field="dealname",
+        salesforce_field="Name",
+        setup=lambda world: world.enable_deals(),
+        hs_new=_deals_hs_new,
+        sf_new=_deals_sf_new,
     ),
 ]
 
@@ -219,3 +241,101 @@ def _partner_company(world: World, account: str) -> str:
         return tx.links_by_salesforce(salesforce_types=["Account"], ids=[account])[
             account
         ].hubspot_id
+
+
+# -- one-way pairs (HubSpot → Salesforce only): activities → tasks (R24) ----------------
+
+
+@dataclass(frozen=True)
+class OneWayHarness:
+    """A pair that only creates and updates in Salesforce."""
+
+    name: str
+    hubspot_object: str
+    hubspot_field: str
+    salesforce_field: str
+    setup: Callable[[World], None]
+    hs_new: Callable[[World, str], str]
+
+
+def _activities_setup(world: World) -> None:
+    world.sf_control.add_field(
+        object="Task", name="HubSpot_Activity_ID__c", type="string", length=80,
+        external_id=True, unique=True,
+    )  # fmt: skip
+    world.set("contacts.create_as", "contact")
+    world.set("activities.calls.enabled", True)
+
+
+def _calls_hs_new(world: World, tag: str) -> str:
+    person = world.hs_create(email=f"{tag}@contract.example", lastname=tag)
+    properties = {"hs_call_title": f"HS {tag}", "hs_timestamp": "2026-05-04T15:30:00Z"}
+    call = world._write(world.hubspot, "calls", None, properties)
+    world.hs_associate("calls", call, "contacts", person, 194)
+    return call
+
+
+ONE_WAY = [
+    OneWayHarness(
+        name="activities.calls",
+        hubspot_object="calls",
+        hubspot_field="hs_call_title",
+        salesforce_field="Subject",
+        setup=_activities_setup,
+        hs_new=_calls_hs_new,
+    )
+]
+
+
+@pytest.fixture(params=ONE_WAY, ids=lambda harness: harness.name)
+def one_way(request: pytest.FixtureRequest, world: World) -> OneWayHarness:
+    harness: OneWayHarness = request.param
+    harness.setup(world)
+    return harness
+
+
+def _task_of(world: World, pair: OneWayHarness, record_id: str) -> str | None:
+    with world.store.begin(_scope(world)) as tx:
+        links = tx.links_by_hubspot(hubspot_type=pair.hubspot_object, ids=[record_id])
+        return links[record_id].salesforce_id if record_id in links else None
+
+
+def _task_value(world: World, pair: OneWayHarness, task: str) -> object:
+    (record,) = world.salesforce.read_by_ids("Task", [task], fields=(pair.salesforce_field,))
+    return record.fields.get(pair.salesforce_field)
+
+
+def test_contract_one_way_creates_updates_and_no_echo(world: World, one_way: OneWayHarness) -> None:
+    record = one_way.hs_new(world, "one")
+    world.sync()
+    task = _task_of(world, one_way, record)
+    assert task is not None and _task_value(world, one_way, task) == "HS one"
+
+    world.hs_control.advance_clock(seconds=30)
+    world._write(world.hubspot, one_way.hubspot_object, record, {one_way.hubspot_field: "edit"})
+    world.sync()
+    assert _task_of(world, one_way, record) == task
+    assert _task_value(world, one_way, task) == "edit"
+
+    world.sync()
+    world.clear_writes()
+    world.sync()
+    assert world.writes() == [], "an idle run writes nothing (no echo)"
+
+
+@pytest.mark.parametrize("point", list(Checkpoint))
+def test_contract_one_way_crash_at_each_checkpoint_leaves_no_duplicate(
+    world: World, one_way: OneWayHarness, point: Checkpoint
+) -> None:
+    records = [one_way.hs_new(world, f"hs-{tag}") for tag in ("a", "b")]
+    with pytest.raises(SimulatedCrash):
+        world.sync(hooks=CrashAt(point))
+    world.sync()
+    world.sync()
+
+    page = world.salesforce.read_changes(
+        "Task", cursor=None, fields=(one_way.salesforce_field,), page_size=200
+    )
+    tasks = sorted({r.id for r in page.records if not r.deleted})
+    assert len(tasks) == 2
+    assert {_task_of(world, one_way, record) for record in records} == set(tasks)

@@ -47,7 +47,15 @@ SCOPES_BY_OBJECT: Final[Mapping[str, tuple[str, ...]]] = {
         # crmsync adds the unique company property ``salesforceaccountid`` itself.
         "crm.schemas.companies.write",
     ),
-    "deals": ("crm.objects.deals.read", "crm.objects.deals.write", "crm.schemas.deals.read"),
+    "deals": (
+        "crm.objects.deals.read",
+        "crm.objects.deals.write",
+        "crm.schemas.deals.read",
+        # crmsync adds the unique deal property ``salesforceopportunityid`` itself.
+        "crm.schemas.deals.write",
+    ),
+    # Engagements (calls, emails, meetings, notes, tasks) are read under the contacts
+    # scopes, which contacts already need.
 }
 """The granular scopes crmsync needs per synced HubSpot object (read, write, properties,
 the inclusion list and owners for contacts)."""

@@ -27,12 +27,13 @@ from crmsync.connectors.base import (
     NoBudget,
     ObjectCapabilities,
     RemoteRecord,
+    StageInfo,
     System,
     WriteRequest,
     WriteResult,
 )
 from crmsync.connectors.errors import ConnectionLostError, NotFoundError
-from crmsync.connectors.hubspot import change_feed, records
+from crmsync.connectors.hubspot import association_fields, change_feed, records
 from crmsync.connectors.hubspot.change_feed import SEARCH_RESULT_CAP
 from crmsync.connectors.hubspot.client import HubSpotApis, build_apis
 from crmsync.connectors.hubspot.config import HubSpotConfig
@@ -183,12 +184,20 @@ class HubSpotConnector:
         feed's position rather than paging on, so the search cap is never crossed:
         the position is the time slice (wire facts B.4).
         """
-        return change_feed.read_changes(
-            partial(self._search, object_type, fields=fields),
+        real, wanted = association_fields.split(fields)
+        page = change_feed.read_changes(
+            partial(self._search, object_type, fields=real),
             object_type=object_type,
             cursor=cursor,
             page_size=page_size,
             overlap=self._config.overlap,
+        )
+        if not wanted:
+            return page
+        return ChangePage(
+            records=self._with_associations(object_type, page.records, wanted),
+            next_cursor=page.next_cursor,
+            has_more=page.has_more,
         )
 
     def read_by_ids(
@@ -276,12 +285,21 @@ class HubSpotConnector:
         if name in self.describe(object_type):
             return
         group = {"companies": "companyinformation", "contacts": "contactinformation"}
+        # Other objects (engagements) name their groups differently: use an existing one.
+        existing = next(
+            (
+                str(p["groupName"])
+                for p in self._properties.get(object_type, ())
+                if p.get("groupName")
+            ),
+            f"{object_type[:-1]}information",
+        )
         body = {
             "name": name,
             "label": label,
             "type": "string",
             "fieldType": "text",
-            "groupName": group.get(object_type, f"{object_type[:-1]}information"),
+            "groupName": group.get(object_type, existing),
             "hasUniqueValue": True,
             "description": "Set by crmsync on records it creates; do not edit.",
         }
@@ -330,7 +348,87 @@ class HubSpotConnector:
         self, from_object: str, to_object: str, ids: Sequence[str]
     ) -> Mapping[str, tuple[str, ...]]:
         """v4 ``batch/read``: every ``to_object`` id associated with each record."""
-        found: dict[str, tuple[str, ...]] = {}
+        return {
+            source: tuple(target for target, _types in targets)
+            for source, targets in self._associated_targets(from_object, to_object, ids).items()
+        }
+
+    def dissociate(
+        self, from_object: str, to_object: str, pairs: Sequence[tuple[str, str]]
+    ) -> None:
+        """v4 ``batch/archive``: remove every association between each (from, to) pair."""
+        path = f"/crm/v4/associations/{from_object}/{to_object}/batch/archive"
+        for start in range(0, len(pairs), ASSOCIATION_BATCH):
+            chunk = pairs[start : start + ASSOCIATION_BATCH]
+            body = {"inputs": [{"from": {"id": a}, "to": [{"id": b}]} for a, b in chunk]}
+            self._post("dissociate", path, body, write=True)
+
+    def deal_stages(self) -> Sequence[StageInfo]:
+        """Every stage of every deal pipeline (``/crm/v3/pipelines/deals``), in order.
+
+        A stage is won when it is closed with probability 1 (HubSpot's "Closed Won").
+        """
+        api_client = self._apis.objects_basic.api_client
+        answer = self._json(
+            "pipelines",
+            partial(
+                api_client.call_api,
+                "/crm/v3/pipelines/deals",
+                "GET",
+                auth_settings=["oauth2"],
+                response_types_map={},
+                _return_http_data_only=True,
+                **self._opts(),
+            ),
+        )
+        stages: list[StageInfo] = []
+        pipelines = sorted(
+            (answer or {}).get("results") or (), key=lambda row: int(row.get("displayOrder") or 0)
+        )
+        for pipeline in pipelines:
+            for stage in pipeline.get("stages") or ():
+                if stage.get("archived"):
+                    continue
+                metadata = stage.get("metadata") or {}
+                closed = str(metadata.get("isClosed", "false")).lower() == "true"
+                probability = float(metadata.get("probability") or 0)
+                stages.append(
+                    StageInfo(
+                        pipeline=str(pipeline["id"]),
+                        pipeline_label=str(pipeline.get("label") or pipeline["id"]),
+                        id=str(stage["id"]),
+                        label=str(stage.get("label") or stage["id"]),
+                        closed=closed,
+                        won=closed and probability >= 1,
+                        order=len(stages),
+                    )
+                )
+        return stages
+
+    def delete(self, object_type: str, ids: Sequence[str]) -> Sequence[WriteResult]:
+        """Archive records (``batch/archive``, 100 per call); archived ids count as done."""
+        results: list[WriteResult] = []
+        for start in range(0, len(ids), ASSOCIATION_BATCH):
+            chunk = ids[start : start + ASSOCIATION_BATCH]
+            try:
+                self._post(
+                    "delete",
+                    f"/crm/v3/objects/{object_type}/batch/archive",
+                    {"inputs": [{"id": value} for value in chunk]},
+                    write=True,
+                )
+            except RecordError as refused:
+                detail = ApiErrorDetail(code=refused.api_code, message=refused.api_message)
+                results.extend(WriteResult(key=value, id=None, errors=(detail,)) for value in chunk)
+                continue
+            results.extend(WriteResult(key=value, id=value) for value in chunk)
+        return results
+
+    def _associated_targets(
+        self, from_object: str, to_object: str, ids: Sequence[str]
+    ) -> dict[str, list[tuple[str, frozenset[int]]]]:
+        """v4 ``batch/read``: each record's associated ids with their type ids."""
+        found: dict[str, list[tuple[str, frozenset[int]]]] = {}
         path = f"/crm/v4/associations/{from_object}/{to_object}/batch/read"
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), ASSOCIATION_BATCH):
@@ -340,7 +438,15 @@ class HubSpotConnector:
             answer = self._post("associated_ids", path, body)
             for row in (answer or {}).get("results") or ():
                 source = str((row.get("from") or {}).get("id"))
-                found[source] = tuple(str(target["toObjectId"]) for target in row.get("to") or ())
+                found[source] = [
+                    (
+                        str(target["toObjectId"]),
+                        frozenset(
+                            int(kind["typeId"]) for kind in target.get("associationTypes") or ()
+                        ),
+                    )
+                    for target in row.get("to") or ()
+                ]
         return found
 
     # -- helpers -----------------------------------------------------------------------
@@ -404,6 +510,30 @@ class HubSpotConnector:
         )
 
     def _batch_read(
+        self,
+        object_type: str,
+        values: Sequence[str],
+        *,
+        fields: Sequence[str],
+        id_property: str | None,
+    ) -> list[RemoteRecord]:
+        real, wanted = association_fields.split(fields)
+        found = self._batch_read_properties(
+            object_type, values, fields=real, id_property=id_property
+        )
+        return self._with_associations(object_type, found, wanted)
+
+    def _with_associations(
+        self,
+        object_type: str,
+        found: Sequence[RemoteRecord],
+        wanted: Sequence[association_fields.AssociationField],
+    ) -> list[RemoteRecord]:
+        return association_fields.enrich(
+            found, wanted, from_object=object_type, read=self._associated_targets
+        )
+
+    def _batch_read_properties(
         self,
         object_type: str,
         values: Sequence[str],

@@ -30,7 +30,16 @@ COMPANY_KEY_PROPERTY: Final = "salesforceaccountid"
 """A unique company property holding the linked Account's id: a company created from
 an account carries it, so a create repeated after a crash collides instead of
 duplicating (R25)."""
-UNIQUE_KEYS: Final[Mapping[str, str]] = {"contacts": "email", "companies": COMPANY_KEY_PROPERTY}
+DEAL_KEY_PROPERTY: Final = "salesforceopportunityid"
+"""A unique deal property holding the linked Opportunity's id (as for companies, R25)."""
+TASK_KEY_PROPERTY: Final = "salesforcetaskid"
+"""A unique engagement property holding the Salesforce task it was created from."""
+UNIQUE_KEYS: Final[Mapping[str, str]] = {
+    "contacts": "email",
+    "companies": COMPANY_KEY_PROPERTY,
+    "deals": DEAL_KEY_PROPERTY,
+    **dict.fromkeys(("emails", "calls", "meetings", "tasks"), TASK_KEY_PROPERTY),
+}
 """The unique property a create can collide on, per object type."""
 CASE_INSENSITIVE_KEYS: Final = frozenset({"email"})
 CONFLICT_ROUNDS: Final = 3

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceOperationError
 
 from crmsync.connectors.base import (
+    ApiErrorDetail,
     ApiUsage,
     CallObserver,
     Capabilities,
@@ -23,6 +25,7 @@ from crmsync.connectors.base import (
     FieldInfo,
     NoBudget,
     RemoteRecord,
+    StageInfo,
     System,
     WriteRequest,
     WriteResult,
@@ -213,6 +216,51 @@ class SalesforceConnector:
             "owners", "SELECT Id, Email FROM User WHERE IsActive = true AND Email != null"
         )
         return {str(row["Id"]): str(row["Email"]) for row in rows if row.get("Email")}
+
+    def deal_stages(self) -> Sequence[StageInfo]:
+        """The org's active opportunity stages and what they mean (``OpportunityStage``)."""
+        rows = self._query(
+            "stages",
+            "SELECT ApiName, MasterLabel, IsClosed, IsWon, SortOrder FROM OpportunityStage "
+            "WHERE IsActive = true ORDER BY SortOrder",
+        )
+        return [
+            StageInfo(
+                pipeline="",
+                pipeline_label="",
+                id=str(row.get("ApiName") or row["MasterLabel"]),
+                label=str(row["MasterLabel"]),
+                closed=bool(row.get("IsClosed")),
+                won=bool(row.get("IsWon")),
+                order=index,
+            )
+            for index, row in enumerate(rows)
+        ]
+
+    def delete(self, object_type: str, ids: Sequence[str]) -> Sequence[WriteResult]:
+        """Delete records through sObject Collections (200 ids a call, not all-or-none)."""
+        results: list[WriteResult] = []
+        size = self.capabilities.max_batch_write
+        for start in range(0, len(ids), size):
+            chunk = list(ids[start : start + size])
+            answer = self._call(
+                "delete",
+                partial(
+                    self._client.restful,
+                    "composite/sobjects",
+                    method="DELETE",
+                    params={"ids": ",".join(chunk), "allOrNone": "false"},
+                ),
+                write=True,
+            )
+            rows = answer if isinstance(answer, list) else []
+            for value, row in zip(chunk, rows, strict=False):
+                errors = tuple(
+                    ApiErrorDetail(code=str(e.get("statusCode")), message=str(e.get("message")))
+                    for e in row.get("errors") or ()
+                )
+                results.append(WriteResult(key=value, id=None if errors else value, errors=errors))
+        return results
 
     # -- helpers -----------------------------------------------------------------------
 

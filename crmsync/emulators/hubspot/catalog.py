@@ -430,6 +430,8 @@ STANDARD_PROPERTIES: dict[str, dict[str, _Spec]] = {
             "",
         ),
         "description": ("string", None, "t"),
+        "hs_next_step": ("string", None, "t"),
+        "deal_currency_code": ("enumeration", [], "x"),
         "hs_is_closed": ("bool", _BOOL_OPTIONS, "rc"),
         "hs_is_closed_won": ("bool", _BOOL_OPTIONS, "rc"),
         "hs_deal_stage_probability": ("number", None, "rc"),

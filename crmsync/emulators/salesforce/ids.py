@@ -20,6 +20,7 @@ KEY_PREFIXES: Final[dict[str, str]] = {
     "Lead": "00Q",
     "Opportunity": "006",
     "OpportunityContactRole": "00K",
+    "OpportunityStage": "01J",
     "Task": "00T",
     "User": "005",
     "Organization": "00D",

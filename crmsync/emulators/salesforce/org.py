@@ -17,7 +17,11 @@ from crmsync.emulators.salesforce.ids import KEY_PREFIXES, IdFactory, to18
 from crmsync.emulators.salesforce.persistence import DataFile
 from crmsync.emulators.salesforce.schema import FieldDef, ObjectDef, custom_field_from_spec
 from crmsync.emulators.salesforce.settings import OrgSettings, PicklistMode
-from crmsync.emulators.salesforce.standard_objects import ADDRESS_PREFIXES, standard_objects
+from crmsync.emulators.salesforce.standard_objects import (
+    ADDRESS_PREFIXES,
+    stage_rows,
+    standard_objects,
+)
 from crmsync.emulators.salesforce.store import RecordStore, Row
 from crmsync.emulators.salesforce.values import format_datetime
 
@@ -95,8 +99,22 @@ class Org:
             self.add_user(
                 username=username, first_name=first, last_name=last, active=active, persist=False
             )
+        self._add_stages()
         self.store.commit()
         self.integration_user_id = self.user_by_username(INTEGRATION_USERNAME)["Id"]
+
+    def _add_stages(self) -> None:
+        """The stage picklist's ``OpportunityStage`` rows (what each stage means)."""
+        stamp = format_datetime(self.now())
+        admin = self.user_by_username(INTEGRATION_USERNAME)["Id"]
+        for values in stage_rows():
+            row: Row = dict.fromkeys(self._objects["OpportunityStage"].fields)
+            row.update(
+                Id=self.ids.new(KEY_PREFIXES["OpportunityStage"]), IsDeleted=False,
+                CreatedDate=stamp, LastModifiedDate=stamp, SystemModstamp=stamp,
+                CreatedById=admin, LastModifiedById=admin, **values,
+            )  # fmt: skip
+            self.store.put("OpportunityStage", row)
 
     def _restore(self, data_file: DataFile) -> None:
         stored_settings = data_file.read_state(self.kind, "settings")
@@ -231,6 +249,8 @@ class Org:
 
     def object_writable(self, sobject: str, caller: Caller) -> bool:
         """Whether ``caller`` may create/edit/delete records of ``sobject``."""
+        if not self._objects[sobject].createable:
+            return False  # OpportunityStage and the like: Setup data, read-only to the API
         return not caller.restricted or self.settings.object_access.get(sobject) != "read"
 
     # users ---------------------------------------------------------------------------

@@ -35,12 +35,16 @@ class SeedError(ValueError):
     """The seed data is not usable; the message says where."""
 
 
+SETUP_OBJECTS = frozenset({"User", "OpportunityStage"})
+"""Objects every org starts with rows of (users, the stage picklist): not seed data."""
+
+
 def load_seed_file(emulator: Emulator, path: Path) -> None:
     """Load a seed file into the orgs that have no records of their own yet."""
     data = json.loads(path.read_text(encoding="utf-8"))
     for kind, org_seed in split_by_org(data).items():
         org = emulator.orgs["sandbox" if kind == "sandbox" else "production"]
-        if any(org.store.count(name) for name in org.object_names() if name != "User"):
+        if any(org.store.count(name) for name in org.object_names() if name not in SETUP_OBJECTS):
             continue  # the data file already holds this org's records
         load_seed(org, org_seed)
 

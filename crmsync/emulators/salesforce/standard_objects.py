@@ -131,6 +131,42 @@ def _object(name: str, label: str, plural: str, fields: list[FieldDef], *, owned
     return definition
 
 
+def _stage_object() -> ObjectDef:
+    """``OpportunityStage``: the org's stage picklist with what each stage means
+    (read-only through the API; Setup edits it)."""
+    definition = _object("OpportunityStage", "Opportunity Stage", "Opportunity Stages", [
+        _f("MasterLabel", "Master Label", "string", 255, **_READ_ONLY),
+        _f("ApiName", "Api Name", "string", 255, **_READ_ONLY),
+        _f("IsActive", "Is Active", "boolean", nillable=False, **_READ_ONLY),
+        _f("IsClosed", "Closed", "boolean", nillable=False, **_READ_ONLY),
+        _f("IsWon", "Won", "boolean", nillable=False, **_READ_ONLY),
+        _f("DefaultProbability", "Probability (%)", "percent", precision=3, **_READ_ONLY),
+        _f("ForecastCategoryName", "Forecast Category", "string", 40, **_READ_ONLY),
+        _f("SortOrder", "Sort Order", "int", precision=9, **_READ_ONLY),
+    ], owned=False)  # fmt: skip
+    definition.createable = definition.updateable = definition.deletable = False
+    return definition
+
+
+def stage_rows() -> list[dict[str, Any]]:
+    """The ``OpportunityStage`` rows of a fresh org, in sort order."""
+    return [
+        {
+            "MasterLabel": name,
+            "ApiName": name,
+            "IsActive": True,
+            "IsClosed": closed,
+            "IsWon": won,
+            "DefaultProbability": probability,
+            "ForecastCategoryName": forecast,
+            "SortOrder": order,
+        }
+        for order, (name, (probability, closed, won, forecast)) in enumerate(
+            OPPORTUNITY_STAGES.items(), start=1
+        )
+    ]
+
+
 def standard_objects() -> dict[str, ObjectDef]:
     """Fresh definitions of every standard object (each org gets its own copy)."""
     stage_values = picklist(*OPPORTUNITY_STAGES)
@@ -228,6 +264,7 @@ def standard_objects() -> dict[str, ObjectDef]:
                picklist=picklist("Existing Customer - Upgrade", "New Customer")),
             _f("LeadSource", "Lead Source", "picklist", picklist=picklist(*LEAD_SOURCES)),
             _f("Description", "Description", "textarea"),
+            _f("NextStep", "Next Step", "string", 255),
             _f("IsClosed", "Closed", "boolean", nillable=False, **_READ_ONLY),
             _f("IsWon", "Won", "boolean", nillable=False, **_READ_ONLY),
             _f("ForecastCategoryName", "Forecast Category", "picklist",
@@ -238,6 +275,7 @@ def standard_objects() -> dict[str, ObjectDef]:
                               "OpportunityId"),
             ChildRelationship("Tasks", "Task", "WhatId"),
         )),
+        _stage_object(),
         _object("OpportunityContactRole", "Opportunity Contact Role",
                 "Opportunity Contact Roles", [
             _f("OpportunityId", "Opportunity ID", "reference", nillable=False,

@@ -162,3 +162,15 @@ def test_object_access_read_only(sf: Salesforce, control: SalesforceEmulatorCont
     control.update_settings(object_access={"Lead": "read"})
     error = _error(sf.Lead.create, {"LastName": "X", "Company": "C"})
     assert error["errorCode"] == "INSUFFICIENT_ACCESS_OR_READONLY"
+
+
+def test_opportunity_stages_are_queryable_and_read_only(sf: Salesforce) -> None:
+    rows = sf.query_all(
+        "SELECT ApiName, IsActive, IsClosed, IsWon FROM OpportunityStage ORDER BY SortOrder"
+    )["records"]
+    meaning = {row["ApiName"]: (row["IsClosed"], row["IsWon"]) for row in rows}
+    assert meaning["Closed Won"] == (True, True)
+    assert meaning["Closed Lost"] == (True, False)
+    assert meaning["Prospecting"] == (False, False)
+    with pytest.raises(SalesforceError):
+        sf.OpportunityStage.create({"MasterLabel": "Mine"})

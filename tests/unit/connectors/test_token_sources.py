@@ -109,3 +109,13 @@ def test_no_token_appears_in_reprs() -> None:
 
     assert token not in repr(source)
     assert token not in repr(source.current())
+
+
+def test_deal_sync_needs_the_deal_scopes_including_the_key_property() -> None:
+    from crmsync.connectors.hubspot.auth import missing_scopes
+
+    granted = ["oauth", "crm.objects.deals.read", "crm.objects.deals.write"]
+    assert missing_scopes(granted, objects=["deals"]) == [
+        "crm.schemas.deals.read",
+        "crm.schemas.deals.write",
+    ]

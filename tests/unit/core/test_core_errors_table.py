@@ -63,6 +63,10 @@ EXPECTED: dict[tuple[ErrorSource, str, str | None], tuple[ErrorCategory, bool]] 
     (US, "OWNER_NOT_MATCHED", None): (C.ASSOCIATIONS, False),
     (US, "DUPLICATE_EMAIL_IN_SALESFORCE", None): (C.DUPLICATES, False),
     (US, "REFERENCE_NOT_LINKED", None): (C.ASSOCIATIONS, False),
+    (US, "DEAL_PIPELINE_NOT_SYNCED", None): (C.PICKLISTS, False),
+    (US, "DEAL_STAGE_NOT_MAPPED", None): (C.PICKLISTS, False),
+    (US, "CONTACT_ROLE_NOT_SYNCED", None): (C.ASSOCIATIONS, False),
+    (US, "ACTIVITY_CONTACT_NOT_SYNCED", None): (C.ASSOCIATIONS, False),
     (US, "MISSING_EMAIL", None): (C.REQUIRED_FIELDS, False),
     (US, "BUDGET_EXHAUSTED", None): (C.API_LIMIT, True),
 }

@@ -88,3 +88,38 @@ def test_r7_r23_explain_says_owners_are_not_synced_when_their_row_is_off(
     }
 
     assert sections["Owners"] == ("Owners are not synced.",)
+
+
+def test_r7_explain_covers_deals_lifecycle_and_activities(database_url: str) -> None:
+    from crmsync.core.deal_stages import StageRow, StageTable
+    from crmsync.engine.settings import save_stage_table
+    from crmsync.store.state import StateStore
+
+    env = _env(database_url)
+    before = CliRunner().invoke(app, ["explain"], env=env, terminal_width=200)
+    assert "Deals do not sync" in before.output
+    assert "Activities do not sync" in before.output
+
+    store = StateStore.open(database_url)
+    try:
+        with store.begin() as tx:
+            for key in (
+                "deals.enabled",
+                "lifecycle.update_from_opportunities",
+                "lifecycle.sync_company_stage_to_contacts",
+                "activities.calls.enabled",
+            ):
+                tx.set_setting(key, True)
+        row = StageRow(pipeline="default", stage="closedwon", salesforce_stage="Closed Won")
+        save_stage_table(store, StageTable(rows=(row,)))
+    finally:
+        store.close()
+
+    result = CliRunner().invoke(app, ["explain"], env=env, terminal_width=200)
+
+    assert result.exit_code == 0, result.output
+    assert "HubSpot deals sync with Salesforce opportunities" in result.output
+    assert "closedwon ⇄ Closed Won" in result.output
+    assert "Fields of a Salesforce Opportunity" in result.output
+    assert "(R15)" in result.output and "(R19)" in result.output
+    assert "HubSpot calls on a synced contact become Salesforce tasks" in result.output

@@ -1,0 +1,145 @@
+"""How it works for deals, lifecycle stages and activities (R7, R15-R19, R22, R24).
+
+The sections :func:`crmsync.health.explain.explain_store` adds after companies, read
+from the stored settings.
+"""
+
+from __future__ import annotations
+
+from crmsync.core.deal_stages import StageTable
+from crmsync.health.explain import RULE_WORDS, Section
+from crmsync.store.state import StateStore
+
+
+def object_sections(store: StateStore) -> list[Section]:
+    """Deals and opportunities, lifecycle stages, activities."""
+    from crmsync.engine.settings import (
+        ACTIVITY_TYPE_NAMES,
+        DEALS_ENABLED,
+        DELETE_DEAL_WITH_OPPORTUNITY,
+        INBOUND_ACTIVITY_TYPES,
+        LIFECYCLE_FROM_OPPORTUNITIES,
+        LIFECYCLE_TO_COMPANY_CONTACTS,
+        activity_inbound_switch,
+        activity_switch,
+        mapping_table,
+        stage_table,
+        switch,
+    )
+
+    deals = switch(store, DEALS_ENABLED)
+    sections = [
+        Section(
+            title="Deals and opportunities",
+            lines=_deal_lines(
+                deals,
+                delete_with_opportunity=switch(store, DELETE_DEAL_WITH_OPPORTUNITY),
+                table=stage_table(store) if deals else None,
+            ),
+        )
+    ]
+    if deals:
+        mapping = mapping_table(store, "deals.mappings.Opportunity")
+        sections.append(
+            Section(
+                title="Fields of a Salesforce Opportunity",
+                lines=tuple(
+                    f"{row.hubspot_property} ⇄ {row.salesforce_field}: {RULE_WORDS[row.rule]}."
+                    for row in mapping.fields
+                ),
+            )
+        )
+    sections.append(
+        Section(
+            title="Lifecycle stages",
+            lines=_lifecycle_lines(
+                switch(store, LIFECYCLE_FROM_OPPORTUNITIES),
+                companies=switch(store, LIFECYCLE_TO_COMPANY_CONTACTS),
+            ),
+        )
+    )
+    on = [name for name in ACTIVITY_TYPE_NAMES if switch(store, activity_switch(name))]
+    back = [
+        name
+        for name in INBOUND_ACTIVITY_TYPES
+        if name in on and switch(store, activity_inbound_switch(name))
+    ]
+    sections.append(Section(title="Activities", lines=_activity_lines(on, back)))
+    return sections
+
+
+def _deal_lines(
+    enabled: bool, *, delete_with_opportunity: bool, table: StageTable | None
+) -> tuple[str, ...]:
+    if not enabled:
+        return ("Deals do not sync (turn on with deals.enabled).",)
+    lines = [
+        "HubSpot deals sync with Salesforce opportunities, both ways (R22); two deals with "
+        "the same name are two opportunities (never deduplicated).",
+        "A deal's primary company and its opportunity's account (AccountId) follow each "
+        "other while company sync is on.",
+        "Deleting an opportunity deletes its deal."
+        if delete_with_opportunity
+        else "Deleting an opportunity leaves its deal (deals.delete_with_opportunity is off).",
+        "Deleting a deal leaves its opportunity.",
+    ]
+    if table is None:
+        lines.append(
+            "The stage table is made on the first deal sync from HubSpot's pipelines and "
+            "Salesforce's opportunity stages; edit it as deals.stages."
+        )
+    else:
+        pipelines = sorted(table.pipelines())
+        lines.append(
+            f"Deals in these pipelines sync: {', '.join(pipelines)}; deals in any other "
+            "pipeline stay in HubSpot and are listed as errors."
+        )
+        lines.extend(
+            f"{row.pipeline_label or row.pipeline} / {row.stage_label or row.stage} ⇄ "
+            f"{row.salesforce_stage}."
+            for row in table.rows
+        )
+    return tuple(lines)
+
+
+def _lifecycle_lines(enabled: bool, *, companies: bool) -> tuple[str, ...]:
+    if not enabled:
+        return (
+            "Opportunities do not change lifecycle stages "
+            "(turn on with lifecycle.update_from_opportunities).",
+        )
+    lines = [
+        "A synced contact with a contact role on an open opportunity becomes "
+        "'opportunity'; on a Closed Won opportunity, 'customer' (R15), even when the "
+        "role is added after the win.",
+        "A stage never moves backwards: a customer stays a customer (R16).",
+        "Only opportunity contact roles count (R18); a HubSpot lifecycle change never "
+        "changes Salesforce (R17).",
+        "Every change is in the audit log with the opportunity that caused it.",
+    ]
+    if companies:
+        lines.append(
+            "The contact's company moves too, and every other contact of that company "
+            "follows, forward only (R19)."
+        )
+    return tuple(lines)
+
+
+def _activity_lines(enabled: list[str], back: list[str]) -> tuple[str, ...]:
+    if not enabled:
+        return ("Activities do not sync (turn on with activities.<type>.enabled).",)
+    return (
+        f"HubSpot {', '.join(enabled)} on a synced contact become Salesforce tasks (R24), "
+        "related to the contact (or lead) and to the deal's opportunity or the company's "
+        "account.",
+        "Each activity makes one task; later edits update it. Long bodies are cut to "
+        "Salesforce's limit with a marker.",
+        "An activity whose contact does not sync yet waits, and syncs when the contact does.",
+        (
+            f"Salesforce tasks come back to HubSpot as {', '.join(back)} (by their type), "
+            "associated with the linked contact."
+            if back
+            else "Salesforce tasks do not sync to HubSpot "
+            "(turn on with activities.<type>.from_salesforce)."
+        ),
+    )
