@@ -269,6 +269,7 @@ class _PairRun:
                 )
                 for entry in tx.pending_intents(pair=self.pair.name)
             ]
+        abandoned: dict[tuple[str, str], list[str]] = defaultdict(list)
         for (
             entry_id,
             target_name,
@@ -290,6 +291,7 @@ class _PairRun:
                     continue
                 if found is None:
                     tx.resolve_intent(entry_id, state="abandoned", result_id=None)
+                    abandoned[(source_name, source_type)].append(source_id)
                     continue
                 source_is_hubspot = System(source_name) is System.HUBSPOT
                 hubspot_id = source_id if source_is_hubspot else found
@@ -310,6 +312,13 @@ class _PairRun:
                     )
                 tx.resolve_intent(entry_id, state="recovered", result_id=found)
                 self.report.recovered += 1
+        # A create that never landed: its source may be past the cursor by now (it was
+        # held while the create could still land), so it is read again and synced.
+        for (source_name, source_type), ids in abandoned.items():
+            system = System(source_name)
+            if system is System.SALESFORCE and source_type not in self.pair.mappings:
+                continue
+            self.process(system, self._read_ids(system, source_type, ids), force=False)
 
     def _refuses_twice(self, target: System, object_type: str) -> bool:
         """True when ``target`` refuses a second record with the same create key (a

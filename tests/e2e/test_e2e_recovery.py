@@ -303,3 +303,22 @@ def test_r25_a_create_that_never_landed_is_made_once_the_horizon_passed(world: W
     world.sync(clock=lambda: later)
 
     assert len(world.sf_by_email("Contact", "gone@example.com")) == 1
+
+
+def test_r25_a_create_held_while_it_could_land_is_made_after_the_horizon(world: World) -> None:
+    """A run inside the horizon holds the record and moves its cursor on; once the
+    horizon has passed and nothing landed, the record is read again and created."""
+    world.set("contacts.create_as", "contact")
+    world.hs_create(email="held@example.com", lastname="Held")
+    world.sf_control.add_fault(kind="drop", count=1, path_contains="/composite/sobjects")
+    with pytest.raises(ConnectionLostError):
+        world.sync()
+    report = world.sync()  # within the horizon: held, the cursor moves past it
+    assert report.skipped["an earlier create may still land (R25)"] == 1
+
+    later = datetime.now(UTC) + LATE_WRITE_HORIZON + timedelta(minutes=1)
+    world.sync(clock=lambda: later)
+    world.sync(clock=lambda: later)
+
+    assert len(world.sf_by_email("Contact", "held@example.com")) == 1
+    assert _links(world) == 1
