@@ -36,3 +36,18 @@ def test_r25_r26_faults_and_crashes_lose_nothing_and_duplicate_nothing(
     assert report.misassociated == [], "people and their companies stay together"
     assert report.final_writes == 0
     assert report.pending_creates == 0
+
+
+@pytest.mark.parametrize("seed", [5, 13])
+def test_r22_r24_r25_deals_and_activities_through_faults_and_crashes(seed: int) -> None:
+    from bench.chaos_deals import chaos_deals
+
+    report = chaos_deals(people=16, deals=10, rounds=6, fault_rate=0.15, crash_rate=0.08, seed=seed)
+
+    assert sum(report.interrupted.values()) > 0, "the run should have been interrupted"
+    assert report.edits > 0
+    assert report.missing == []
+    assert report.duplicated == []
+    assert report.stale == []
+    assert report.final_writes == 0
+    assert report.pending_creates == 0
