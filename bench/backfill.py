@@ -112,7 +112,7 @@ class Run:
         return (
             f"| {self.label} | {self.records:,} | {self.salesforce_calls:,} "
             f"(min {minimum.salesforce:,}) | {self.hubspot_calls:,} (min {minimum.hubspot:,}) | "
-            f"{self.calls:,} / {minimum.total:,} = {ratio:.2f}× | "
+            f"{self.calls:,} / {minimum.total:,} = {ratio:.2f}x | "
             f"{self.records / self.seconds:,.0f} | {self.seconds:,.0f} s | "
             f"{self.peak_rss_mb:,.0f} MB |"
         )
@@ -222,7 +222,9 @@ def _seed(salesforce: SalesforceEmulatorControl, hubspot: HubSpotEmulatorControl
         )
 
 
-def _counts(salesforce: SalesforceEmulatorControl, hubspot: HubSpotEmulatorControl) -> tuple[int, int]:
+def _counts(
+    salesforce: SalesforceEmulatorControl, hubspot: HubSpotEmulatorControl
+) -> tuple[int, int]:
     return salesforce.usage()["api_calls_total"], hubspot.call_count()
 
 
@@ -345,7 +347,9 @@ def main() -> None:
     runs: list[Run] = []
     if args.baseline:
         with _checkout(args.baseline) as tree:
-            runs += measure(tree, n=args.n, label=f"baseline {_commit(args.baseline)}", idle=args.idle)
+            runs += measure(
+                tree, n=args.n, label=f"baseline {_commit(args.baseline)}", idle=args.idle
+            )
     elif args.n in PLANNED:
         runs.append(PLANNED[args.n])
     if not args.baseline_only:
@@ -371,7 +375,7 @@ def _idle_row(run: Run) -> str:
     writes = run.created_salesforce + run.created_hubspot + run.updated_hubspot
     return (
         f"| {run.label} | 0 | {run.salesforce_calls} | {run.hubspot_calls} | "
-        f"{writes} writes | – | {run.seconds:,.1f} s | {run.peak_rss_mb:,.0f} MB |"
+        f"{writes} writes | - | {run.seconds:,.1f} s | {run.peak_rss_mb:,.0f} MB |"
     )
 
 

@@ -30,23 +30,26 @@ from crmsync.connectors.base import (
     WriteRequest,
     WriteResult,
 )
-from crmsync.connectors.changes import ChangeCursor, fetch_limit, select_new
+from crmsync.connectors.changes import ChangeCursor
 from crmsync.connectors.oauth import TokenSource
 from crmsync.connectors.retry import RetryPolicy, call_with_retry
-from crmsync.connectors.salesforce import records, soql
+from crmsync.connectors.salesforce import lookups, records, soql
 from crmsync.connectors.salesforce.bulk import BulkReader
+from crmsync.connectors.salesforce.change_feed import ChangeFeed
 from crmsync.connectors.salesforce.client import build_client, build_session
 from crmsync.connectors.salesforce.config import SalesforceConfig
 from crmsync.connectors.salesforce.errors import json_object, translate
 from crmsync.connectors.salesforce.transport import ObservedSession, purpose
-from crmsync.connectors.salesforce.writes import write_collections
+from crmsync.connectors.salesforce.writes import RECORDS_PER_CALL, write_collections
 from crmsync.connectors.writes import WriteInterruptedError
 
 T = TypeVar("T")
 
 SALESFORCE_CAPABILITIES: Final = Capabilities(
-    max_batch_write=200,  # sObject Collections: 200 records per call
-    max_batch_read=2000,  # one SOQL page
+    # Five sObject Collections of 200 in one composite call (salesforce/writes.py).
+    max_batch_write=RECORDS_PER_CALL,
+    # Five IN lists of 2,000 in one composite call (salesforce/lookups.py).
+    max_batch_read=lookups.VALUES_PER_CALL,
     supports_upsert=False,
     supports_bulk_read=True,
 )
@@ -86,6 +89,7 @@ class SalesforceConnector:
         self._retry = retry
         self._describes: dict[str, Mapping[str, Any]] = {}
         self._userinfo: Mapping[str, Any] | None = None
+        self._feed = ChangeFeed(overlap=config.overlap)
         self._bulk = BulkReader(
             client=client,
             poll_seconds=config.bulk_poll_seconds,
@@ -153,7 +157,10 @@ class SalesforceConnector:
     def read_changes(
         self, object_type: str, *, cursor: str | None, fields: Sequence[str], page_size: int
     ) -> ChangePage:
-        """Changes (deletions included) since ``cursor``; a big first read uses Bulk 2.0."""
+        """Changes (deletions included) since ``cursor``; a big first read uses Bulk 2.0.
+
+        Otherwise a keyset read by (SystemModstamp, Id), see :mod:`.change_feed`.
+        """
         state = ChangeCursor.decode(cursor) if cursor else None
         if state is not None and "bulk" in state.extra:
             return self._bulk_page(object_type, state=state, fields=fields, page_size=page_size)
@@ -161,20 +168,16 @@ class SalesforceConnector:
             count = self._count(object_type)
             if count > self._config.bulk_threshold:
                 return self._start_bulk(object_type, fields=fields, page_size=page_size)
-        limit = fetch_limit(state, page_size)
-        query = soql.changes_query(
-            object_type, fields=fields, floor=state.floor if state else None, limit=limit
-        )
-        # queryAll: deleted rows (IsDeleted = true) are changes too.
-        rows = self._query("read_changes", query, include_deleted=True)
-        remote = [records.remote_record(object_type, row) for row in rows]
-        selected = select_new(
-            remote, cursor=state, page_size=page_size, overlap=self._config.overlap
-        )
-        return ChangePage(
-            records=selected.records,
-            next_cursor=selected.cursor.encode(),
-            has_more=selected.trimmed or len(rows) >= limit,
+        return self._feed.read(
+            lambda query: [
+                records.remote_record(object_type, row)
+                # queryAll: deleted rows (IsDeleted = true) are changes too.
+                for row in self._query("read_changes", query, include_deleted=True)
+            ],
+            object_type=object_type,
+            cursor=cursor,
+            fields=fields,
+            page_size=page_size,
         )
 
     def read_by_ids(
@@ -190,7 +193,7 @@ class SalesforceConnector:
         return self._read_in(object_type, field_name, values, fields=fields, name="find_by")
 
     def write(self, requests: Sequence[WriteRequest]) -> Sequence[WriteResult]:
-        """Create and update through sObject Collections, 200 records per call."""
+        """Create and update through sObject Collections, five to a composite: 1,000 a call."""
         return write_collections(
             requests,
             send=lambda method, body: self._call(
@@ -198,7 +201,12 @@ class SalesforceConnector:
                 lambda: self._client.restful("composite/sobjects", method=method, json=body),
                 write=True,
             ),
-            chunk_size=self.capabilities.max_batch_write,
+            send_composite=lambda body: self._call(
+                "write",
+                lambda: self._client.restful("composite", method="POST", json=body),
+                write=True,
+            ),
+            api_version=self._config.api_version,
         )
 
     @property
@@ -293,13 +301,21 @@ class SalesforceConnector:
         fields: Sequence[str],
         name: str,
     ) -> list[RemoteRecord]:
-        found: list[RemoteRecord] = []
-        for chunk in soql.chunk_values(values):
-            query = soql.in_query(object_type, fields=fields, field_name=field_name, values=chunk)
-            found.extend(
-                records.remote_record(object_type, row) for row in self._query(name, query)
-            )
-        return found
+        rows = lookups.read_in(
+            values,
+            build=lambda chunk: soql.in_query(
+                object_type, fields=fields, field_name=field_name, values=chunk
+            ),
+            query=lambda query: self._query(name, query),
+            send_composite=lambda body: self._call(
+                name, lambda: self._client.restful("composite", method="POST", json=body)
+            ),
+            query_more=lambda url: self._call(
+                name, lambda: json_object(self._client.query_more(url, identifier_is_url=True))
+            ),
+            api_version=self._config.api_version,
+        )
+        return [records.remote_record(object_type, row) for row in rows]
 
     def _start_bulk(self, object_type: str, *, fields: Sequence[str], page_size: int) -> ChangePage:
         newest = self._query(

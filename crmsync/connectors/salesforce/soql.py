@@ -63,6 +63,18 @@ def changes_query(
     )
 
 
+def changes_after_query(
+    object_type: str, *, fields: Sequence[str], at: datetime, after_id: str, limit: int
+) -> str:
+    """Everything after (``at``, ``after_id``) in (SystemModstamp, Id) order: a keyset read."""
+    stamp = datetime_literal(at)
+    return (
+        f"SELECT {select_list(fields, required=CHANGE_FIELDS)} FROM {checked_name(object_type)}"
+        f" WHERE (SystemModstamp > {stamp} OR (SystemModstamp = {stamp}"
+        f" AND Id > {string_literal(after_id)})) ORDER BY SystemModstamp ASC, Id ASC LIMIT {limit}"
+    )
+
+
 def in_query(
     object_type: str, *, fields: Sequence[str], field_name: str, values: Sequence[str]
 ) -> str:

@@ -20,6 +20,9 @@ from crmsync.emulators.salesforce.validation import rolled_back, save_errors
 
 MAX_COLLECTION: Final = 200
 MAX_SUBREQUESTS: Final = 25
+MAX_HEAVY_SUBREQUESTS: Final = 5
+"""Subrequests of one composite call that may be queries or sObject Collections."""
+_HEAVY: Final = re.compile(r"^/services/data/v[\d.]+/(query|queryAll|composite/sobjects)(/|\?|$)")
 _VERSIONED: Final = re.compile(r"^/services/data/v(?P<version>\d+\.\d+)/?(?P<path>.*)$")
 _REFERENCE: Final = re.compile(r"@\{([^}]+)\}")
 _HALTED: Final = (
@@ -229,6 +232,12 @@ def composite(ctx: ApiContext, request: ApiRequest, match: re.Match[str]) -> Api
             raise ApiError.single(
                 "JSON_PARSER_ERROR", "each subrequest needs method, url and referenceId"
             )  # fmt: skip
+    heavy = sum(1 for sub in subrequests if _HEAVY.match(str(sub["url"])))
+    if heavy > MAX_HEAVY_SUBREQUESTS:
+        raise ApiError.single(
+            "INVALID_BATCH_REQUEST",
+            f"Limit of {MAX_HEAVY_SUBREQUESTS} query or sObject Collections subrequests exceeded",
+        )
     all_or_none = bool(body.get("allOrNone", False))
     store = ctx.org.store
     savepoint = store.savepoint()

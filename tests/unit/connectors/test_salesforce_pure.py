@@ -2,47 +2,88 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+import pytest
 
 from crmsync.connectors.base import FieldType, WriteRequest
 from crmsync.connectors.salesforce import records
 from crmsync.connectors.salesforce.writes import write_collections
+from crmsync.connectors.writes import WriteInterruptedError
+
+Collection = Callable[[str, Mapping[str, Any]], list[dict[str, Any]]]
 
 
-def test_r27_collections_write_splits_creates_from_updates_and_keeps_per_record_codes() -> None:
-    calls: list[tuple[str, Mapping[str, Any]]] = []
+def _through_composite(
+    collection: Collection, calls: list[Mapping[str, Any]]
+) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """A composite endpoint that runs each Collections subrequest through ``collection``."""
 
-    def send(method: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
-        calls.append((method, body))
-        answers = []
-        for row in body["records"]:
-            if method == "POST" and "LastName" not in row:
-                answers.append(
-                    {
-                        "success": False,
-                        "errors": [
-                            {
-                                "statusCode": "REQUIRED_FIELD_MISSING",
-                                "message": "Required fields are missing: [LastName]",
-                                "fields": ["LastName"],
-                            }
-                        ],
-                    }
-                )
-            else:
-                answers.append({"id": row.get("id", "003NEW"), "success": True, "errors": []})
-        return answers
+    def send(body: Mapping[str, Any]) -> dict[str, Any]:
+        calls.append(body)
+        return {
+            "compositeResponse": [
+                {
+                    "body": collection(sub["method"], sub["body"]),
+                    "httpHeaders": {},
+                    "httpStatusCode": 200,
+                    "referenceId": sub["referenceId"],
+                }
+                for sub in body["compositeRequest"]
+            ]
+        }
 
+    return send
+
+
+def _collection(method: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    answers: list[dict[str, Any]] = []
+    for row in body["records"]:
+        if method == "POST" and "LastName" not in row:
+            answers.append(
+                {
+                    "success": False,
+                    "errors": [
+                        {
+                            "statusCode": "REQUIRED_FIELD_MISSING",
+                            "message": "Required fields are missing: [LastName]",
+                            "fields": ["LastName"],
+                        }
+                    ],
+                }
+            )
+        else:
+            answers.append({"id": row.get("id", "003NEW"), "success": True, "errors": []})
+    return answers
+
+
+def _unused(method: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    raise AssertionError("a write of several collections goes through composite")
+
+
+def test_r27_creates_and_updates_share_one_composite_call_and_keep_per_record_codes() -> None:
+    calls: list[Mapping[str, Any]] = []
     requests = [
         WriteRequest(object_type="Contact", key="new", fields={"LastName": "A"}),
         WriteRequest(object_type="Contact", key="upd", id="003OLD", fields={"LastName": "B"}),
         WriteRequest(object_type="Contact", key="bad", fields={"FirstName": "C"}),
     ]
-    results = write_collections(requests, send=send, chunk_size=200)
-    assert [call[0] for call in calls] == ["POST", "PATCH"]
-    assert calls[0][1]["allOrNone"] is False
-    assert calls[1][1]["records"][0]["id"] == "003OLD"
+    results = write_collections(
+        requests,
+        send=_unused,
+        send_composite=_through_composite(_collection, calls),
+        api_version="59.0",
+    )
+    [call] = calls
+    assert call["allOrNone"] is False
+    subrequests = call["compositeRequest"]
+    assert [(sub["method"], sub["url"]) for sub in subrequests] == [
+        ("POST", "/services/data/v59.0/composite/sobjects"),
+        ("PATCH", "/services/data/v59.0/composite/sobjects"),
+    ]
+    assert all(sub["body"]["allOrNone"] is False for sub in subrequests)
+    assert subrequests[1]["body"]["records"][0]["id"] == "003OLD"
     assert [(r.key, r.ok, r.created) for r in results] == [
         ("new", True, True),
         ("upd", True, False),
@@ -52,16 +93,93 @@ def test_r27_collections_write_splits_creates_from_updates_and_keeps_per_record_
     assert results[2].errors[0].fields == ("LastName",)
 
 
-def test_chunks_never_exceed_the_batch_size() -> None:
-    sizes: list[int] = []
+def test_one_collection_goes_out_as_a_plain_collections_call() -> None:
+    calls: list[tuple[str, Mapping[str, Any]]] = []
 
     def send(method: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
-        sizes.append(len(body["records"]))
-        return [{"id": "003X", "success": True} for _ in body["records"]]
+        calls.append((method, body))
+        return _collection(method, body)
 
-    requests = [WriteRequest(object_type="Lead", key=str(n), fields={}) for n in range(450)]
-    assert len(write_collections(requests, send=send, chunk_size=200)) == 450
-    assert sizes == [200, 200, 50]
+    requests = [WriteRequest(object_type="Lead", key=str(n), fields={}) for n in range(200)]
+    results = write_collections(
+        requests, send=send, send_composite=_through_composite(_unused, []), api_version="59.0"
+    )
+    assert len(results) == 200
+    assert [(method, len(body["records"])) for method, body in calls] == [("POST", 200)]
+
+
+def test_1000_records_go_out_in_one_call_and_2050_in_three() -> None:
+    calls: list[Mapping[str, Any]] = []
+    requests = [
+        WriteRequest(object_type="Lead", key=str(n), fields={"LastName": "L"}) for n in range(2050)
+    ]
+    results = write_collections(
+        requests,
+        send=_collection,
+        send_composite=_through_composite(_collection, calls),
+        api_version="59.0",
+    )
+    assert [r.key for r in results] == [str(n) for n in range(2050)]
+    assert all(r.ok for r in results)
+    sizes = [[len(sub["body"]["records"]) for sub in call["compositeRequest"]] for call in calls]
+    # The last 50 fit one plain Collections call.
+    assert sizes == [[200] * 5, [200] * 5]
+
+
+def test_r27_a_refused_subrequest_fails_its_records_and_the_others_are_written() -> None:
+    def send_composite(body: Mapping[str, Any]) -> dict[str, Any]:
+        first, second = body["compositeRequest"]
+        return {
+            "compositeResponse": [
+                {
+                    "body": [{"errorCode": "UNABLE_TO_LOCK_ROW", "message": "locked"}],
+                    "httpStatusCode": 400,
+                    "referenceId": first["referenceId"],
+                },
+                {
+                    "body": _collection(second["method"], second["body"]),
+                    "httpStatusCode": 200,
+                    "referenceId": second["referenceId"],
+                },
+            ]
+        }
+
+    requests = [
+        WriteRequest(object_type="Lead", key=str(n), fields={"LastName": "L"}) for n in range(300)
+    ]
+    results = write_collections(
+        requests, send=_unused, send_composite=send_composite, api_version="59.0"
+    )
+    assert {r.errors[0].code for r in results[:200]} == {"UNABLE_TO_LOCK_ROW"}
+    assert all(r.ok for r in results[200:])
+
+
+def test_r25_a_subrequest_that_failed_for_a_passing_reason_interrupts_with_what_was_written() -> (
+    None
+):
+    def send_composite(body: Mapping[str, Any]) -> dict[str, Any]:
+        first, second = body["compositeRequest"]
+        return {
+            "compositeResponse": [
+                {
+                    "body": _collection(first["method"], first["body"]),
+                    "httpStatusCode": 200,
+                    "referenceId": first["referenceId"],
+                },
+                {
+                    "body": [{"errorCode": "SERVER_UNAVAILABLE", "message": "try later"}],
+                    "httpStatusCode": 503,
+                    "referenceId": second["referenceId"],
+                },
+            ]
+        }
+
+    requests = [
+        WriteRequest(object_type="Lead", key=str(n), fields={"LastName": "L"}) for n in range(300)
+    ]
+    with pytest.raises(WriteInterruptedError) as raised:
+        write_collections(requests, send=_unused, send_composite=send_composite, api_version="59.0")
+    assert [r.key for r in raised.value.completed] == [str(n) for n in range(200)]
 
 
 def test_describe_maps_types_and_skips_compound_fields() -> None:

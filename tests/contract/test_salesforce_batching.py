@@ -1,0 +1,138 @@
+"""Salesforce writes and lookups at the API's largest sizes, against the emulator.
+
+Composite carries five sObject Collections (1,000 records) or five queries (``IN``
+lists far longer than a GET URI allows) for one API call (wire facts A.9).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from contract_support import CountingObserver
+from salesforce_contract import TOKEN, SalesforceHarness, salesforce_harness
+from simple_salesforce.api import Salesforce
+from simple_salesforce.exceptions import SalesforceMalformedRequest
+
+from crmsync.connectors.base import WriteRequest
+from crmsync.connectors.salesforce.loopback import loopback_session
+
+
+@pytest.fixture(scope="module")
+def sf() -> Iterator[SalesforceHarness]:
+    with salesforce_harness() as harness:
+        yield harness
+
+
+def _leads(count: int, tag: str) -> list[WriteRequest]:
+    return [
+        WriteRequest(
+            object_type="Lead",
+            key=str(n),
+            fields={"LastName": f"Lead{n}", "Company": "Acme", "Email": f"l{n}-{tag}@example.com"},
+        )
+        for n in range(count)
+    ]
+
+
+def test_1000_creates_are_one_api_call_and_every_record_comes_back_in_order(
+    sf: SalesforceHarness,
+) -> None:
+    observer = CountingObserver()
+    connector = sf.connector(observer=observer)
+    tag = uuid.uuid4().hex[:8]
+    before = sf.calls_served()
+
+    results = connector.write(_leads(1000, tag))
+
+    assert sf.calls_served() - before == 1
+    assert [result.key for result in results] == [str(n) for n in range(1000)]
+    assert all(result.ok and result.created for result in results)
+    assert len({result.id for result in results}) == 1000
+    assert observer.purposes == ["write"]
+
+
+def test_r27_one_bad_record_among_1000_keeps_its_code_and_the_rest_are_written(
+    sf: SalesforceHarness,
+) -> None:
+    connector = sf.connector()
+    requests = _leads(1000, uuid.uuid4().hex[:8])
+    requests[450] = WriteRequest(object_type="Lead", key="450", fields={"Company": "NoName"})
+
+    results = connector.write(requests)
+
+    assert results[450].errors[0].code == "REQUIRED_FIELD_MISSING"
+    assert all(result.ok for index, result in enumerate(results) if index != 450)
+
+
+def test_updates_of_1000_records_are_one_api_call(sf: SalesforceHarness) -> None:
+    connector = sf.connector()
+    created = connector.write(_leads(1000, uuid.uuid4().hex[:8]))
+    updates = [
+        WriteRequest(object_type="Lead", key=str(n), id=result.id, fields={"FirstName": "New"})
+        for n, result in enumerate(created)
+    ]
+    before = sf.calls_served()
+
+    results = connector.write(updates)
+
+    assert sf.calls_served() - before == 1
+    assert all(result.ok and not result.created for result in results)
+    found = connector.read_by_ids("Lead", [str(r.id) for r in created[:3]], fields=["FirstName"])
+    assert {record.fields["FirstName"] for record in found} == {"New"}
+
+
+def test_find_by_thousands_of_emails_is_one_call_and_case_blind(sf: SalesforceHarness) -> None:
+    connector = sf.connector()
+    tag = uuid.uuid4().hex[:8]
+    created = connector.write(_leads(3, tag))
+    wanted = [f"l{n}-{tag}@example.com".upper() for n in range(3)]
+    unknown = [f"nobody{n}-{tag}@example.com" for n in range(5000)]
+    before = sf.calls_served()
+
+    found = connector.find_by("Lead", "Email", [*unknown, *wanted], fields=["Email"])
+
+    assert sf.calls_served() - before == 1
+    assert sorted(record.id for record in found) == sorted(str(r.id) for r in created)
+
+
+def test_a_lookup_whose_answer_spans_pages_follows_them(sf: SalesforceHarness) -> None:
+    connector = sf.connector()
+    tag = uuid.uuid4().hex[:8]
+    shared = f"shared-{tag}@example.com"
+    requests = [
+        WriteRequest(
+            object_type="Lead",
+            key=str(n),
+            fields={"LastName": f"Dup{n}", "Company": "Acme", "Email": shared},
+        )
+        for n in range(2100)
+    ]
+    assert all(result.ok for result in connector.write(requests))
+    values = [shared, *(f"other{n}-{tag}@example.com" for n in range(500))]
+
+    found = connector.find_by("Lead", "Email", values, fields=["Email"])
+
+    assert len({record.id for record in found}) == 2100
+
+
+def test_emulator_refuses_a_composite_with_six_queries(sf: SalesforceHarness) -> None:
+    client = Salesforce(
+        instance_url=sf.url.replace("http://", "https://"),
+        session_id=TOKEN,
+        session=loopback_session(sf.url),
+        version="59.0",
+    )
+    query = "/services/data/v59.0/query?q=SELECT+Id+FROM+Lead+LIMIT+1"
+    body = {
+        "compositeRequest": [
+            {"method": "GET", "url": query, "referenceId": f"q{n}"} for n in range(6)
+        ]
+    }
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        client.restful("composite", method="POST", json=body)
+    assert refused.value.content[0]["errorCode"] == "INVALID_BATCH_REQUEST"
+    body["compositeRequest"] = body["compositeRequest"][:5]
+    answer = client.restful("composite", method="POST", json=body)
+    assert [entry["httpStatusCode"] for entry in answer["compositeResponse"]] == [200] * 5
