@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from crmsync.store.chunked import ChunkedOperations
 from crmsync.store.location import prepare_sqlite_file, sqlite_path
 from crmsync.store.migrate import SchemaMismatchError, ensure_schema
 from crmsync.store.models import (
@@ -112,8 +113,12 @@ class StateStore:
             yield StoreTransaction(session=session, scope=scope)
 
 
-class StoreTransaction:
-    """The store's operations inside one transaction, bound to a :class:`Scope`."""
+class StoreTransaction(ChunkedOperations):
+    """The store's operations inside one transaction, bound to a :class:`Scope`.
+
+    The chunk-level operations (many records in a few statements) come from
+    :class:`~crmsync.store.chunked.ChunkedOperations`.
+    """
 
     def __init__(self, *, session: Session, scope: Scope | None) -> None:
         self.session = session
