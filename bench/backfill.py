@@ -29,6 +29,7 @@ import contextlib
 import json
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -228,13 +229,21 @@ def _counts(
     return salesforce.usage()["api_calls_total"], hubspot.call_count()
 
 
-def _timed_sync(tree: Path, env: dict[str, str], workdir: Path) -> tuple[float, float, Any]:
-    """Run ``crmsync sync --once``; wall seconds, peak RSS in MB and its JSON summary."""
+def _timed_sync(
+    tree: Path, env: dict[str, str], workdir: Path, *, profile: Path | None = None
+) -> tuple[float, float, Any]:
+    """Run ``crmsync sync --once``; wall seconds, peak RSS in MB and its JSON summary.
+
+    With ``profile``, the sync runs under ``py-spy record`` (collapsed stacks written
+    there); its wall time then includes the sampling.
+    """
     out = (workdir / "sync.out").open("w+")
+    command = _crmsync(tree, "sync", "--once")
+    if profile is not None:
+        spy = Path(sys.executable).with_name("py-spy")
+        command = [str(spy), "record", "--format", "raw", "-o", str(profile), "--", *command]
     started = time.perf_counter()
-    process = subprocess.Popen(
-        _crmsync(tree, "sync", "--once"), cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT
-    )
+    process = subprocess.Popen(command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
     _pid, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -247,7 +256,9 @@ def _timed_sync(tree: Path, env: dict[str, str], workdir: Path) -> tuple[float, 
     return seconds, usage.ru_maxrss / 1024, summary
 
 
-def measure(tree: Path, *, n: int, label: str, idle: bool) -> list[Run]:
+def measure(
+    tree: Path, *, n: int, label: str, idle: bool, profile: Path | None = None
+) -> list[Run]:
     """Seed fresh emulators, run a first sync (and, with ``idle``, two runs after it)."""
     runs: list[Run] = []
     with (
@@ -285,7 +296,9 @@ def measure(tree: Path, *, n: int, label: str, idle: bool) -> list[Run]:
                 salesforce.advance_clock(seconds=POLL_INTERVAL_SECONDS)
                 hubspot.advance_clock(seconds=POLL_INTERVAL_SECONDS)
             before = _counts(salesforce, hubspot)
-            seconds, rss, summary = _timed_sync(tree, env, workdir)
+            seconds, rss, summary = _timed_sync(
+                tree, env, workdir, profile=profile if name == "first sync" else None
+            )
             after = _counts(salesforce, hubspot)
             created = summary.get("created") or {}
             updated = summary.get("updated") or {}
@@ -342,7 +355,14 @@ def main() -> None:
         "--baseline-only", action="store_true", help="run the baseline only (not this tree)"
     )
     parser.add_argument("--json", type=Path, help="write every figure to this file")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="profile this tree's first sync with py-spy (collapsed stacks to this file)",
+    )
     args = parser.parse_args()
+    # A terminated benchmark still stops the processes it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     minimum = Minimum.of(args.n)
     runs: list[Run] = []
     if args.baseline:
@@ -353,7 +373,13 @@ def main() -> None:
     elif args.n in PLANNED:
         runs.append(PLANNED[args.n])
     if not args.baseline_only:
-        runs += measure(HERE, n=args.n, label=f"this tree ({_commit('HEAD')})", idle=args.idle)
+        runs += measure(
+            HERE,
+            n=args.n,
+            label=f"this tree ({_commit('HEAD')})",
+            idle=args.idle,
+            profile=args.profile,
+        )
     print(f"First sync of {args.n:,} HubSpot contacts and {args.n:,} Salesforce leads.")
     print(
         f"Physical minimum: Salesforce {minimum.salesforce:,}, HubSpot {minimum.hubspot:,}, "
@@ -366,9 +392,41 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for run in runs:
         print(run.row(minimum) if run.records else _idle_row(run))
+    if args.profile:
+        print(f"\nWhere the sync process spent its time (py-spy, {args.profile}):\n")
+        print(summarise_profile(args.profile))
     if args.json:
         document = {"n": args.n, "minimum": asdict(minimum), "runs": [asdict(r) for r in runs]}
         args.json.write_text(json.dumps(document, indent=2))
+
+
+def summarise_profile(path: Path, *, top: int = 25) -> str:
+    """The crmsync functions with the largest share of samples, inclusive, as a table."""
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        samples = int(count)
+        total += samples
+        names = set()
+        for frame in stack.split(";"):
+            name = frame.split(" (")[0]
+            where = frame[frame.find("(") + 1 : frame.rfind(")")]
+            if "crmsync/" in where or name in {"<module>"}:
+                label = f"{name} ({where.split('crmsync/')[-1].split(':')[0]})"
+                names.add(label)
+            elif "sqlalchemy" in where:
+                names.add("[sqlalchemy]")
+            elif "ssl" in where or "socket" in where or "urllib3" in where:
+                names.add("[network: socket/urllib3]")
+        for label in names:
+            inclusive[label] = inclusive.get(label, 0) + samples
+    rows = sorted(inclusive.items(), key=lambda item: -item[1])[:top]
+    lines = ["| function (inclusive) | share of samples |", "|---|---|"]
+    lines += [f"| {label} | {100 * count / max(total, 1):.1f}% |" for label, count in rows]
+    return "\n".join(lines)
 
 
 def _idle_row(run: Run) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from crmsync.emulators.salesforce.soql import literals, relative_dates
@@ -106,8 +106,7 @@ def _value_test(predicate: Predicate, fam: Family, context: Context) -> ValueTes
             return includes
         return lambda value: not includes(value)
     if operator in {Operator.IN, Operator.NOT_IN}:
-        tests = [_equals(literal, fam, context) for literal in values]
-        member = _any_of(tests)
+        member = _member_of(values, fam, context)
         if operator is Operator.IN:
             return member
         return lambda value: not member(value)
@@ -119,6 +118,28 @@ def _value_test(predicate: Predicate, fam: Family, context: Context) -> ValueTes
         equal = _equals(literal, fam, context)
         return lambda value: not equal(value)
     return _ordering(operator, literal, fam, context)
+
+
+def _member_of(values: Sequence[Literal], fam: Family, context: Context) -> ValueTest:
+    """``value`` equals one of ``values``: a set lookup for plain literals (long IN lists)."""
+    plain: set[Any] = set()
+    others: list[ValueTest] = []
+    for literal in values:
+        expected = (
+            None
+            if literal.kind in {LiteralKind.NULL, LiteralKind.DATE_LITERAL}
+            else literal_value(fam, literal)
+        )
+        if expected is not None and isinstance(expected, Hashable):
+            plain.add(expected)
+        else:
+            others.append(_equals(literal, fam, context))
+    rest = _any_of(others) if others else (lambda value: False)
+
+    def member(value: Any) -> bool:
+        return (isinstance(value, Hashable) and value in plain) or rest(value)
+
+    return member
 
 
 def _any_of(tests: list[ValueTest]) -> ValueTest:
