@@ -252,7 +252,8 @@ def _timed_sync(
     out.close()
     if process.returncode != 0:
         raise SystemExit(f"sync exited {process.returncode}:\n{text[-2000:]}")
-    summary = json.loads(text[text.index("{") :]) if "{" in text else {}
+    # The report is the first JSON object printed (py-spy may print after it).
+    summary = json.JSONDecoder().raw_decode(text[text.index("{") :])[0] if "{" in text else {}
     return seconds, usage.ru_maxrss / 1024, summary
 
 

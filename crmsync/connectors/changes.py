@@ -10,10 +10,10 @@ changed again has a new timestamp, so its pair is new and it is delivered again.
 The cursor is an opaque, versioned string for the engine (R25: it is made durable only
 after the page is handled). Adapters may keep their own extra state in ``extra``.
 
-Salesforce reads this way on every page (a query returns 2,000 rows a call, so the
-re-read is cheap). HubSpot, at 200 rows a search, reads forward by (last-modified, id)
-and re-reads the window only once caught up (:mod:`crmsync.connectors.hubspot.change_feed`),
-keeping its position in ``extra``.
+Both adapters read a backlog forward by keyset and re-read the window only once caught
+up, keeping their position in ``extra``: Salesforce by (SystemModstamp, Id)
+(:mod:`crmsync.connectors.salesforce.change_feed`), HubSpot by (last-modified, id)
+(:mod:`crmsync.connectors.hubspot.change_feed`).
 """
 
 from __future__ import annotations
