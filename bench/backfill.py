@@ -31,13 +31,14 @@ import math
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -101,6 +102,8 @@ class Run:
     created_hubspot: int = 0
     updated_hubspot: int = 0
     errors: int = 0
+    purposes: dict[str, int] = field(default_factory=dict)
+    """Calls per ``system/purpose`` from crmsync's own call log."""
 
     @property
     def calls(self) -> int:
@@ -296,6 +299,7 @@ def measure(
                 # A polling interval passes: the overlap windows hold nothing new.
                 salesforce.advance_clock(seconds=POLL_INTERVAL_SECONDS)
                 hubspot.advance_clock(seconds=POLL_INTERVAL_SECONDS)
+            logged = _purposes(workdir / "state.sqlite")
             before = _counts(salesforce, hubspot)
             seconds, rss, summary = _timed_sync(
                 tree, env, workdir, profile=profile if name == "first sync" else None
@@ -315,12 +319,28 @@ def measure(
                     created_hubspot=int(created.get("hubspot", 0)),
                     updated_hubspot=int(updated.get("hubspot", 0)),
                     errors=int(summary.get("errors", 0) or 0),
+                    purposes={
+                        key: count - logged.get(key, 0)
+                        for key, count in _purposes(workdir / "state.sqlite").items()
+                        if count > logged.get(key, 0)
+                    },
                 )
             )
             # Later edits and reads are strictly newer than this run's watermark.
             salesforce.advance_clock(seconds=5)
             hubspot.advance_clock(seconds=5)
     return runs
+
+
+def _purposes(database: Path) -> dict[str, int]:
+    """Calls so far per ``system/purpose``, from the state store's call log."""
+    if not database.exists():
+        return {}
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        rows = connection.execute(
+            "SELECT system, purpose, COUNT(*) FROM api_calls GROUP BY system, purpose"
+        ).fetchall()
+    return {f"{system}/{purpose}": int(count) for system, purpose, count in rows}
 
 
 @contextlib.contextmanager
@@ -393,6 +413,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for run in runs:
         print(run.row(minimum) if run.records else _idle_row(run))
+    for run in runs:
+        if run.purposes:
+            spent = ", ".join(f"{key} {count}" for key, count in sorted(run.purposes.items()))
+            print(f"\n{run.label}, calls by purpose (crmsync's call log): {spent}")
     if args.profile:
         print(f"\nWhere the sync process spent its time (py-spy, {args.profile}):\n")
         print(summarise_profile(args.profile))
