@@ -375,6 +375,7 @@ def main() -> None:
     parser.add_argument(
         "--baseline-only", action="store_true", help="run the baseline only (not this tree)"
     )
+    parser.add_argument("--ref", help="measure the code at this git commit instead of this tree")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument(
         "--profile",
@@ -393,7 +394,16 @@ def main() -> None:
             )
     elif args.n in PLANNED:
         runs.append(PLANNED[args.n])
-    if not args.baseline_only:
+    if args.ref:
+        with _checkout(args.ref) as tree:
+            runs += measure(
+                tree,
+                n=args.n,
+                label=f"{args.ref} ({_commit(args.ref)})",
+                idle=args.idle,
+                profile=args.profile,
+            )
+    elif not args.baseline_only:
         runs += measure(
             HERE,
             n=args.n,
