@@ -123,6 +123,17 @@ def select_new(
     )
 
 
+def capped(cursor: ChangeCursor, *, max_seen: int) -> ChangeCursor:
+    """``cursor`` keeping at most ``max_seen`` pairs (its floor raised, see :func:`_cap`)."""
+    if len(cursor.seen) <= max_seen:
+        return cursor
+    newest = max(stamp for _, stamp in cursor.seen)
+    floor, pairs = _cap(
+        floor=cursor.floor, pairs=set(cursor.seen), newest=newest, max_seen=max_seen
+    )
+    return ChangeCursor(floor=floor, seen=frozenset(pairs), extra=cursor.extra)
+
+
 def fetch_limit(cursor: ChangeCursor | None, page_size: int) -> int:
     """How many rows to ask for so that at least ``page_size`` of them are new.
 

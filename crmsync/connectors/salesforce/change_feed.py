@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from crmsync.connectors.base import ChangePage, RemoteRecord
-from crmsync.connectors.changes import ChangeCursor, fetch_limit, select_new
+from crmsync.connectors.changes import ChangeCursor, capped, fetch_limit, select_new
 from crmsync.connectors.salesforce import soql
 
 QUERY_PAGE: Final = 2000
@@ -85,6 +85,9 @@ class ChangeFeed:
     ) -> ChangePage:
         """One page of changes after ``cursor``."""
         state = ChangeCursor.decode(cursor) if cursor else None
+        if state is not None:
+            # A cursor from a backfill may hold every pair of its last instants.
+            state = capped(state, max_seen=MAX_SEEN)
         position = Position.decode(state.extra) if state else None
         ahead = self._ahead.pop(object_type, None)
         if ahead is not None and ahead.cursor == cursor and ahead.fields == tuple(fields):

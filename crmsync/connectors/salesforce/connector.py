@@ -34,7 +34,7 @@ from crmsync.connectors.changes import ChangeCursor
 from crmsync.connectors.oauth import TokenSource
 from crmsync.connectors.retry import RetryPolicy, call_with_retry
 from crmsync.connectors.salesforce import lookups, records, soql
-from crmsync.connectors.salesforce.bulk import BulkReader
+from crmsync.connectors.salesforce.bulk import BulkPage, BulkReader
 from crmsync.connectors.salesforce.change_feed import ChangeFeed
 from crmsync.connectors.salesforce.client import build_client, build_session
 from crmsync.connectors.salesforce.config import SalesforceConfig
@@ -90,6 +90,7 @@ class SalesforceConnector:
         self._describes: dict[str, Mapping[str, Any]] = {}
         self._userinfo: Mapping[str, Any] | None = None
         self._feed = ChangeFeed(overlap=config.overlap)
+        self._bulk_results: tuple[tuple[str, str], BulkPage] | None = None
         self._bulk = BulkReader(
             client=client,
             poll_seconds=config.bulk_poll_seconds,
@@ -337,40 +338,56 @@ class SalesforceConnector:
     def _bulk_page(
         self, object_type: str, *, state: ChangeCursor, fields: Sequence[str], page_size: int
     ) -> ChangePage:
+        """One page of a bulk backfill.
+
+        Results are fetched :data:`BULK_RESULTS_PER_CALL` at a time and handed out a page
+        at a time; the cursor names the fetched set (its locator) and how much of it was
+        delivered, so a new process resumes by fetching that set again.
+        """
         bulk = dict(state.extra["bulk"])
         if not bulk.get("ready"):
             self._call("read_changes", lambda: self._bulk.wait(bulk["job"]))
             bulk["ready"] = True
-        types = records.raw_types(self._describe(object_type))
-        page = self._call(
-            "read_changes",
-            lambda: self._bulk.page(
-                object_type,
-                job_id=bulk["job"],
-                locator=bulk["locator"],
-                page_size=page_size,
-                types=types,
-            ),
-        )
+        key = (str(bulk["job"]), str(bulk["locator"]))
+        if self._bulk_results is None or self._bulk_results[0] != key:
+            types = records.raw_types(self._describe(object_type))
+            fetched = self._call(
+                "read_changes",
+                lambda: self._bulk.page(
+                    object_type,
+                    job_id=bulk["job"],
+                    locator=bulk["locator"],
+                    page_size=max(page_size, BULK_RESULTS_PER_CALL),
+                    types=types,
+                ),
+            )
+            self._bulk_results = (key, fetched)
+        fetched = self._bulk_results[1]
+        offset = int(bulk.get("offset", 0))
+        delivered = fetched.records[offset : offset + page_size]
+        offset += len(delivered)
         # Pairs inside the overlap window are remembered so the incremental read that
         # follows the backfill does not deliver them again.
         tail = {
             (record.id, record.modified_at)
-            for record in page.records
+            for record in delivered
             if record.modified_at >= state.floor
         }
         seen = frozenset(state.seen | tail)
-        if page.locator is None:
+        done = offset >= len(fetched.records) and fetched.locator is None
+        if done:
+            self._bulk_results = None
             next_state = ChangeCursor(floor=state.floor, seen=seen)
         else:
-            bulk["locator"] = page.locator
+            if offset >= len(fetched.records):
+                bulk["locator"], offset = fetched.locator, 0
+            bulk["offset"] = offset
             next_state = ChangeCursor(floor=state.floor, seen=seen, extra={"bulk": bulk})
-        return ChangePage(
-            records=page.records,
-            next_cursor=next_state.encode(),
-            has_more=page.locator is not None,
-        )
+        return ChangePage(records=delivered, next_cursor=next_state.encode(), has_more=not done)
 
+
+BULK_RESULTS_PER_CALL: Final = 10_000
+"""Bulk query results fetched per call (``maxRecords``); pages are handed out from them."""
 
 SANDBOX_IDENTITY_HOSTS: Final = ("test.salesforce.com",)
 SANDBOX_IDENTITY_MARKERS: Final = (".sandbox.",)

@@ -10,6 +10,7 @@ from crmsync.connectors.base import RemoteRecord
 from crmsync.connectors.changes import (
     ChangeCursor,
     InvalidCursorError,
+    capped,
     fetch_limit,
     select_new,
 )
@@ -97,6 +98,16 @@ def test_seen_set_is_capped_but_keeps_the_newest_instant() -> None:
     tight = select_new(rows, cursor=None, page_size=100, overlap=OVERLAP, max_seen=2)
     assert tight.cursor.floor == T0 + timedelta(seconds=2)
     assert {record_id for record_id, _ in tight.cursor.seen} == {"y0", "y1", "y2", "y3"}
+
+
+def test_a_cursor_holding_a_backfill_s_pairs_is_capped_before_the_next_read() -> None:
+    pairs = {(f"x{n}", T0 + timedelta(seconds=n / 10)) for n in range(10)}
+    cursor = ChangeCursor(floor=T0, seen=frozenset(pairs), extra={"position": {"at": "t"}})
+    smaller = capped(cursor, max_seen=5)
+    assert smaller.floor == T0 + timedelta(seconds=0.5)
+    assert {record_id for record_id, _ in smaller.seen} == {"x5", "x6", "x7", "x8", "x9"}
+    assert smaller.extra == cursor.extra
+    assert capped(cursor, max_seen=10) is cursor
 
 
 def test_cursor_round_trips_and_rejects_foreign_strings() -> None:
