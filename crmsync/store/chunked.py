@@ -19,6 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from crmsync.store.models import AuditEntry, JournalEntry, Link, SyncErrorRecord, utc_now
+from crmsync.store.text import MESSAGE_LENGTH, clean_json, clean_text
 
 if TYPE_CHECKING:
     from crmsync.store.state import Scope
@@ -199,7 +200,7 @@ class ChunkedOperations:
                         "pair": intent.pair,
                         "target_system": intent.target_system,
                         "target_type": intent.target_type,
-                        "key": intent.key,
+                        "key": clean_text(intent.key, _KEY_LENGTH),
                         "source_system": intent.source_system,
                         "source_type": intent.source_type,
                         "source_id": intent.source_id,
@@ -214,7 +215,10 @@ class ChunkedOperations:
         for found in ids.values():
             found.sort()
         # Entries of one (target, source, key) are interchangeable: hand them out in id order.
-        return [ids[(i.target_system, i.source_id, i.key)].pop(0) for i in intents]
+        return [
+            ids[(i.target_system, i.source_id, clean_text(i.key, _KEY_LENGTH))].pop(0)
+            for i in intents
+        ]
 
     def resolve_intents(self, outcomes: Sequence[IntentOutcome]) -> None:
         """Close many journal entries in one ``executemany`` by primary key."""
@@ -255,17 +259,31 @@ class ChunkedOperations:
                     "hubspot_id": None if entry.link is None else entry.link.hubspot_id,
                     "salesforce_type": None if entry.link is None else entry.link.salesforce_type,
                     "salesforce_id": None if entry.link is None else entry.link.salesforce_id,
-                    "field": entry.field,
+                    "field": _clean_optional(entry.field, _FIELD_LENGTH),
                     "direction": entry.direction,
-                    "old_value": entry.old_value,
-                    "new_value": entry.new_value,
+                    "old_value": clean_json(entry.old_value),
+                    "new_value": clean_json(entry.new_value),
                     "rule": entry.rule,
-                    "losing_value": entry.losing_value,
-                    "note": entry.note,
+                    "losing_value": clean_json(entry.losing_value),
+                    "note": _clean_optional(entry.note, MESSAGE_LENGTH),
                 }
                 for entry in entries
             ],
         )
+
+
+def _length(column: Any) -> int:
+    """The declared length of a string column (the same limit the one-record path uses)."""
+    return int(getattr(column.type, "length", 0) or 0) or MESSAGE_LENGTH
+
+
+_KEY_LENGTH = _length(JournalEntry.__table__.c.key)
+_FIELD_LENGTH = _length(AuditEntry.__table__.c.field)
+
+
+def _clean_optional(value: str | None, limit: int) -> str | None:
+    # Text is cleaned as the one-record operations clean it (NUL bytes, length).
+    return None if value is None else clean_text(value, limit)
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:

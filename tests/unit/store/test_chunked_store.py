@@ -207,3 +207,29 @@ def test_audit_many_stores_field_changes_with_their_link(store: StateStore) -> N
     ]
     assert entries[0].losing_value == {"salesforce": "Eve"}
     assert entries[0].hubspot_id == "0"
+
+
+def test_r27_a_nul_in_a_chunk_s_audit_values_or_keys_never_aborts_the_chunk(
+    store: StateStore,
+) -> None:
+    with store.begin(PROD) as tx:
+        [link] = tx.add_links(_links(1))
+        tx.audit_many([AuditRow(kind="field", link=link, field="firstname", new_value="A\x00da")])
+        [entry_id] = tx.journal_intents(
+            [
+                NewIntent(
+                    pair="contacts",
+                    target_system="salesforce",
+                    target_type="Lead",
+                    key="a\x00@x.io",
+                    source_system="hubspot",
+                    source_type="contacts",
+                    source_id="1",
+                )
+            ]
+        )
+    with store.begin(PROD) as tx:
+        [entry] = tx.audit_entries(kind="field", link_id=link.id)
+        [pending] = tx.pending_intents(pair="contacts")
+    assert entry.new_value == "A\ufffdda"
+    assert (pending.id, pending.key) == (entry_id, "a\ufffd@x.io")
