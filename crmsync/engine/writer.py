@@ -29,6 +29,7 @@ from crmsync.engine.pairs import ObjectPair
 from crmsync.engine.report import PlannedWrite, SyncReport
 from crmsync.engine.work import Item, LinkView, direction, other_side
 from crmsync.errors import ConfigurationError, RecordError, RetriableError
+from crmsync.store.models import Link
 from crmsync.store.state import ErrorReport, Scope, StateStore, StoreTransaction
 
 
@@ -64,7 +65,13 @@ class Writer:
             self.report.errors += len(item.plan.problems)
         if self.dry_run:
             return
+        resolved: dict[str, list[str]] = {}
         with self.store.begin(self.scope) as tx:
+            stored_links = tx.links_by_id(
+                item.link.id
+                for item in items
+                if item.link is not None and item.link.id is not None and item.plan.settled
+            )
             for item in items:
                 for problem in item.plan.problems:
                     classification = classify(
@@ -85,17 +92,21 @@ class Writer:
                 if link is not None and link.id is not None and item.plan.settled:
                     merged = {**link.snapshot, **item.plan.settled}
                     if merged != link.snapshot:
-                        stored = tx.link(link.id)
+                        stored = stored_links.get(link.id)
                         if stored is not None:
                             tx.save_snapshot(stored, merged)
                             link.snapshot = merged
                 writes = item.plan.salesforce_values or item.plan.hubspot_values
                 if not writes and not item.plan.problems:
-                    tx.resolve_errors(
-                        pair=self.pair.name,
-                        source_system=item.source_system.value,
-                        source_id=item.source.id,
-                    )
+                    resolved.setdefault(item.source_system.value, []).append(item.source.id)
+            self._resolve_errors(tx, resolved)
+
+    def _resolve_errors(self, tx: StoreTransaction, resolved: dict[str, list[str]]) -> None:
+        """Close the open errors of every record that synced, one statement per side."""
+        for source_system, source_ids in resolved.items():
+            tx.resolve_errors_for(
+                pair=self.pair.name, source_system=source_system, source_ids=source_ids
+            )
 
     def record_skip(
         self,
@@ -307,16 +318,39 @@ class Writer:
         partial: bool,
     ) -> None:
         by_key = {result.key: result for result in results}
+        resolved: dict[str, list[str]] = {}
         with self.store.begin(self.scope) as tx:
+            # One read of the chunk's links and one statement closing its errors, not a
+            # query per record.
+            stored_links = tx.links_by_id(
+                item.link.id for item in items if item.link is not None and item.link.id is not None
+            )
             for index, item in enumerate(items):
                 result = by_key.get(str(index))
                 if result is not None and result.ok:
-                    self._record_success(tx, item, target, str(result.id), existing=result.existing)
+                    self._record_success(
+                        tx,
+                        item,
+                        target,
+                        str(result.id),
+                        existing=result.existing,
+                        stored_links=stored_links,
+                        resolved=resolved,
+                    )
                 elif result is not None or not partial:
                     self._record_failure(tx, item, target, result)
+            self._resolve_errors(tx, resolved)
 
     def _record_success(
-        self, tx: StoreTransaction, item: Item, target: System, new_id: str, *, existing: bool
+        self,
+        tx: StoreTransaction,
+        item: Item,
+        target: System,
+        new_id: str,
+        *,
+        existing: bool,
+        stored_links: Mapping[int, Link],
+        resolved: dict[str, list[str]],
     ) -> None:
         plan = item.plan
         if item.link is None:
@@ -346,7 +380,7 @@ class Writer:
                 return
             self.report.created[target.value] += 1
         else:
-            stored = tx.link(item.link.id) if item.link.id is not None else None
+            stored = stored_links.get(item.link.id) if item.link.id is not None else None
             if stored is None:
                 return
             snapshot = {**(stored.snapshot or {}), **plan.settled, **plan.snapshot_after(target)}
@@ -376,11 +410,7 @@ class Writer:
                 )
             return
         if not item.failed and not plan.problems:
-            tx.resolve_errors(
-                pair=self.pair.name,
-                source_system=item.source_system.value,
-                source_id=item.source.id,
-            )
+            resolved.setdefault(item.source_system.value, []).append(item.source.id)
 
     def _record_failure(
         self, tx: StoreTransaction, item: Item, target: System, result: WriteResult | None
