@@ -7,6 +7,8 @@ Environment variables win over the file, so a deployment can keep secrets out of
     CRMSYNC_HUBSPOT_URL=https://api.hubapi.com
     CRMSYNC_HUBSPOT_TOKEN=...         # a private-app token (secret)
     CRMSYNC_DATABASE_URL=sqlite:////srv/crmsync/crmsync.sqlite   # default: per-user data dir
+    CRMSYNC_DASHBOARD_PASSWORD=...    # the dashboard's login (secret; generated if unset)
+    CRMSYNC_DASHBOARD_ALLOWED_HOSTS=127.0.0.1,localhost   # Host headers it answers
 
 The same keys, lower-case and without the prefix, go in ``crmsync.toml``.
 Integration settings (inclusion list, create as lead/contact...) live in the state
@@ -65,6 +67,12 @@ class CrmsyncConfig(BaseSettings):
     # Pruned after each run: the call log never below the 24 h the allocation counts.
     call_log_retention_hours: float = Field(default=24.0, ge=24.0)
     history_retention_days: float = Field(default=90.0, gt=0)
+    dashboard_password: SecretStr | None = None
+    dashboard_allowed_hosts: str = "127.0.0.1,localhost,[::1]"
+
+    def allowed_hosts(self) -> list[str]:
+        """The Host header values the dashboard answers (no port), from the comma list."""
+        return [host.strip() for host in self.dashboard_allowed_hosts.split(",") if host.strip()]
 
     def require_credentials(self) -> tuple[SecretStr, SecretStr]:
         """Both tokens, or a :class:`ConfigurationError` naming what is missing."""

@@ -328,6 +328,7 @@ def _record(config: CrmsyncConfig, *, command: str, started: datetime, result: R
             started_at=started,
             outcome=result.outcome,
             message=result.message,
+            summary=None if result.report is None else result.report.summary(),
         )
         prune_store(config, store)
     except Exception as error:  # noqa: BLE001 - the store itself may be what failed

@@ -1,4 +1,4 @@
-"""``crmsync dashboard``: serve the sync-health page for the configured accounts."""
+"""``crmsync dashboard``: serve the dashboard for the configured accounts."""
 
 from __future__ import annotations
 
@@ -14,17 +14,35 @@ ConfigOption = Annotated[
 
 
 def dashboard_command(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8080,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to bind. Keep 127.0.0.1 and put a reverse proxy in front "
+            "(docs/dashboard.md); the Host names it answers are CRMSYNC_DASHBOARD_ALLOWED_HOSTS."
+        ),
+    ] = "127.0.0.1",
     config_path: ConfigOption = None,
 ) -> None:
-    """Serve the health page (API calls, allocation, errors, who we act as) until Ctrl-C."""
+    """Serve the dashboard (health, settings, mappings, records, activity) until Ctrl-C."""
     from crmsync.config import load_config
     from crmsync.emulators.common.server import serve_forever
+    from crmsync.store import StateStore
     from crmsync.web.app import create_dashboard_app
+    from crmsync.web.security import login_instructions, prepare_login
 
-    app = create_dashboard_app(config=load_config(config_path))
-    Console().print(f"Dashboard on http://127.0.0.1:{port} (Ctrl-C stops it)", markup=False)
-    serve_forever(app, port=port)
+    config = load_config(config_path)
+    store = StateStore.open(config.database_url)
+    try:
+        login = prepare_login(store, configured=config.dashboard_password)
+    finally:
+        store.close()
+    app = create_dashboard_app(config=config, login=login)
+    console = Console(highlight=False)
+    shown = f"[{host}]" if ":" in host else host
+    console.print(f"Dashboard on http://{shown}:{port} (Ctrl-C stops it)", markup=False)
+    console.print(login_instructions(login), markup=False, soft_wrap=True)
+    serve_forever(app, host=host, port=port)
 
 
 def register(app: typer.Typer) -> None:

@@ -154,8 +154,22 @@ def _serve(console: Console, config: CrmsyncConfig, *, dashboard_port: int) -> N
     except ImportError:
         console.print("The dashboard is not part of this installation; serving the emulators.")
     else:
-        dashboard = BackgroundServer(create_dashboard_app(config=config), port=dashboard_port)
+        from crmsync.store import StateStore
+        from crmsync.web.security import login_instructions, prepare_login
+
+        store = StateStore.open(config.database_url)
+        try:
+            login = prepare_login(store, configured=config.dashboard_password)
+        finally:
+            store.close()
+        dashboard = BackgroundServer(
+            create_dashboard_app(config=config, login=login), port=dashboard_port
+        )
         dashboard.start()
+        console.print(f"\nDashboard on {dashboard.url}", markup=False, highlight=False)
+        console.print(
+            f"  {login_instructions(login)}", markup=False, highlight=False, soft_wrap=True
+        )
     console.print("\nServing; press Ctrl-C to stop.")
     try:
         while True:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from pydantic import SecretStr
@@ -31,6 +32,7 @@ from crmsync.engine.deals import OPPORTUNITY_KEY_FIELD
 from crmsync.engine.report import SyncReport
 from crmsync.engine.settings import ACTIVITY_TYPE_NAMES, activity_switch, save_setting
 from crmsync.runtime import Connected, build_engine, connected
+from crmsync.store.runs import RunOutcome, log_run
 from crmsync.store.state import Scope
 from crmsync.terminal import RichHooks
 
@@ -212,8 +214,17 @@ def _sync(
         console=console,
         transient=True,
     )
+    started = datetime.now(UTC)
     with progress:
         report = build_engine(opened, config, hooks=RichHooks(progress)).run_once()
+    log_run(
+        opened.store,
+        command="demo",
+        started_at=started,
+        outcome=RunOutcome.OK,
+        message=label,
+        summary=report.summary(),
+    )
     running.salesforce_control.advance_clock(seconds=CLOCK_STEP_SECONDS)
     running.hubspot_control.advance_clock(seconds=CLOCK_STEP_SECONDS)
     return report

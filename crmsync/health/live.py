@@ -27,6 +27,9 @@ from crmsync.health.report import HealthReport, IntegrationUserView, health_repo
 from crmsync.store import Scope, StateStore
 
 DEFAULT_IDENTITY_TTL_SECONDS = 300.0
+UNREACHABLE_TTL_SECONDS = 30.0
+"""A connection that just failed is not asked again for this long (each try can take
+seconds of retries), so a dashboard with a CRM down stays quick to browse."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,7 +45,9 @@ class IdentityCache:
     """Identities by connection, each kept for ``ttl_seconds`` (thread-safe)."""
 
     ttl_seconds: float = DEFAULT_IDENTITY_TTL_SECONDS
+    unreachable_ttl_seconds: float = UNREACHABLE_TTL_SECONDS
     _entries: dict[str, tuple[float, Identity]] = field(default_factory=dict)
+    _failures: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, key: str) -> Identity | None:
@@ -58,6 +63,21 @@ class IdentityCache:
         """Keep ``identity`` for ``key`` for the next ``ttl_seconds``."""
         with self._lock:
             self._entries[key] = (time.monotonic() + self.ttl_seconds, identity)
+            self._failures.pop(key, None)
+
+    def failed(self, key: str) -> None:
+        """Remember that asking ``key``'s CRMs just failed."""
+        with self._lock:
+            self._failures[key] = time.monotonic() + self.unreachable_ttl_seconds
+
+    def recently_failed(self, key: str) -> bool:
+        """True while a failure of ``key`` is fresh."""
+        with self._lock:
+            until = self._failures.get(key)
+            if until is None or until <= time.monotonic():
+                self._failures.pop(key, None)
+                return False
+            return True
 
 
 def build_report(config: CrmsyncConfig, *, identities: IdentityCache | None = None) -> HealthReport:
@@ -101,6 +121,8 @@ def _identity(config: CrmsyncConfig, identities: IdentityCache | None) -> Identi
         cached = identities.get(key)
         if cached is not None:
             return cached
+        if identities.recently_failed(key):
+            return None
     try:
         with connected(config) as opened:
             found = opened.salesforce.whoami()  # type: ignore[attr-defined]
@@ -110,6 +132,8 @@ def _identity(config: CrmsyncConfig, identities: IdentityCache | None) -> Identi
             )
     except CrmsyncError:
         # Not connected yet, or a CRM is unreachable: health still shows what it knows.
+        if identities is not None and key is not None:
+            identities.failed(key)
         return None
     identity = Identity(
         user=IntegrationUserView(

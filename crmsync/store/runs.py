@@ -1,7 +1,9 @@
 """The run log: how each sync run ended, for the health page and ``crmsync health``.
 
 A daemon that logs a failure and tries again must also let an operator see it without
-reading its logs: the last run's outcome (and the last failure's message) are kept here.
+reading its logs: the last run's outcome (and the last failure's message) are kept here,
+with what a finished run moved, skipped and failed (its report's summary, revision 0007)
+for the dashboard's Activity page.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, select
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crmsync.store.base import Base
@@ -20,6 +23,9 @@ from crmsync.store.text import clean_text
 
 RUN_MESSAGE_LENGTH = 1000
 """Characters of a run's failure message kept (the log line has the same)."""
+
+RUNS_SHOWN = 50
+"""How many runs the Activity page lists."""
 
 
 class RunOutcome(StrEnum):
@@ -47,6 +53,8 @@ class RunRecord(Base):
     finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     outcome: Mapped[str] = mapped_column(String(16))
     message: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """The run's counts (:meth:`~crmsync.engine.report.SyncReport.summary`), when it ran."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +75,7 @@ def log_run(
     started_at: datetime,
     outcome: RunOutcome,
     message: str | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> None:
     """Append one run's outcome (its message cleaned and cut to a sane length)."""
     with store.begin() as tx:
@@ -77,6 +86,7 @@ def log_run(
                 finished_at=utc_now(),
                 outcome=outcome.value,
                 message=None if message is None else clean_text(message, RUN_MESSAGE_LENGTH),
+                summary=summary,
             )
         )
 
@@ -99,3 +109,10 @@ def last_run(store: StateStore, *, failed_only: bool = False) -> RunView | None:
             outcome=RunOutcome(row.outcome),
             message=row.message,
         )
+
+
+def recent_runs(store: StateStore, *, limit: int = RUNS_SHOWN) -> list[RunRecord]:
+    """The last ``limit`` runs, newest first (the dashboard's Activity page)."""
+    with store.begin() as tx:
+        query = select(RunRecord).order_by(RunRecord.id.desc()).limit(limit)
+        return list(tx.session.scalars(query))

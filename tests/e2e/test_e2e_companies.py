@@ -201,12 +201,13 @@ def _scope(world: World):  # type: ignore[no-untyped-def]
 
 
 def test_r10_warning_on_health_explain_and_the_health_page(world: World, database_url: str) -> None:
-    import httpx
+    from pydantic import SecretStr
     from typer.testing import CliRunner
 
     from crmsync.cli.main import app
     from crmsync.emulators.common.server import running
     from crmsync.web.app import create_dashboard_app
+    from tests.dashboard_client import PASSWORD, DashboardClient
 
     world.set("companies.auto_create_and_associate", True)
     world.set("contacts.create_as", "lead")
@@ -216,9 +217,18 @@ def test_r10_warning_on_health_explain_and_the_health_page(world: World, databas
     explained = runner.invoke(app, ["explain"], env=env)
     assert "Warning: R10" in health.output, health.output
     assert "Warning (R10)" in explained.output, explained.output
-    with running(create_dashboard_app(config=world.config(database_url))) as server:
-        page = httpx.get(f"{server.url}/", follow_redirects=True)
+    config = world.config(database_url).model_copy(
+        update={"dashboard_password": SecretStr(PASSWORD)}
+    )
+    with (
+        running(create_dashboard_app(config=config)) as server,
+        DashboardClient(server.url) as http,
+    ):
+        http.log_in()
+        page = http.get("/")
+        settings_tab = http.get("/settings/hubspot-to-salesforce")
     assert "Warning: R10" in page.text
+    assert 'id="lead-warning"' in settings_tab.text  # beside the choice it is about
 
     world.set("contacts.create_as", "contact")
     assert "R10" not in runner.invoke(app, ["health"], env=env).output

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import httpx
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -16,6 +16,7 @@ from crmsync.emulators.common.server import running
 from crmsync.health.errors import next_retry
 from crmsync.store.models import Link
 from crmsync.web.app import create_dashboard_app
+from tests.dashboard_client import PASSWORD, DashboardClient
 from tests.e2e.conftest import SALESFORCE_TOKEN, World
 
 
@@ -112,11 +113,14 @@ def test_r5_reconnecting_keeps_links_and_settings_history(world: World, database
 def test_r1_r4_reloading_the_health_page_spends_no_salesforce_calls(
     world: World, database_url: str
 ) -> None:
-    config = world.config(database_url)
+    config = world.config(database_url).model_copy(
+        update={"dashboard_password": SecretStr(PASSWORD)}
+    )
     with (
         running(create_dashboard_app(config=config)) as server,
-        httpx.Client(base_url=server.url) as http,
+        DashboardClient(server.url) as http,
     ):
+        http.log_in()
         first = http.get("/api/health").json()
         for _ in range(3):
             assert http.get("/").status_code == 200

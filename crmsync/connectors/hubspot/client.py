@@ -28,6 +28,7 @@ class HubSpotApis:
     objects_search: Any
     properties: Any
     list_memberships: Any
+    lists: Any
     owners: Any
 
 
@@ -61,5 +62,6 @@ def build_apis(
         objects_search=client.crm.objects.search_api,
         properties=client.crm.properties.core_api,
         list_memberships=client.crm.lists.memberships_api,
+        lists=client.crm.lists.lists_api,
         owners=client.crm.owners.owners_api,
     )

@@ -449,6 +449,20 @@ class HubSpotConnector:
                 ]
         return found
 
+    def contact_lists(self) -> list[tuple[str, str]]:
+        """Every contact list of the account as ``(list id, name)``, by name (R8's choice)."""
+        found: list[tuple[str, str]] = []
+        offset = 0
+        while True:
+            request = {"query": "", "offset": offset, "count": 500, "additionalProperties": []}
+            body = self._json("lists", partial(self._apis.lists.do_search, request, **self._opts()))
+            for row in body.get("lists") or ():
+                if str(row.get("objectTypeId", "0-1")) == "0-1":
+                    found.append((str(row["listId"]), str(row.get("name") or row["listId"])))
+            if not body.get("hasMore"):
+                return sorted(found, key=lambda pair: pair[1].casefold())
+            offset = int(body.get("offset") or offset + 500)
+
     # -- helpers -----------------------------------------------------------------------
 
     def _post(self, name: str, path: str, body: Mapping[str, Any], *, write: bool = False) -> Any:

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, create_engine
 from crmsync.store import models  # noqa: F401  (registers every table on Base.metadata)
 from crmsync.store.api_calls import ApiCallRecord  # noqa: F401  (revision 0002)
 from crmsync.store.base import Base
+from crmsync.store.dashboard_secrets import DashboardSecret  # noqa: F401  (revision 0007)
 from crmsync.store.runs import RunRecord  # noqa: F401  (revision 0004)
 
 TARGET_METADATA = Base.metadata

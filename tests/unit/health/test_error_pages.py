@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from crmsync.cli.main import app
@@ -16,6 +17,7 @@ from crmsync.emulators.common.server import running
 from crmsync.store import ErrorReport, Scope, StateStore
 from crmsync.store.lock import store_lock
 from crmsync.web.app import create_dashboard_app
+from tests.dashboard_client import PASSWORD, DashboardClient
 
 PRODUCTION = Scope(salesforce_org_id="00D000000000001AAA", hubspot_portal_id="123")
 SANDBOX = Scope(salesforce_org_id="00D000000000002AAA", hubspot_portal_id="123")
@@ -96,36 +98,37 @@ def test_r6_errors_export_and_retry_leave_the_other_orgs_errors_alone(
 def test_r3_r6_dashboard_api_pages_the_connected_orgs_errors(
     env: dict[str, str], database_url: str
 ) -> None:
-    config = load_config(None)
+    config = load_config(None, dashboard_password=SecretStr(PASSWORD))
     with (
         running(create_dashboard_app(config=config)) as server,
-        httpx.Client(base_url=server.url) as http,
+        DashboardClient(server.url) as http,
     ):
+        http.log_in()
         answer = http.get("/api/errors", params={"page": 2, "per_page": 50})
         page = http.get("/")
+        second_page = http.get("/errors/required_fields", params={"page": 3})
 
     assert answer.status_code == 200, answer.text
     body = json.loads(answer.text)
     assert body["total"] == 60
     assert [error["hubspot_id"] for error in body["errors"]] == [str(n) for n in range(1050, 1060)]
-    # The page lists the first 50 of the card and says where the rest are.
-    assert "The first 50 of" in page.text
+    # The card lists its first errors and links the rest, a page at a time.
+    assert "More errors of this type (60 in all)" in page.text
+    assert "Page 3 of 3" in second_page.text
 
 
 def test_dashboard_retry_waits_for_a_run_then_says_so(
     env: dict[str, str], database_url: str
 ) -> None:
-    config = load_config(None)
+    config = load_config(None, dashboard_password=SecretStr(PASSWORD))
     with (
         running(create_dashboard_app(config=config)) as server,
-        httpx.Client(base_url=server.url, timeout=30) as http,
-        store_lock(database_url),
+        DashboardClient(server.url) as http,
     ):
-        answer = http.post(
-            "/errors/retry",
-            content="all=1",
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
+        http.log_in()
+        http.http.timeout = httpx.Timeout(30)
+        with store_lock(database_url):
+            answer = http.post("/errors/retry", {"all": "1"})
 
-    assert answer.status_code == 303
-    assert "A+sync+is+running" in answer.headers["location"]
+    assert answer.status_code == 200
+    assert "A sync is running: try the retry again in a moment" in answer.text

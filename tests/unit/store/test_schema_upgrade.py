@@ -86,6 +86,7 @@ def test_a_store_of_an_older_schema_asks_for_db_upgrade(database_url: str) -> No
         # Back to the schema before revision 0004 (what a store of the previous release has).
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '0003'"))
         connection.execute(sa.text("DROP TABLE runs"))
+        connection.execute(sa.text("DROP TABLE dashboard_secrets"))  # revision 0007
         connection.execute(sa.text("DROP INDEX ix_api_calls_account_at"))
         connection.execute(sa.text("ALTER TABLE api_calls DROP COLUMN account"))
     engine.dispose()
@@ -97,5 +98,5 @@ def test_a_store_of_an_older_schema_asks_for_db_upgrade(database_url: str) -> No
     assert refused.exit_code == 1, refused.output
     assert "run `crmsync db upgrade` first" in refused.output
     assert upgraded.exit_code == 0, upgraded.output
-    assert "upgraded from 0003 to 0004" in upgraded.output
+    assert "upgraded from 0003 to 0007" in upgraded.output
     StateStore.open(database_url).close()
