@@ -19,12 +19,13 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from crmsync.errors import CrmsyncError
 from crmsync.store.location import prepare_sqlite_file, sqlite_path
@@ -106,8 +107,11 @@ def _advisory_lock(url: str, *, purpose: str, wait: float | None) -> Iterator[No
             try:
                 yield
             finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                connection.commit()
+                # A connection lost meanwhile took the lock with it: nothing to release,
+                # and the run's own outcome must not be hidden behind that error.
+                with suppress(SQLAlchemyError):
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    connection.commit()
     finally:
         engine.dispose()
 
