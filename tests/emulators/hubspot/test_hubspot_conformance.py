@@ -32,7 +32,7 @@ from crmsync.emulators.common.server import BackgroundServer, running
 from crmsync.emulators.hubspot.control_client import HubSpotEmulatorControl
 from crmsync.emulators.hubspot.server import create_app
 
-SPECS = Path(__file__).resolve().parents[3].parent / "shared" / "specs" / "hubspot"
+SPECS = Path(__file__).resolve().parent / "specs"
 TOKEN = "pat-na1-conformance"
 
 # path prefix → spec file defining it (first match wins)
