@@ -17,10 +17,12 @@ store, not here: they are edited with ``crmsync settings set`` and kept with his
 
 from __future__ import annotations
 
+import difflib
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -37,7 +39,8 @@ DEFAULT_CONFIG_FILE = Path("crmsync.toml")
 class CrmsyncConfig(BaseSettings):
     """Where the two CRMs and the state store are, and how the sync runs."""
 
-    model_config = SettingsConfigDict(env_prefix="CRMSYNC_", extra="ignore")
+    # A misspelt key in the file (``salesforce_tokn``) is refused, never ignored.
+    model_config = SettingsConfigDict(env_prefix="CRMSYNC_", extra="forbid")
 
     salesforce_url: str = "https://login.salesforce.com"
     salesforce_token: SecretStr | None = None
@@ -93,15 +96,31 @@ class CrmsyncConfig(BaseSettings):
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> CrmsyncConfig:
-    """The configuration from ``path`` (default ``crmsync.toml`` if present) and the env."""
+    """The configuration from ``path`` (default ``crmsync.toml`` if present) and the env.
+
+    Every mistake is a :class:`ConfigurationError` naming the file, the key and what to
+    change: a missing or unreadable file, a file that is not TOML, an unknown key (with
+    the closest known one), a value of the wrong type or out of range.
+    """
     chosen = path
     if chosen is None and DEFAULT_CONFIG_FILE.exists():
         chosen = DEFAULT_CONFIG_FILE
-    if chosen is not None and not chosen.exists():
-        raise ConfigurationError(f"configuration file {chosen} does not exist")
-    if chosen is None:
+    if chosen is not None and not chosen.is_file():
+        raise ConfigurationError(
+            f"configuration file {chosen} does not exist: create it or pass --config PATH"
+        )
+    if chosen is not None:
+        _check_toml(chosen)
+    try:
+        return _build(chosen, overrides)
+    except ValidationError as error:
+        raise ConfigurationError(describe_validation_error(error, source=chosen)) from None
+
+
+def _build(toml_file: Path | None, overrides: dict[str, Any]) -> CrmsyncConfig:
+    if toml_file is None:
         return CrmsyncConfig(**overrides)
-    toml_file = chosen
+    file = toml_file
 
     class _WithFile(CrmsyncConfig):
         @classmethod
@@ -117,7 +136,62 @@ def load_config(path: Path | None = None, **overrides: Any) -> CrmsyncConfig:
             return (
                 init_settings,
                 env_settings,
-                TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+                TomlConfigSettingsSource(settings_cls, toml_file=file),
             )
 
     return _WithFile(**overrides)
+
+
+def _check_toml(path: Path) -> None:
+    """Refuse a file that cannot be read or is not TOML, saying where it breaks."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigurationError(
+            f"configuration file {path} cannot be read: {error.strerror or error}"
+        ) from None
+    try:
+        tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigurationError(
+            f"configuration file {path} is not UTF-8 text: save it as UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(f"configuration file {path} is not valid TOML: {error}") from None
+
+
+KNOWN_KEYS: tuple[str, ...] = tuple(CrmsyncConfig.model_fields)
+"""Every key the configuration file accepts."""
+
+
+def closest_key(name: str, known: tuple[str, ...] = KNOWN_KEYS) -> str | None:
+    """The known key closest to a misspelt ``name``, if any is close enough."""
+    found = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def describe_validation_error(error: ValidationError, *, source: Path | None) -> str:
+    """One line naming the first wrong key, its value's problem and where it was set."""
+    where = f"in {source}" if source is not None else "in the configuration"
+    problems: list[str] = []
+    for item in error.errors(include_url=False):
+        key = ".".join(str(part) for part in item["loc"]) or "configuration"
+        if item["type"] == "extra_forbidden":
+            suggestion = closest_key(key)
+            hint = f"; did you mean '{suggestion}'?" if suggestion else ""
+            known = "" if suggestion else f" (known keys: {', '.join(KNOWN_KEYS)})"
+            problems.append(f"unknown key '{key}' {where}{hint}{known}")
+        else:
+            env = f"CRMSYNC_{key.upper()}"
+            fix = f"{source} or {env}" if source is not None else env
+            value = _shown(item.get("input"), secret=key.endswith("token"))
+            message = item["msg"][:1].lower() + item["msg"][1:]
+            problems.append(f"{key} = {value}: {message} (fix it in {fix})")
+    return "; ".join(problems)
+
+
+def _shown(value: object, *, secret: bool) -> str:
+    if secret:
+        return "***"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

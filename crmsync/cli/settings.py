@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from crmsync.config import load_config
+from crmsync.core.policies import SettingError, unknown_key_message
 from crmsync.store import StateStore
 
 app = typer.Typer(help="Show and change the integration settings.", no_args_is_help=True)
@@ -39,20 +40,30 @@ def set_(
     config_path: ConfigOption = None,
 ) -> None:
     """Change one setting (mapping tables are checked against both CRMs first)."""
-    from crmsync.engine.settings import r10_warning, save_setting
+    from crmsync.core.policies import SETTING_KEYS, ContactSettings, apply_setting
+    from crmsync.engine.settings import MAPPING_TABLES, SWITCHES, r10_warning, save_setting
 
     key, sep, value = assignment.partition("=")
     if not sep:
         raise typer.BadParameter("expected KEY=VALUE")
+    key = key.strip()
+    # The key and the value's form first: a typo needs no CRM to be refused.
+    known = (*SETTING_KEYS, *SWITCHES, *MAPPING_TABLES)
+    if key not in known:
+        raise SettingError(key, unknown_key_message(key, known))
+    if key in SETTING_KEYS:
+        apply_setting(ContactSettings(), key, value)
     config = load_config(config_path)
     warning: str | None = None
-    if ".mappings." in key:
+    # Mapping tables are checked against both CRMs' describe, an inclusion list against
+    # HubSpot's lists (R8, R23): those need the CRMs connected.
+    if key in MAPPING_TABLES or (key == "contacts.inclusion_list_id" and value.strip()):
         from crmsync.runtime import connected
 
         with connected(config) as opened:
             stored = save_setting(
                 opened.store,
-                key.strip(),
+                key,
                 value,
                 hubspot=opened.hubspot,
                 salesforce=opened.salesforce,
@@ -60,11 +71,11 @@ def set_(
     else:
         store = StateStore.open(config.database_url)
         try:
-            stored = save_setting(store, key.strip(), value)
+            stored = save_setting(store, key, value)
             warning = r10_warning(store)
         finally:
             store.close()
     console = Console()
-    console.print_json(json.dumps({key.strip(): stored}))
+    console.print_json(json.dumps({key: stored}))
     if warning:
         console.print(f"Warning (R10): {warning}", markup=False)

@@ -22,9 +22,14 @@ from crmsync.errors import (
 
 
 class ApiErrorMixin:
-    """What every translated API error carries: the API's own code and message."""
+    """What every translated API error carries: the API's own code and message.
+
+    ``system`` names the CRM that answered (``"Salesforce"``, ``"HubSpot"``), so a
+    message to the user can say which one to reconnect.
+    """
 
     detail: ApiErrorDetail | None = None
+    system: str | None = None
 
 
 class AuthenticationError(ApiErrorMixin, ConfigurationError):
@@ -120,6 +125,7 @@ def build_error(
     summary: str,
     detail: ApiErrorDetail,
     retry_after: float | None = None,
+    system: str | None = None,
 ) -> CrmsyncError:
     """Instantiate ``error_class`` with the API's detail attached.
 
@@ -134,6 +140,7 @@ def build_error(
         error = error_class(message)
     if isinstance(error, ApiErrorMixin):
         error.detail = detail
+        error.system = system
     return error
 
 

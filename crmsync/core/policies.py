@@ -14,6 +14,8 @@ Salesforce record new, is its email valid):
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -98,10 +100,22 @@ def apply_setting(settings: ContactSettings, key: str, value: object) -> Contact
     ``contacts.create_as`` accepts ``lead``/``contact`` in any case.
     """
     if key not in _FIELDS:
-        raise SettingError(key, f"unknown setting; known settings: {', '.join(SETTING_KEYS)}")
+        raise SettingError(key, unknown_key_message(key, SETTING_KEYS))
     # Each value was parsed into the field's own type above.
     changes: dict[str, Any] = {_FIELDS[key]: _parse(key, value)}
     return replace(settings, **changes)
+
+
+def unknown_key_message(key: str, known: tuple[str, ...]) -> str:
+    """ "unknown setting" with the closest known key, or the known keys when none is close."""
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown setting; did you mean '{close[0]}'?"
+    return f"unknown setting; known settings: {', '.join(known)}"
+
+
+LIST_ID = re.compile(r"[0-9]{1,18}")
+"""A HubSpot list id: the digits in the list's URL (an int64, so at most 18 digits here)."""
 
 
 def _parse(key: str, value: object) -> object:
@@ -109,8 +123,14 @@ def _parse(key: str, value: object) -> object:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if isinstance(value, str | int) and not isinstance(value, bool):
-            return str(value).strip()
-        raise SettingError(key, "expected a list id or nothing")
+            text = str(value).strip()
+            if LIST_ID.fullmatch(text) and int(text) > 0:
+                return text
+        raise SettingError(
+            key,
+            f"{_shown(value)} is not a HubSpot list id: give the number in the list's URL "
+            "(1 to 18 digits), or nothing for no list",
+        )
     if key == "contacts.salesforce_contacts" and value in (None, SAME_AS_LEADS):
         return None
     enum = _ENUMS[key]
@@ -123,7 +143,12 @@ def _parse(key: str, value: object) -> object:
     allowed = [member.value for member in enum]
     if key == "contacts.salesforce_contacts":
         allowed.append(SAME_AS_LEADS)
-    raise SettingError(key, f"{value!r} is not one of {', '.join(allowed)}")
+    raise SettingError(key, f"{_shown(value)} is not one of {', '.join(allowed)}")
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # --- HubSpot → Salesforce --------------------------------------------------------------

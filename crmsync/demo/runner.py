@@ -201,7 +201,7 @@ def _configure(opened: Connected, *, list_id: str) -> None:
         ("lifecycle.sync_company_stage_to_contacts", "on"),
         *((activity_switch(name), "on") for name in ACTIVITY_TYPE_NAMES),
     ):
-        save_setting(opened.store, key, value)
+        save_setting(opened.store, key, value, hubspot=opened.hubspot)
 
 
 def _sync(

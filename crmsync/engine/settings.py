@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from crmsync.connectors.base import Connector, Stages
 from crmsync.core.deal_stages import StageTable, table_problems
@@ -213,7 +213,10 @@ def save_setting(
         if default is None:
             raise SettingError(key, f"no mapping table; known: {', '.join(MAPPING_TABLES)}")
         name = default.salesforce_object
-        rows = json.loads(value) if isinstance(value, str) else value
+        try:
+            rows = json.loads(value) if isinstance(value, str) else value
+        except ValueError as error:
+            raise SettingError(key, f"the table is not valid JSON: {error}") from None
         mapping = mapping_from_json(name, rows, hubspot_object=default.hubspot_object)
         if hubspot is None or salesforce is None:
             raise SettingError(key, "checking a mapping needs both CRMs connected")
@@ -229,6 +232,8 @@ def save_setting(
         updated = apply_setting(contact_settings(store), key, value)
         field_value = getattr(updated, _attribute(key))
         stored = field_value.value if isinstance(field_value, StrEnum) else field_value
+        if key == "contacts.inclusion_list_id" and stored is not None:
+            _require_list(key, stored, hubspot)
     with store.begin() as tx:
         tx.set_setting(key, stored)
     return stored
@@ -250,6 +255,25 @@ def _checked_stage_table(
     if problems:
         raise SettingError(key, "; ".join(problems))
     return table.to_json()
+
+
+@runtime_checkable
+class ListLookup(Protocol):
+    """A HubSpot connector that can look a list up by id (R8)."""
+
+    def list_name(self, list_id: str) -> str | None:
+        """The list's name, or ``None`` when there is no such list."""
+        ...
+
+
+def _require_list(key: str, list_id: str, hubspot: Connector | None) -> None:
+    """Refuse an inclusion list the HubSpot portal does not have (checked when saved)."""
+    if not isinstance(hubspot, ListLookup):
+        raise SettingError(key, "checking the list needs HubSpot connected")
+    if hubspot.list_name(list_id) is None:
+        raise SettingError(
+            key, f"HubSpot has no list {list_id}: give the id in the list's URL in HubSpot"
+        )
 
 
 def _attribute(key: str) -> str:

@@ -257,6 +257,17 @@ class HubSpotConnector:
 
     # -- HubSpot-only ------------------------------------------------------------------
 
+    def list_name(self, list_id: str) -> str | None:
+        """The name of a Lists v3 list, or ``None`` when the portal has no such list (R8)."""
+        try:
+            body = self._json(
+                "list_read", partial(self._apis.lists.get_by_id, list_id, **self._opts())
+            )
+        except NotFoundError:
+            return None
+        found = body.get("list") if isinstance(body, dict) else None
+        return str(found.get("name") or list_id) if isinstance(found, dict) else None
+
     def list_member_ids(self, list_id: str) -> set[str]:
         """Record ids on a Lists v3 list (the R8 inclusion list), all pages."""
         return set(self.list_members(list_id))

@@ -48,6 +48,9 @@ SALESFORCE_ERRORS: Final[tuple[ErrorRule, ...]] = (
     # The daily allocation is spent: Salesforce says 403, the engine must defer (R2).
     ErrorRule(code="REQUEST_LIMIT_EXCEEDED", error=ApiBudgetExhaustedError),
     ErrorRule(status=401, error=AuthenticationError),
+    # The identity endpoints (userinfo, id URL) answer 403 ``Bad_OAuth_Token`` for a
+    # token that is invalid or expired: that is a failed login, not a missing permission.
+    ErrorRule(status=403, code="Bad_OAuth_Token", error=AuthenticationError),
     ErrorRule(status=403, error=PermissionDeniedError),
     # An unknown field or object in a query or body means the mapping is wrong.
     ErrorRule(status=400, code="INVALID_FIELD", error=SchemaMismatchError),
@@ -76,7 +79,11 @@ def error_detail(*, status: int, content: Any) -> ApiErrorDetail:
         code = str(content.get("errorCode") or content.get("error") or "")
         message = str(content.get("message") or content.get("error_description") or "")
         return ApiErrorDetail(code=code, message=message, status=status)
-    return ApiErrorDetail(code="", message=str(content or "")[:500], status=status)
+    text = str(content or "").strip()
+    if text and len(text) <= 64 and text.replace("_", "").isalnum():
+        # The identity endpoints answer a bare code as text (``Bad_OAuth_Token``).
+        return ApiErrorDetail(code=text, message=text, status=status)
+    return ApiErrorDetail(code="", message=text[:500], status=status)
 
 
 def translate(error: Exception, *, retry_after: float | None = None) -> CrmsyncError:
@@ -87,7 +94,12 @@ def translate(error: Exception, *, retry_after: float | None = None) -> CrmsyncE
         detail = ApiErrorDetail(
             code=str(error.code or ""), message=str(error.auth_message or ""), status=401
         )
-        return build_error(AuthenticationError, summary="Salesforce login failed", detail=detail)
+        return build_error(
+            AuthenticationError,
+            summary="Salesforce login failed",
+            detail=detail,
+            system="Salesforce",
+        )
     if isinstance(error, SalesforceError):
         status = int(error.status or 0)
         detail = error_detail(status=status, content=error.content)
@@ -97,6 +109,7 @@ def translate(error: Exception, *, retry_after: float | None = None) -> CrmsyncE
             summary=f"Salesforce answered {status} to {error.resource_name or 'a call'}",
             detail=detail,
             retry_after=retry_after,
+            system="Salesforce",
         )
     if isinstance(error, SalesforceOperationError):
         return BulkJobFailedError(f"Salesforce bulk job failed: {error}")

@@ -22,15 +22,14 @@ def test_settings_set_then_show_round_trips(
     monkeypatch.setenv("CRMSYNC_DATABASE_URL", f"sqlite:///{tmp_path / 's.sqlite'}")
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    for assignment in ("contacts.create_as=lead", "contacts.inclusion_list_id=42"):
+    for assignment in ("contacts.create_as=lead", "contacts.salesforce_leads=nothing"):
         result = runner.invoke(app, ["settings", "set", assignment])
         assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["settings", "show"])
     assert result.exit_code == 0, result.output
     shown = json.loads(result.output)
     assert shown["contacts.create_as"] == "Lead"
-    assert shown["contacts.inclusion_list_id"] == "42"
-    assert shown["contacts.salesforce_leads"] == "create_or_update"
+    assert shown["contacts.salesforce_leads"] == "nothing"
     assert any(row["hubspot_property"] == "email" for row in shown["contacts.mappings.Lead"])
 
 
