@@ -63,10 +63,16 @@ class FieldInfo:
     nillable: bool = True
     createable: bool = True
     updateable: bool = True
+    defaulted_on_create: bool = False
     picklist_values: tuple[str, ...] = ()
     restricted_picklist: bool = False
     picklist_entries: tuple[PicklistEntry, ...] = ()
     """The options with labels (and controlling values); ``picklist_values`` are their values."""
+
+    @property
+    def required_on_create(self) -> bool:
+        """Salesforce's rule: a create must give it (createable, not nillable, no default)."""
+        return self.createable and not self.nillable and not self.defaulted_on_create
 
 
 @dataclass(frozen=True, kw_only=True)

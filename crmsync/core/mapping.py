@@ -20,7 +20,9 @@ Defaults (:data:`DEFAULT_LEAD_MAPPING`, :data:`DEFAULT_CONTACT_MAPPING`):
 
 Validation on save (R23): :func:`validate_object_mapping` raises
 :class:`MappingValidationError` listing every problem (missing field, type mismatch in a
-direction the rule writes, write to a non-updateable field, two rows writing one field).
+direction the rule writes, write to a non-updateable field, two rows writing one field,
+a field Salesforce requires on create or HubSpot's unique key left without a row that
+writes it, an owner row that is not two-way).
 """
 
 from __future__ import annotations
@@ -315,12 +317,21 @@ class ProblemKind(StrEnum):
     NOT_UPDATEABLE = "not_updateable"
     DUPLICATE_TARGET = "duplicate_target"
     ONE_WAY_ONLY = "one_way_only"
+    REQUIRED_NOT_WRITTEN = "required_not_written"
+    UNIQUE_KEY_NOT_WRITTEN = "unique_key_not_written"
+    OWNER_NOT_TWO_WAY = "owner_not_two_way"
 
 
 ONE_WAY_PROPERTIES: Mapping[str, str] = {
     "lifecyclestage": "a HubSpot lifecycle stage never changes a Salesforce record (R17)",
 }
 """HubSpot properties no rule may write to Salesforce, and why."""
+
+HUBSPOT_UNIQUE_KEYS: Mapping[str, str] = {"contacts": "email"}
+"""The property HubSpot deduplicates an object type by; creates from Salesforce need it."""
+
+OWNER_RULES: frozenset[SyncRule] = frozenset({SyncRule.TWO_WAY, SyncRule.DONT_SYNC})
+"""HubSpot's integration syncs record owners two-way or not at all."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -394,7 +405,65 @@ def find_mapping_problems(
                 )
             else:
                 targets[key] = row.hubspot_property
+    problems.extend(_owner_problems(mapping))
+    problems.extend(_coverage_problems(mapping, salesforce_fields=salesforce_fields))
     return tuple(problems)
+
+
+def _owner_problems(mapping: ObjectMapping) -> list[MappingProblem]:
+    return [
+        _problem(
+            ProblemKind.OWNER_NOT_TWO_WAY,
+            row,
+            f"record owners sync two-way only (or not at all); rule '{row.rule.value}' "
+            f"is not allowed, use '{SyncRule.TWO_WAY.value}' or '{SyncRule.DONT_SYNC.value}'",
+        )
+        for row in mapping.fields
+        if (row.transform is Transform.OWNER_BY_EMAIL or row.hubspot_property == "hubspot_owner_id")
+        and row.rule not in OWNER_RULES
+    ]
+
+
+def _coverage_problems(
+    mapping: ObjectMapping, *, salesforce_fields: Mapping[str, FieldInfo]
+) -> list[MappingProblem]:
+    """Fields a create needs on each side, with no row writing them there."""
+    problems: list[MappingProblem] = []
+    into_salesforce = {
+        name
+        for row in mapping.fields
+        if System.SALESFORCE in row.rule.writes_to
+        for name in (row.salesforce_field, row.salesforce_code_field)
+        if name
+    }
+    for name, info in sorted(salesforce_fields.items()):
+        if info.required_on_create and name not in into_salesforce:
+            problems.append(
+                MappingProblem(
+                    kind=ProblemKind.REQUIRED_NOT_WRITTEN,
+                    hubspot_property="",
+                    salesforce_field=name,
+                    message=f"Salesforce requires {mapping.salesforce_object}.{name} on "
+                    "create: map a HubSpot property to it with a rule that writes to "
+                    "Salesforce",
+                )
+            )
+    key = HUBSPOT_UNIQUE_KEYS.get(mapping.hubspot_object)
+    writes_key = any(
+        row.hubspot_property == key and System.HUBSPOT in row.rule.writes_to
+        for row in mapping.fields
+    )
+    if key is not None and not writes_key:
+        problems.append(
+            MappingProblem(
+                kind=ProblemKind.UNIQUE_KEY_NOT_WRITTEN,
+                hubspot_property=key,
+                salesforce_field="",
+                message=f"HubSpot {mapping.hubspot_object} are kept unique by '{key}': map "
+                f"it from a Salesforce field with a rule that writes to HubSpot",
+            )
+        )
+    return problems
 
 
 def validate_object_mapping(

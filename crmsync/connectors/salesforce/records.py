@@ -92,6 +92,7 @@ def field_info(
         nillable=bool(field.get("nillable", True)),
         createable=bool(field.get("createable", False)),
         updateable=bool(field.get("updateable", False)),
+        defaulted_on_create=bool(field.get("defaultedOnCreate", False)),
         picklist_values=tuple(entry.value for entry in entries),
         restricted_picklist=bool(field.get("restrictedPicklist", False)),
         picklist_entries=entries,

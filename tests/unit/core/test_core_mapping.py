@@ -68,8 +68,16 @@ def test_r11_picklists_on_switch_state_and_country_to_code_fields() -> None:
     assert unchanged is DEFAULT_LEAD_MAPPING
 
 
+EMAIL_ROW = FieldMapping(hubspot_property="email", salesforce_field="Email", rule=SyncRule.TWO_WAY)
+"""HubSpot's unique key, which every contacts table must write to HubSpot."""
+HS_EMAIL = {"email": info("email", FieldType.EMAIL)}
+SF_EMAIL = {"Email": info("Email", FieldType.EMAIL)}
+
+
 def _pair(row: FieldMapping) -> ObjectMapping:
-    return ObjectMapping(hubspot_object="contacts", salesforce_object="Contact", fields=(row,))
+    return ObjectMapping(
+        hubspot_object="contacts", salesforce_object="Contact", fields=(EMAIL_ROW, row)
+    )
 
 
 def test_r23_text_into_number_field_is_refused() -> None:
@@ -79,8 +87,8 @@ def test_r23_text_into_number_field_is_refused() -> None:
     with pytest.raises(MappingValidationError) as raised:
         validate_object_mapping(
             mapping,
-            hubspot_fields={"notes": info("notes", FieldType.STRING)},
-            salesforce_fields={"Score__c": info("Score__c", FieldType.NUMBER)},
+            hubspot_fields={**HS_EMAIL, "notes": info("notes", FieldType.STRING)},
+            salesforce_fields={**SF_EMAIL, "Score__c": info("Score__c", FieldType.NUMBER)},
         )
     assert isinstance(raised.value, ConfigurationError)
     assert [problem.kind for problem in raised.value.problems] == [ProblemKind.TYPE_MISMATCH]
@@ -94,8 +102,8 @@ def test_r23_number_into_text_is_allowed_one_way_only() -> None:
         )
     )
     fields = {
-        "hubspot_fields": {"score": info("score", FieldType.NUMBER)},
-        "salesforce_fields": {"Note__c": info("Note__c", FieldType.STRING)},
+        "hubspot_fields": {**HS_EMAIL, "score": info("score", FieldType.NUMBER)},
+        "salesforce_fields": {**SF_EMAIL, "Note__c": info("Note__c", FieldType.STRING)},
     }
     assert find_mapping_problems(one_way, **fields) == ()
     two_way = _pair(
@@ -105,8 +113,11 @@ def test_r23_number_into_text_is_allowed_one_way_only() -> None:
 
 
 def test_r23_write_to_read_only_field_is_refused_only_in_the_rule_direction() -> None:
-    hubspot_fields = {"created": info("created", FieldType.DATETIME)}
-    salesforce_fields = {"CreatedDate": info("CreatedDate", FieldType.DATETIME, updateable=False)}
+    hubspot_fields = {**HS_EMAIL, "created": info("created", FieldType.DATETIME)}
+    salesforce_fields = {
+        **SF_EMAIL,
+        "CreatedDate": info("CreatedDate", FieldType.DATETIME, updateable=False),
+    }
     into_salesforce = _pair(
         FieldMapping(
             hubspot_property="created", salesforce_field="CreatedDate", rule=SyncRule.TWO_WAY
@@ -163,8 +174,8 @@ def test_r23_dont_sync_rows_are_not_type_checked() -> None:
     )
     validate_object_mapping(
         mapping,
-        hubspot_fields={"notes": info("notes", FieldType.STRING)},
-        salesforce_fields={"Score__c": info("Score__c", FieldType.NUMBER)},
+        hubspot_fields={**HS_EMAIL, "notes": info("notes", FieldType.STRING)},
+        salesforce_fields={**SF_EMAIL, "Score__c": info("Score__c", FieldType.NUMBER)},
     )
 
 
@@ -180,3 +191,108 @@ def test_r23_default_contact_mapping_validates_against_plain_descriptions() -> N
     validate_object_mapping(
         DEFAULT_CONTACT_MAPPING, hubspot_fields=hubspot_fields, salesforce_fields=salesforce_fields
     )
+
+
+def required(name: str) -> FieldInfo:
+    """A Salesforce field a create must give (createable, not nillable, no default)."""
+    return FieldInfo(name=name, label=name, type=FieldType.STRING, nillable=False)
+
+
+def _table(*rows: FieldMapping, salesforce_object: str = "Lead") -> ObjectMapping:
+    return ObjectMapping(
+        hubspot_object="contacts", salesforce_object=salesforce_object, fields=rows
+    )
+
+
+def _row(hubspot: str, salesforce: str, rule: SyncRule = SyncRule.TWO_WAY) -> FieldMapping:
+    return FieldMapping(hubspot_property=hubspot, salesforce_field=salesforce, rule=rule)
+
+
+LEAD_FIELDS = {
+    **SF_EMAIL,
+    "LastName": required("LastName"),
+    "Company": required("Company"),
+    # Not nillable but defaulted on create (Status, OwnerId): a create may leave it out.
+    "Status": FieldInfo(
+        name="Status", label="Status", type=FieldType.PICKLIST, nillable=False,
+        defaulted_on_create=True,
+    ),
+    "Title": info("Title", FieldType.STRING),
+}  # fmt: skip
+HUBSPOT_CONTACT = {
+    name: info(name, FieldType.STRING) for name in ("email", "lastname", "company", "jobtitle")
+}
+
+
+def test_r23_a_table_without_a_salesforce_required_field_is_refused() -> None:
+    table = _table(_row("email", "Email"), _row("company", "Company"), _row("jobtitle", "Title"))
+    with pytest.raises(MappingValidationError) as refused:
+        validate_object_mapping(
+            table, hubspot_fields=HUBSPOT_CONTACT, salesforce_fields=LEAD_FIELDS
+        )
+    assert [(p.kind, p.salesforce_field) for p in refused.value.problems] == [
+        (ProblemKind.REQUIRED_NOT_WRITTEN, "LastName")
+    ]
+    assert "Lead.LastName" in str(refused.value)
+
+
+def test_r23_a_required_field_mapped_only_toward_hubspot_is_refused() -> None:
+    table = _table(
+        _row("email", "Email"),
+        _row("company", "Company"),
+        _row("lastname", "LastName", SyncRule.ALWAYS_SALESFORCE),
+    )
+    problems = find_mapping_problems(
+        table, hubspot_fields=HUBSPOT_CONTACT, salesforce_fields=LEAD_FIELDS
+    )
+    assert [p.kind for p in problems] == [ProblemKind.REQUIRED_NOT_WRITTEN]
+
+
+def test_r23_required_fields_written_toward_salesforce_pass() -> None:
+    table = _table(
+        _row("email", "Email"),
+        _row("company", "Company", SyncRule.ALWAYS_HUBSPOT),
+        _row("lastname", "LastName", SyncRule.PREFER_SALESFORCE_UNLESS_BLANK),
+    )
+    validate_object_mapping(table, hubspot_fields=HUBSPOT_CONTACT, salesforce_fields=LEAD_FIELDS)
+
+
+@pytest.mark.parametrize(
+    "email_row", [None, _row("email", "Email", SyncRule.ALWAYS_HUBSPOT)], ids=["absent", "one-way"]
+)
+def test_r23_hubspot_unique_key_must_be_written_toward_hubspot(
+    email_row: FieldMapping | None,
+) -> None:
+    rows = [_row("lastname", "LastName"), _row("company", "Company")]
+    table = _table(*rows, *([email_row] if email_row else []))
+    problems = find_mapping_problems(
+        table, hubspot_fields=HUBSPOT_CONTACT, salesforce_fields=LEAD_FIELDS
+    )
+    assert [(p.kind, p.hubspot_property) for p in problems] == [
+        (ProblemKind.UNIQUE_KEY_NOT_WRITTEN, "email")
+    ]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        SyncRule.ALWAYS_SALESFORCE,
+        SyncRule.ALWAYS_HUBSPOT,
+        SyncRule.PREFER_SALESFORCE_UNLESS_BLANK,
+        SyncRule.PREFER_HUBSPOT_UNLESS_BLANK,
+    ],
+)
+def test_r23_owner_rows_are_two_way_only(rule: SyncRule) -> None:
+    owner = FieldMapping(
+        hubspot_property="hubspot_owner_id",
+        salesforce_field="OwnerId",
+        rule=rule,
+        transform=Transform.OWNER_BY_EMAIL,
+    )
+    table = _table(EMAIL_ROW, _row("lastname", "LastName"), _row("company", "Company"), owner)
+    problems = find_mapping_problems(
+        table,
+        hubspot_fields={**HUBSPOT_CONTACT, "hubspot_owner_id": info("o", FieldType.PICKLIST)},
+        salesforce_fields={**LEAD_FIELDS, "OwnerId": info("OwnerId", FieldType.REFERENCE)},
+    )
+    assert [p.kind for p in problems] == [ProblemKind.OWNER_NOT_TWO_WAY]
