@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -21,9 +22,12 @@ from crmsync.health.errors import (
     next_retry,
     open_errors_page,
     request_retry,
+    write_csv,
 )
 from crmsync.store import StateStore
 from crmsync.store.lock import RETRY_LOCK_WAIT_SECONDS, StoreBusyError, store_lock
+from crmsync.store.models import SyncErrorRecord
+from crmsync.terminal import plain
 
 app = typer.Typer(help="List, inspect, retry and export sync errors.", no_args_is_help=True)
 
@@ -37,15 +41,22 @@ def _store(config_path: Path | None) -> StateStore:
 
 
 @app.command("list")
-def list_(
+def list_(  # noqa: PLR0917 - Typer maps options to parameters
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
     page: Annotated[int, typer.Option("--page", min=1, help="Which page (1 is the first).")] = 1,
     per_page: Annotated[
         int, typer.Option("--per-page", min=1, max=1000, help="Errors per page.")
     ] = PAGE_SIZE,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the errors as JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the errors as CSV.")] = False,
     config_path: ConfigOption = None,
 ) -> None:
-    """One line per open error of the connected org, a page at a time."""
+    """One line per open error of the connected org, a page at a time (R3, R27).
+
+    ``--json`` and ``--csv`` give every column in full, for scripts and narrow terminals.
+    """
+    if as_json and as_csv:
+        raise typer.BadParameter("give --json or --csv, not both")
     config = load_config(config_path)
     store = StateStore.open(config.database_url)
     try:
@@ -58,27 +69,65 @@ def list_(
         )
     finally:
         store.close()
-    rows = found.rows
+    rows = list(found.rows)
+    if as_json:
+        document = [{**error_row(row), "next_retry": next_retry(row)} for row in rows]
+        # json.dumps escapes control characters, so record data cannot drive the terminal.
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    if as_csv:
+        write_csv(rows, sys.stdout)
+        return
     title = f"{found.total} open error(s)"
     if found.total > len(rows):
         first = found.offset + 1
         title += f", {first}-{found.offset + len(rows)} shown (--page {page + 1} for more)"
+    console = Console()
+    if console.width >= WIDE_TABLE:
+        console.print(_table(rows, title=title))
+    else:
+        _print_blocks(console, rows, title=title)
+
+
+WIDE_TABLE = 120
+"""Columns from which ``errors list`` draws a table; below (80 columns, piped) one block each."""
+
+
+def _cells(row: SyncErrorRecord) -> dict[str, object]:
+    return {
+        "Id": row.id,
+        "Category": row.category,
+        "Code": row.api_code,
+        "HubSpot": row.hubspot_id,
+        "Salesforce": row.salesforce_id,
+        "Field": row.field,
+        "Message": row.api_message,
+        "Next retry": next_retry(row),
+    }
+
+
+def _table(rows: list[SyncErrorRecord], *, title: str) -> Table:
+    # Record values are data, never markup (a last name may be "[/]"), and every column
+    # folds rather than being cut.
     table = Table(title=title)
-    columns = ("Id", "Category", "HubSpot", "Salesforce", "Field", "Message", "Last seen")
+    columns = ("Id", "Category", "Code", "HubSpot", "Salesforce", "Field", "Message")
     for column in (*columns, "Next retry"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(
-            str(row.id),
-            row.category,
-            row.hubspot_id or "",
-            row.salesforce_id or "",
-            row.field or "",
-            row.api_message,
-            row.last_seen.isoformat(timespec="seconds"),
-            next_retry(row),
-        )
-    Console().print(table)
+        table.add_row(*(plain(cell) for cell in _cells(row).values()))
+    return table
+
+
+def _print_blocks(console: Console, rows: list[SyncErrorRecord], *, title: str) -> None:
+    """One block per error: its id, category and code on the first line, never cut."""
+    console.print(title, markup=False)
+    for row in rows:
+        cells = _cells(row)
+        console.print()
+        console.print(plain(f"#{row.id}  {row.category}  {row.api_code}"))
+        for name in ("HubSpot", "Salesforce", "Field", "Message", "Next retry"):
+            if cells[name]:
+                console.print(plain(f"  {name}: {cells[name]}"), overflow="fold")
 
 
 @app.command("show")
@@ -138,4 +187,4 @@ def export(
         written = export_csv(store, csv_path, scope=cached_scope(config, store))
     finally:
         store.close()
-    Console().print(f"{written} error(s) written to {csv_path}")
+    Console().print(f"{written} error(s) written to {csv_path}", markup=False)

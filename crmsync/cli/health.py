@@ -18,6 +18,7 @@ from crmsync.health.budget import ALLOCATION_SETTING, ApiBudget
 from crmsync.health.probe import probe
 from crmsync.health.report import HealthReport
 from crmsync.store import StateStore
+from crmsync.terminal import plain, shown
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="TOML file (default: crmsync.toml if present).")
@@ -83,7 +84,10 @@ def _print_report(console: Console, report: HealthReport) -> None:
     if hs.org_limit is not None:
         console.print(f"Whole HubSpot account today: {hs.org_used} of {hs.org_limit} daily calls")
     user = report.integration_user
-    console.print(f"Integration user: {user.username if user else 'not known yet'}")
+    # The username comes from the CRM: data, never markup.
+    console.print(
+        f"Integration user: {shown(user.username) if user else 'not known yet'}", markup=False
+    )
     console.print(f"Sandbox: {'yes' if report.sandbox else 'no'}")
     for warning in report.warnings:
         console.print(f"Warning: {warning}", markup=False, style="yellow")
@@ -107,7 +111,7 @@ def _print_report(console: Console, report: HealthReport) -> None:
     for column in ("Category", "Errors", "Records affected"):
         table.add_column(column)
     for card in report.error_cards:
-        table.add_row(card.category, str(card.count), str(card.records_affected))
+        table.add_row(plain(card.category), str(card.count), str(card.records_affected))
     console.print(table)
 
 
