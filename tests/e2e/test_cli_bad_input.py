@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from hubspot import HubSpot
 from typer.testing import CliRunner
 
 from crmsync.cli.failures import CONFIGURATION_EXIT
 from crmsync.cli.main import app
 from crmsync.engine.settings import contact_mappings, contact_settings
-from tests.e2e.conftest import World
-from tests.e2e.test_e2e_create import _inclusion_list
+from tests.e2e.conftest import HUBSPOT_TOKEN, World
 from tests.unit.cli.test_cli_failures import assert_one_line_failure
 
 
@@ -46,6 +46,16 @@ def test_r8_an_inclusion_list_hubspot_does_not_have_is_refused_when_set(
     )
     assert_one_line_failure(result, mentions="HubSpot has no list 987654")
     assert contact_settings(world.store).inclusion_list_id is None
+
+
+def _inclusion_list(world: World) -> str:
+    """A manual HubSpot contact list, made through the emulator's Lists API."""
+    url = world.servers.hubspot.url
+    client = HubSpot(access_token=HUBSPOT_TOKEN, host=url, base_url=url)
+    created = client.crm.lists.lists_api.create(
+        {"name": "Sync to Salesforce", "objectTypeId": "0-1", "processingType": "MANUAL"}
+    )
+    return str(created.list.list_id)
 
 
 def test_r8_an_inclusion_list_that_exists_is_saved(world: World, database_url: str) -> None:

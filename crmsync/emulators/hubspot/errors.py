@@ -115,6 +115,11 @@ def bad_request(message: str, *, sub_category: str | None = None) -> HubSpotApiE
     )
 
 
+def internal_error() -> HubSpotApiError:
+    """500 INTERNAL_ERROR, HubSpot's answer when it fails on its side."""
+    return HubSpotApiError(status=500, category="INTERNAL_ERROR", message="internal error")
+
+
 def not_found(message: str = "resource not found") -> HubSpotApiError:
     """404 OBJECT_NOT_FOUND."""
     return HubSpotApiError(status=404, category="OBJECT_NOT_FOUND", message=message)

@@ -5,26 +5,31 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from crmsync.emulators.common.faults import FaultPlan
-from crmsync.emulators.hubspot import catalog
+from crmsync.emulators.hubspot import catalog, wire_input
 from crmsync.emulators.hubspot.account import HubSpotAccount
 from crmsync.emulators.hubspot.errors import (
     HubSpotApiError,
     bad_request,
     expired_authentication,
+    internal_error,
     missing_scopes,
     not_found,
     rate_limit_body,
     unauthorized,
 )
+
+LOGGER = logging.getLogger(__name__)
 
 
 def json_response(
@@ -96,11 +101,17 @@ class Call:
             raise bad_request(f"Invalid input JSON on line 1: {exc}") from exc
 
     async def object_body(self) -> dict[str, Any]:
-        """The JSON body, which must be an object."""
+        """The JSON body, which must be present and an object (HubSpot requires it)."""
+        if not await self.request.body():
+            raise wire_input.no_content()
         body = await self.body()
         if not isinstance(body, dict):
-            raise bad_request("Invalid input JSON: expected an object")
+            raise wire_input.cannot_deserialize("request body", body)
         return body
+
+    def query_int(self, name: str, *, default: int) -> int:
+        """An integer query parameter; HubSpot's 400 when it is not one (``limit=null``)."""
+        return wire_input.query_int(self.query(name), name=name, default=default)
 
     def object_type(self, name: str = "objectType") -> catalog.ObjectType:
         """The object type named by a path parameter; 404 when unknown."""
@@ -169,6 +180,11 @@ def api(
             response = await handler(Call(request=request, account=account))
         except HubSpotApiError as error:
             return json_response(error.body(), status=error.status, headers=headers)
+        except Exception:
+            # A fault in the emulator itself: answered as HubSpot answers its own 500s
+            # (JSON, INTERNAL_ERROR), never as a bare text page. Logged with the traceback.
+            LOGGER.exception("HubSpot emulator failed on %s %s", request.method, request.url.path)
+            return json_response(internal_error().body(), status=500, headers=headers)
         response.headers.update(headers)
         return response
 
@@ -200,3 +216,12 @@ def _authorise(account: HubSpotAccount, request: Request, needed: str | None) ->
 def unknown_route(_request: Request, _exc: Exception) -> Response:
     """Unknown paths answer the way HubSpot's gateway does: 404 with an error body."""
     return json_response(not_found("No route matches this path").body(), status=404)
+
+
+def method_not_allowed(_request: Request, exc: Exception) -> Response:
+    """A method the path does not take: 405 with HubSpot's JSON error and ``Allow``."""
+    allowed = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    error = HubSpotApiError(
+        status=405, category="VALIDATION_ERROR", message="HTTP 405 Method Not Allowed"
+    )
+    return json_response(error.body(), status=405, headers=allowed)

@@ -196,14 +196,14 @@ class ListStore:
             members = self.members[list_id]
             added, removed, missing = [], [], []
             for raw in add:
-                rid = int(raw) if str(raw).isdigit() else -1
+                rid = int(raw) if str(raw).isdecimal() else -1
                 if self._records.get(object_type, rid) is None:
                     missing.append(str(raw))
                 elif rid not in members:
                     members[rid] = now
                     added.append(str(rid))
             for raw in remove:
-                rid = int(raw) if str(raw).isdigit() else -1
+                rid = int(raw) if str(raw).isdecimal() else -1
                 if rid in members:
                     del members[rid]
                     removed.append(str(rid))

@@ -32,7 +32,7 @@ def _kinds(type_ids: set[int]) -> list[dict[str, Any]]:
 
 
 def _require(call: Call, object_type: str, raw: str) -> int:
-    rid = int(raw) if str(raw).isdigit() else -1
+    rid = int(raw) if str(raw).isdecimal() else -1
     if call.account.store.get(object_type, rid) is None:
         raise not_found(f"No {catalog.OBJECT_TYPES[object_type].singular} with id {raw} exists")
     return rid
@@ -64,7 +64,7 @@ async def list_associations(call: Call) -> Response:
     """GET one record's associations to a type, paged by target id."""
     meta, target = call.object_type("objectType"), call.object_type("toObjectType")
     from_id = _require(call, meta.name, call.param("objectId"))
-    limit = int(call.query("limit") or 500)
+    limit = call.query_int("limit", default=500)
     start = decode_cursor(call.query("after"))
     items = [
         (i, t)
@@ -145,8 +145,8 @@ async def create_default(call: Call) -> Response:
 async def archive_pair(call: Call) -> Response:
     """DELETE every association between two records: 204."""
     meta, target = call.object_type("objectType"), call.object_type("toObjectType")
-    from_id = int(call.param("objectId")) if call.param("objectId").isdigit() else -1
-    to_id = int(call.param("toObjectId")) if call.param("toObjectId").isdigit() else -1
+    from_id = int(call.param("objectId")) if call.param("objectId").isdecimal() else -1
+    to_id = int(call.param("toObjectId")) if call.param("toObjectId").isdecimal() else -1
     call.account.links.remove(
         from_type=meta.name, from_id=from_id, to_type=target.name, to_id=to_id
     )
@@ -228,7 +228,7 @@ async def batch_read(call: Call) -> Response:
     results = []
     for item in _batch_inputs(await call.object_body(), MAX_BATCH_READ):
         raw = str(item.get("id", ""))
-        rid = int(raw) if raw.isdigit() else -1
+        rid = int(raw) if raw.isdecimal() else -1
         if call.account.store.get(meta.name, rid) is None:
             errors.missing(raw)
             continue
@@ -262,10 +262,10 @@ async def batch_archive(call: Call) -> Response:
     meta, target = call.object_type("fromObjectType"), call.object_type("toObjectType")
     for item in _batch_inputs(await call.object_body(), MAX_BATCH_WRITE):
         raw_from = str(item.get("from", {}).get("id", ""))
-        from_id = int(raw_from) if raw_from.isdigit() else -1
+        from_id = int(raw_from) if raw_from.isdecimal() else -1
         for to in item.get("to") or []:
             raw_to = str(to.get("id", ""))
-            to_id = int(raw_to) if raw_to.isdigit() else -1
+            to_id = int(raw_to) if raw_to.isdecimal() else -1
             call.account.links.remove(
                 from_type=meta.name, from_id=from_id, to_type=target.name, to_id=to_id
             )
@@ -283,9 +283,9 @@ async def batch_archive_labels(call: Call) -> Response:
         ids = _type_ids(item.get("types"), from_type=meta.name, to_type=target.name)
         call.account.links.remove(
             from_type=meta.name,
-            from_id=int(raw_from) if raw_from.isdigit() else -1,
+            from_id=int(raw_from) if raw_from.isdecimal() else -1,
             to_type=target.name,
-            to_id=int(raw_to) if raw_to.isdigit() else -1,
+            to_id=int(raw_to) if raw_to.isdecimal() else -1,
             type_ids=ids,
         )
     return no_content()

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
+from crmsync.emulators.hubspot import wire_input
 from crmsync.emulators.hubspot.account import HubSpotAccount
 from crmsync.emulators.hubspot.errors import bad_request, not_found
 from crmsync.emulators.hubspot.http import Call, api, fixed_scope, json_response, no_content
@@ -97,7 +98,8 @@ async def search_lists(call: Call) -> Response:
     query = str(body.get("query") or "").lower()
     types = body.get("processingTypes") or []
     ids = {str(i) for i in body.get("listIds") or []}
-    offset, count = int(body.get("offset") or 0), int(body.get("count") or 20)
+    offset = wire_input.body_int(body, "offset", default=0)
+    count = wire_input.body_int(body, "count", default=20)
     lists = call.account.lists
     with call.account.store.lock:
         found = [
@@ -125,7 +127,7 @@ async def search_lists(call: Call) -> Response:
 
 
 def _memberships(call: Call, *, by_join: bool) -> Response:
-    limit = int(call.query("limit") or 100)
+    limit = call.query_int("limit", default=100)
     if not 1 <= limit <= 250:
         raise bad_request("limit must be between 1 and 250")
     with call.account.store.lock:
@@ -207,7 +209,7 @@ async def record_lists(call: Call) -> Response:
     raw = call.param("recordId")
     with call.account.store.lock:
         rows = call.account.lists.lists_of(
-            object_type_id=call.param("objectTypeId"), record_id=int(raw) if raw.isdigit() else -1
+            object_type_id=call.param("objectTypeId"), record_id=int(raw) if raw.isdecimal() else -1
         )
     return json_response({"results": rows})
 

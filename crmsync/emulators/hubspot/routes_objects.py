@@ -7,7 +7,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from crmsync.emulators.hubspot import catalog
+from crmsync.emulators.hubspot import catalog, wire_input
 from crmsync.emulators.hubspot.account import HubSpotAccount
 from crmsync.emulators.hubspot.associations import target_type_of
 from crmsync.emulators.hubspot.errors import (
@@ -28,7 +28,7 @@ MAX_LIST_PAGE = 100
 
 
 def _record_id(raw: str) -> int:
-    return int(raw) if raw.isdigit() else -1
+    return int(raw) if raw.isdecimal() else -1
 
 
 def _render(
@@ -49,16 +49,18 @@ def _render(
     )
 
 
-def _inputs(body: dict[str, Any]) -> list[dict[str, Any]]:
+def _inputs(body: dict[str, Any], *, java_type: str) -> list[dict[str, Any]]:
     inputs = body.get("inputs")
-    if not isinstance(inputs, list):
+    if inputs is None:
         raise bad_request("inputs is required")
+    if not isinstance(inputs, list):
+        raise wire_input.cannot_deserialize(f"java.util.ArrayList<{java_type}>", inputs)
     if len(inputs) > MAX_BATCH:
         raise bad_request(
             f"Too many inputs: {len(inputs)}; a batch takes at most {MAX_BATCH}",
             sub_category="crm.BATCH_TOO_LARGE",
         )
-    return inputs
+    return wire_input.input_objects(inputs, java_type=java_type)
 
 
 def _associate_on_create(call: Call, object_type: str, record_id: int, specs: list[Any]) -> None:
@@ -87,6 +89,10 @@ def _associate_on_create(call: Call, object_type: str, record_id: int, specs: li
             )
 
 
+def _associations(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return wire_input.association_specs(body.get("associations"))
+
+
 def _check_association_targets(call: Call, object_type: str, specs: list[Any]) -> None:
     for spec in specs or []:
         to_id = _record_id(str(spec.get("to", {}).get("id", "")))
@@ -106,7 +112,7 @@ def _check_association_targets(call: Call, object_type: str, specs: list[Any]) -
 async def list_objects(call: Call) -> Response:
     """GET a page of records ordered by id, with an opaque ``after`` cursor."""
     meta = call.object_type()
-    limit = int(call.query("limit") or 10)
+    limit = call.query_int("limit", default=10)
     if not 1 <= limit <= MAX_LIST_PAGE:
         raise bad_request(f"limit must be between 1 and {MAX_LIST_PAGE}")
     start = decode_cursor(call.query("after"))
@@ -159,29 +165,29 @@ async def create_object(call: Call) -> Response:
     """POST one record: 201, or 400/409 with HubSpot's body."""
     meta = call.object_type()
     body = await call.object_body()
+    values = wire_input.property_values(body.get("properties"))
     store = call.account.store
     with store.lock:
-        changes = store.prepare(meta.name, body.get("properties") or {}, current=None)
-        _check_association_targets(call, meta.name, body.get("associations") or [])
+        changes = store.prepare(meta.name, values, current=None)
+        _check_association_targets(call, meta.name, _associations(body))
         record = store.insert(meta.name, changes)
-        _associate_on_create(call, meta.name, record.id, body.get("associations") or [])
+        _associate_on_create(call, meta.name, record.id, _associations(body))
         store.save([record])
-    return json_response(
-        _render(call, record, properties=list(body.get("properties") or {})), status=201
-    )
+    return json_response(_render(call, record, properties=list(values)), status=201)
 
 
 async def update_object(call: Call) -> Response:
     """PATCH one record's properties."""
     meta = call.object_type()
     body = await call.object_body()
+    values = wire_input.property_values(body.get("properties"))
     store = call.account.store
     with store.lock:
         record = _lookup(call, meta, call.param("objectId"))
-        changes = store.prepare(meta.name, body.get("properties") or {}, current=record)
+        changes = store.prepare(meta.name, values, current=record)
         store.update(record, changes)
         store.save([record])
-    return json_response(_render(call, record, properties=list(body.get("properties") or {})))
+    return json_response(_render(call, record, properties=list(values)))
 
 
 async def archive_object(call: Call) -> Response:
@@ -202,8 +208,8 @@ async def merge_objects(call: Call) -> Response:
     body = await call.object_body()
     store = call.account.store
     with store.lock:
-        primary = store.get(meta.name, _record_id(str(body.get("primaryObjectId", ""))))
-        other = store.get(meta.name, _record_id(str(body.get("objectIdToMerge", ""))))
+        primary = store.get(meta.name, _record_id(wire_input.object_id(body, "primaryObjectId")))
+        other = store.get(meta.name, _record_id(wire_input.object_id(body, "objectIdToMerge")))
         if primary is None or other is None:
             raise not_found("Object not found: one of the records to merge does not exist")
         if primary.id == other.id:
@@ -220,7 +226,9 @@ async def gdpr_delete(call: Call) -> Response:
     store = call.account.store
     with store.lock:
         record = store.find(
-            "contacts", str(body.get("idProperty") or "hs_object_id"), str(body.get("objectId", ""))
+            "contacts",
+            wire_input.optional_string(body, "idProperty") or "hs_object_id",
+            wire_input.object_id(body, "objectId"),
         )
         if record is None:
             raise not_found("Object not found")
@@ -237,15 +245,15 @@ async def batch_read(call: Call) -> Response:
     meta = call.object_type()
     body = await call.object_body()
     started = iso(call.account.clock.now())
-    inputs = _inputs(body)
+    inputs = _inputs(body, java_type="SimplePublicObjectId")
     archived = call.query_flag("archived")
-    id_property = body.get("idProperty") or "hs_object_id"
-    props = body.get("properties") or []
-    history = body.get("propertiesWithHistory") or []
+    id_property = wire_input.optional_string(body, "idProperty") or "hs_object_id"
+    props = wire_input.string_list(body.get("properties"))
+    history = wire_input.string_list(body.get("propertiesWithHistory"))
     errors = BatchErrors(object_label=meta.singular.upper())
     results = []
     for item in inputs:
-        raw = str(item.get("id", ""))
+        raw = wire_input.object_id(item)
         record = call.account.store.find(meta.name, id_property, raw, archived=archived)
         if record is None:
             errors.missing(raw)
@@ -273,7 +281,7 @@ async def batch_create(call: Call) -> Response:
     meta = call.object_type()
     body = await call.object_body()
     started = iso(call.account.clock.now())
-    inputs = _inputs(body)
+    inputs = _inputs(body, java_type="SimplePublicObjectInputForCreate")
     store = call.account.store
     per_row = bool(inputs) and all(i.get("objectWriteTraceId") for i in inputs)
     errors = BatchErrors(object_label=meta.singular.upper())
@@ -283,7 +291,7 @@ async def batch_create(call: Call) -> Response:
         for index, item in enumerate(inputs):
             try:
                 changes = store.prepare(meta.name, item.get("properties") or {}, current=None)
-                _check_association_targets(call, meta.name, item.get("associations") or [])
+                _check_association_targets(call, meta.name, _associations(item))
                 email = changes.get("email") if meta.name == "contacts" else None
                 if email and email in seen:
                     raise conflict(
@@ -301,7 +309,7 @@ async def batch_create(call: Call) -> Response:
         results = []
         for item, changes in prepared:
             record = store.insert(meta.name, changes)
-            _associate_on_create(call, meta.name, record.id, item.get("associations") or [])
+            _associate_on_create(call, meta.name, record.id, _associations(item))
             records.append(record)
             shown = _render(call, record, properties=list(item.get("properties") or {}))
             if item.get("objectWriteTraceId"):
@@ -316,13 +324,13 @@ async def batch_update(call: Call) -> Response:
     meta = call.object_type()
     body = await call.object_body()
     started = iso(call.account.clock.now())
-    inputs = _inputs(body)
+    inputs = _inputs(body, java_type="SimplePublicObjectBatchInput")
     store = call.account.store
     errors = BatchErrors(object_label=meta.singular.upper())
     results, touched = [], []
     with store.lock:
         for item in inputs:
-            raw = str(item.get("id", ""))
+            raw = wire_input.object_id(item)
             record = store.find(meta.name, item.get("idProperty") or "hs_object_id", raw)
             if record is None:
                 errors.missing(raw)
@@ -344,10 +352,10 @@ async def batch_upsert(call: Call) -> Response:
     meta = call.object_type()
     body = await call.object_body()
     started = iso(call.account.clock.now())
-    inputs = _inputs(body)
+    inputs = _inputs(body, java_type="SimplePublicObjectBatchInputUpsert")
     store = call.account.store
     errors = BatchErrors(object_label=meta.singular.upper())
-    keys = [(str(i.get("idProperty") or ""), str(i.get("id", ""))) for i in inputs]
+    keys = [(str(i.get("idProperty") or ""), wire_input.object_id(i)) for i in inputs]
     dupes = sorted({v for k, v in keys if keys.count((k, v)) > 1})
     if dupes:
         raise bad_request(f"Duplicate IDs found in batch input: {dupes}. IDs must be unique")
@@ -382,12 +390,12 @@ async def batch_upsert(call: Call) -> Response:
 async def batch_archive(call: Call) -> Response:
     """Archive up to 100 records: 204; unknown ids are ignored."""
     meta = call.object_type()
-    inputs = _inputs(await call.object_body())
+    inputs = _inputs(await call.object_body(), java_type="SimplePublicObjectId")
     store = call.account.store
     with store.lock:
         touched = []
         for item in inputs:
-            record = store.get(meta.name, _record_id(str(item.get("id", ""))))
+            record = store.get(meta.name, _record_id(wire_input.object_id(item)))
             if record is not None:
                 store.archive(record)
                 touched.append(record)
@@ -413,7 +421,8 @@ async def search_objects(call: Call) -> Response:
         out: dict[str, Any] = {
             "total": page.total,
             "results": [
-                _render(call, r, properties=body.get("properties") or None) for r in page.results
+                _render(call, r, properties=wire_input.string_list(body.get("properties")) or None)
+                for r in page.results
             ],
         }
     if page.next_after is not None:

@@ -146,7 +146,7 @@ async def list_owners(call: Call) -> Response:
     """GET owners, optionally by email, paged."""
     email = (call.query("email") or "").lower()
     archived = call.query_flag("archived")
-    limit = int(call.query("limit") or 100)
+    limit = call.query_int("limit", default=100)
     start = decode_cursor(call.query("after"))
     owners = [
         o

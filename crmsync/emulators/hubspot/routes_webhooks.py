@@ -65,7 +65,7 @@ async def create_subscription(call: Call) -> Response:
 
 def _sub_id(call: Call) -> int:
     raw = call.param("subscriptionId")
-    return int(raw) if raw.isdigit() else -1
+    return int(raw) if raw.isdecimal() else -1
 
 
 async def get_subscription(call: Call) -> Response:

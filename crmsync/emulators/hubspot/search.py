@@ -202,7 +202,7 @@ def run_search(
     if not isinstance(limit, int) or limit < 0 or limit > MAX_PAGE:
         raise bad_request(f"limit must be between 0 and {MAX_PAGE}")
     after_raw = body.get("after") or "0"
-    if not str(after_raw).isdigit():
+    if not str(after_raw).isdecimal():
         raise bad_request(f"after must be a numeric offset, got {after_raw!r}")
     offset = int(after_raw)
     if offset >= MAX_RESULTS:

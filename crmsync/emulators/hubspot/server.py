@@ -19,7 +19,7 @@ from crmsync.emulators.hubspot import (
     routes_webhooks,
 )
 from crmsync.emulators.hubspot.account import HubSpotAccount
-from crmsync.emulators.hubspot.http import unknown_route
+from crmsync.emulators.hubspot.http import method_not_allowed, unknown_route
 from crmsync.emulators.hubspot.limits import LimitConfig
 
 
@@ -49,7 +49,7 @@ def create_app(
             *routes_webhooks.routes(account),
             *routes_objects.routes(account),
         ],
-        exception_handlers={404: unknown_route},
+        exception_handlers={404: unknown_route, 405: method_not_allowed},
         lifespan=lifespan,
     )
     app.state.account = account

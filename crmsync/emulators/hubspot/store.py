@@ -133,7 +133,9 @@ class RecordStore:
     ) -> Record | None:
         """A record by its id (``hs_object_id``) or a unique property such as email."""
         if prop in ("hs_object_id", "id", ""):
-            return self.get(object_type, int(value), archived=archived) if value.isdigit() else None
+            return (
+                self.get(object_type, int(value), archived=archived) if value.isdecimal() else None
+            )
         index = self.unique.get((object_type, prop))
         if index is None:
             if not self._is_unique(object_type, prop):

@@ -29,8 +29,12 @@ def parse_instant(text: str) -> datetime | None:
     raw = text.strip()
     if not raw:
         return None
-    if raw.lstrip("-").isdigit():
-        return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
+    if raw.lstrip("-").isdecimal():
+        try:
+            return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            # Milliseconds beyond the years datetime holds: not a date HubSpot accepts.
+            return None
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:

@@ -99,7 +99,7 @@ def decode_cursor(cursor: str | None) -> int:
     """The id a list cursor points at (0 for none); a bad cursor reads as the start."""
     if not cursor:
         return 0
-    if cursor.isdigit():
+    if cursor.isdecimal():
         return int(cursor)
     try:
         return int(base64.urlsafe_b64decode(cursor.encode()).decode().strip())

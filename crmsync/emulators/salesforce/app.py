@@ -62,7 +62,7 @@ async def api(request: Request) -> Response:
     emulator: Emulator = request.app.state.emulator
     version = request.path_params["version"]
     major, _, minor = version.partition(".")
-    if not (major.isdigit() and minor.isdigit() and int(major) >= OLDEST_VERSION):
+    if not (major.isdecimal() and minor.isdecimal() and int(major) >= OLDEST_VERSION):
         return _json(404, [{"errorCode": "NOT_FOUND",
                             "message": "The requested resource does not exist"}])  # fmt: skip
     authorization = request.headers.get("authorization", "")
