@@ -20,7 +20,7 @@ from crmsync.emulators.salesforce.ids import KEY_PREFIXES
 from crmsync.emulators.salesforce.query_source import OrgQuerySource
 from crmsync.emulators.salesforce.rest_query import run_soql
 from crmsync.emulators.salesforce.soql import parse
-from crmsync.emulators.salesforce.soql.ast import FieldPath
+from crmsync.emulators.salesforce.soql.ast import FieldPath, FieldSet
 from crmsync.emulators.salesforce.soql.resolve import relationship_name
 from crmsync.emulators.salesforce.values import format_datetime
 
@@ -254,6 +254,10 @@ def _columns(ctx: ApiContext, text: str) -> tuple[list[str], list[list[str]]]:
     sobject = source.canonical_object(query.sobject.name) or query.sobject.name
     header, paths = [], []
     for item in query.items:
+        if isinstance(item, FieldSet):
+            raise ApiError.single(
+                "INVALIDJOB", "FeatureNotEnabled : FIELDS() is not supported in Bulk API 2.0"
+            )
         if not isinstance(item, FieldPath):
             raise ApiError.single(
                 "INVALIDJOB", "FeatureNotEnabled : Cannot use subqueries in Bulk API 2.0"

@@ -12,7 +12,14 @@ from typing import Final
 
 from crmsync.emulators.salesforce.soql.field_types import to18
 
-__all__ = ["KEY_PREFIXES", "IdFactory", "normalise_id", "prefix_object", "to18"]
+__all__ = [
+    "KEY_PREFIXES",
+    "IdFactory",
+    "is_malformed_id",
+    "normalise_id",
+    "prefix_object",
+    "to18",
+]
 
 KEY_PREFIXES: Final[dict[str, str]] = {
     "Account": "001",
@@ -46,13 +53,27 @@ def normalise_id(value: str) -> str | None:
     """The 18-character form of a well-formed 15- or 18-character id, else None.
 
     An 18-character id whose checksum does not match its first 15 characters is
-    refused, as Salesforce refuses it (MALFORMED_ID).
+    refused, as Salesforce refuses it (:func:`is_malformed_id`, MALFORMED_ID).
     """
     if not _ID_SHAPE.match(value):
         return None
     if len(value) == 15:
         return to18(value)
     return value if to18(value[:15]) == value else None
+
+
+def is_malformed_id(value: str) -> bool:
+    """True for something shaped like an id (15 or 18 letters and digits) that is not one.
+
+    Salesforce answers MALFORMED_ID for those, and NOT_FOUND for anything else that does
+    not name a record.
+    """
+    return (
+        len(value) in {15, 18}
+        and value.isascii()
+        and value.isalnum()
+        and (normalise_id(value) is None)
+    )
 
 
 def prefix_object(record_id: str) -> str | None:

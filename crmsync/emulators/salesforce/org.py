@@ -57,7 +57,8 @@ class Org:
         self.kind: OrgKind = kind
         self.clock = clock
         pod = "5g" if kind == "production" else "9S"
-        self.org_id = to18(f"00D{pod}000000{'1Pr' if kind == 'production' else '2Sb'}AA")
+        # 15 characters (prefix, pod, sequence), returned in the 18-character form.
+        self.org_id = to18(f"00D{pod}00000{'1Pr' if kind == 'production' else '2Sb'}AA")
         self.instance_host = (
             "crmsync.my.salesforce.com"
             if kind == "production"
@@ -79,6 +80,11 @@ class Org:
             self.store.listener = self._persist
 
     # lifecycle -----------------------------------------------------------------------
+    def identity_url(self, user_id: str) -> str:
+        """A user's identity URL: the token's ``id``, the version resource's ``identity``."""
+        host = "test.salesforce.com" if self.kind == "sandbox" else "login.salesforce.com"
+        return f"https://{host}/id/{self.org_id}/{user_id}"
+
     def reset(self) -> None:
         """Back to an empty org: standard schema, default settings, the standard users."""
         if self._data_file is not None:

@@ -29,6 +29,10 @@ class OrgQuerySource:
         definition = self._org.field(sobject, field, self._caller)
         return definition.name if definition is not None else None
 
+    def field_names(self, sobject: str) -> list[str]:
+        """Fields the caller may read, in describe order."""
+        return self._org.visible_fields(sobject, self._caller)
+
     def field_type(self, sobject: str, field: str) -> str | None:
         """Describe type of a field."""
         definition = self._org.field(sobject, field, self._caller)

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any, Final
 
 from crmsync.emulators.salesforce.errors import ApiError, not_found
-from crmsync.emulators.salesforce.ids import normalise_id, prefix_object
+from crmsync.emulators.salesforce.ids import is_malformed_id, normalise_id, prefix_object
 from crmsync.emulators.salesforce.org import Caller, Org
 from crmsync.emulators.salesforce.soql.source import compound_value
 from crmsync.emulators.salesforce.store import Row
@@ -48,6 +48,10 @@ class Records:
         """The row of ``record_id`` in ``sobject``; MALFORMED_ID / NOT_FOUND / ENTITY_IS_DELETED."""
         normalised = normalise_id(record_id)
         if normalised is None:
+            if is_malformed_id(record_id):
+                raise ApiError.single(
+                    "MALFORMED_ID", f"{sobject} ID: id value of incorrect type: {record_id}"
+                )
             raise not_found()
         if prefix_object(normalised) != sobject:
             raise ApiError.single(

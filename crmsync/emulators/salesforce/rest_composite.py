@@ -58,10 +58,10 @@ def _run_each(
     if all_or_none and failed:
         store.rollback_to(savepoint)
         rollback = rolled_back().save_result()
+        # A rolled-back row names no id: a created record no longer exists (and
+        # Salesforce leaves the id out for every rolled-back row).
         results = [
-            result
-            if not result["success"]
-            else {"id": result.get("id"), "success": False, "errors": [rollback]}
+            result if not result["success"] else {"success": False, "errors": [rollback]}
             for result in results
         ]
     return results

@@ -28,7 +28,9 @@ RESOURCES: Final = (
 def resources(ctx: ApiContext, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
     """``GET /services/data/vNN.N/``: the resources of a version."""
     base = f"/services/data/v{ctx.api_version}"
-    return ApiResponse(body={name: f"{base}/{name}" for name in RESOURCES})
+    body = {name: f"{base}/{name}" for name in RESOURCES}
+    body["identity"] = ctx.org.identity_url(ctx.caller.user_id)
+    return ApiResponse(body=body)
 
 
 @ROUTER.route(r"limits", "GET")

@@ -171,6 +171,9 @@ class FakeOrg:
     def canonical_field(self, sobject: str, field: str) -> str | None:
         return next((f for f in SCHEMA[sobject] if f.lower() == field.lower()), None)
 
+    def field_names(self, sobject: str) -> list[str]:
+        return list(SCHEMA.get(sobject, {}))
+
     def field_type(self, sobject: str, field: str) -> str | None:
         return SCHEMA.get(sobject, {}).get(field)
 

@@ -35,6 +35,19 @@ class FieldPath:
         return ".".join(self.parts)
 
 
+@dataclass(frozen=True, slots=True)
+class FieldSet:
+    """``FIELDS(STANDARD)``, ``FIELDS(CUSTOM)`` or ``FIELDS(ALL)`` in a select list."""
+
+    name: str
+    position: Position
+
+    @property
+    def text(self) -> str:
+        """The function as written."""
+        return f"FIELDS({self.name})"
+
+
 class LiteralKind(Enum):
     """The lexical kind of a literal; decides which field types it may be compared with."""
 
@@ -152,7 +165,7 @@ class Query:
 
     text: str
     sobject: ObjectName
-    items: tuple[FieldPath | Query, ...]
+    items: tuple[FieldPath | FieldSet | Query, ...]
     is_count: bool
     where: Condition | None
     order_by: tuple[OrderKey, ...]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from crmsync.emulators.salesforce.soql.ast import FieldPath, OrderKey, Query
+from crmsync.emulators.salesforce.soql.ast import FieldPath, FieldSet, OrderKey, Query
 from crmsync.emulators.salesforce.soql.errors import (
     MALFORMED_QUERY,
     NUMBER_OUTSIDE_VALID_RANGE,
@@ -26,6 +26,8 @@ from crmsync.emulators.salesforce.soql.resolve import BoundField, Context, Row
 from crmsync.emulators.salesforce.soql.source import QueryResult, QuerySource
 
 MAX_OFFSET: Final = 2000
+MAX_FIELDS_LIMIT: Final = 200
+"""FIELDS(ALL) and FIELDS(CUSTOM) need a LIMIT of at most this many rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +80,39 @@ def execute(
     return QueryResult(rows=shaped, total_size=len(shaped), is_count=False)
 
 
+def _expand(query: Query, sobject: str, context: Context) -> list[FieldPath | Query]:
+    """The select list with each FIELDS(...) replaced by the fields it stands for."""
+    items: list[FieldPath | Query] = []
+    for item in query.items:
+        if not isinstance(item, FieldSet):
+            items.append(item)
+            continue
+        kind = item.name.upper()
+        if kind not in {"STANDARD", "CUSTOM", "ALL"}:
+            raise located_error(
+                MALFORMED_QUERY, context.text, item.position, f"unexpected token: {item.name}"
+            )
+        if kind != "STANDARD" and (query.limit is None or query.limit > MAX_FIELDS_LIMIT):
+            raise located_error(
+                MALFORMED_QUERY,
+                context.text,
+                item.position,
+                f"The SOQL FIELDS function must have a LIMIT of at most {MAX_FIELDS_LIMIT}",
+            )
+        written = {path.text.casefold() for path in query.fields}
+        for name in context.source.field_names(sobject):
+            custom = name.endswith("__c")
+            wanted = kind == "ALL" or custom is (kind == "CUSTOM")
+            if wanted and name.casefold() not in written:
+                written.add(name.casefold())
+                items.append(FieldPath((name,), item.position))
+    return items
+
+
 def _bind(query: Query, sobject: str, context: Context) -> _Plan:
     items: list[BoundField | _Child] = []
     seen: set[str] = set()
-    for item in query.items:
+    for item in _expand(query, sobject, context):
         if isinstance(item, FieldPath):
             bound = context.bind(sobject, item)
             key = ".".join([*(hop.name for hop in bound.hops), bound.name]).casefold()

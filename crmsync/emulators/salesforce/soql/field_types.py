@@ -81,8 +81,14 @@ def type_label(field_type: str) -> str:
 
 
 def is_valid_id(value: str) -> bool:
-    """Whether ``value`` has the shape of a 15- or 18-character Salesforce id."""
-    return len(value) in {15, 18} and value.isascii() and value.isalnum()
+    """Whether ``value`` is a 15-character id, or an 18-character one whose checksum fits.
+
+    The last three characters of an 18-character id encode the letter case of the first
+    fifteen; an id whose suffix does not is malformed (Salesforce's MALFORMED_ID).
+    """
+    if not (len(value) in {15, 18} and value.isascii() and value.isalnum()):
+        return False
+    return len(value) == 15 or to18(value[:15]) == value
 
 
 def to18(record_id: str) -> str:

@@ -22,6 +22,7 @@ from crmsync.emulators.salesforce.soql.ast import (
     And,
     Condition,
     FieldPath,
+    FieldSet,
     Literal,
     LiteralKind,
     Not,
@@ -181,6 +182,9 @@ class _ToAst(Transformer[Token, Query]):
 
     def object_name(self, children: list[Token]) -> ObjectName:
         return ObjectName(children[0].value, _position(children[0]))
+
+    def field_set(self, children: list[Token]) -> FieldSet:
+        return FieldSet(children[0].value, _position(children[0]))
 
     def field_path(self, children: list[Token]) -> FieldPath:
         return FieldPath(tuple(token.value for token in children), _position(children[0]))

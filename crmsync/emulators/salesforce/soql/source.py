@@ -24,6 +24,10 @@ class QuerySource(Protocol):
         """``("Contact", "lastname")`` → ``"LastName"``."""
         ...
 
+    def field_names(self, sobject: str) -> list[str]:
+        """Every field of ``sobject`` the caller may read, in describe order."""
+        ...
+
     def field_type(self, sobject: str, field: str) -> str | None:
         """The describe type of a field: ``string``, ``datetime``, ``reference``, ..."""
         ...
