@@ -142,11 +142,16 @@ async def archive_group(call: Call) -> Response:
 
 
 # --- owners -----------------------------------------------------------------------
+MAX_OWNERS_PAGE = 500
+"""The owners list's largest page."""
+
 async def list_owners(call: Call) -> Response:
     """GET owners, optionally by email, paged."""
     email = (call.query("email") or "").lower()
     archived = call.query_flag("archived")
     limit = call.query_int("limit", default=100)
+    if not 1 <= limit <= MAX_OWNERS_PAGE:
+        raise bad_request(f"limit must be between 1 and {MAX_OWNERS_PAGE}")
     start = decode_cursor(call.query("after"))
     owners = [
         o

@@ -16,11 +16,8 @@ beyond what HubSpot itself sends:
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,8 +28,8 @@ from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAP
 from crmsync.emulators.common.server import BackgroundServer, running
 from crmsync.emulators.hubspot.control_client import HubSpotEmulatorControl
 from crmsync.emulators.hubspot.server import create_app
+from tests.emulators.hubspot.spec_support import checkable_spec
 
-SPECS = Path(__file__).resolve().parent / "specs"
 TOKEN = "pat-na1-conformance"
 
 # path prefix → spec file defining it (first match wins)
@@ -54,38 +51,9 @@ SPEC_FOR = [
 ]
 
 
-def _json_errors_and_empty_204(spec: dict[str, Any]) -> None:
-    responses = [spec.get("components", {}).get("responses", {}).values()]
-    responses += [
-        op.get("responses", {}).values()
-        for item in spec["paths"].values()
-        for op in item.values()
-        if isinstance(op, dict)
-    ]
-    for group in responses:
-        for response in group:
-            content = response.get("content")
-            if content == {}:
-                del response["content"]
-            elif content and "*/*" in content:
-                content["application/json"] = content.pop("*/*")
-
-
-def _nullable_property_values(spec: dict[str, Any]) -> None:
-    for name, schema in spec.get("components", {}).get("schemas", {}).items():
-        values = schema.get("properties", {}).get("properties", {})
-        if name.startswith("SimplePublic") and isinstance(values.get("additionalProperties"), dict):
-            values["additionalProperties"]["nullable"] = True
-
-
 @cache
 def _openapi(file_name: str, base_url: str) -> OpenAPI:
-    spec = json.loads((SPECS / file_name).read_text(encoding="utf-8"))
-    spec = copy.deepcopy(spec)
-    spec["servers"] = [{"url": base_url}]
-    _nullable_property_values(spec)
-    _json_errors_and_empty_204(spec)
-    return OpenAPI.from_dict(spec)
+    return OpenAPI.from_dict(checkable_spec(file_name, base_url))
 
 
 class Recorder:
