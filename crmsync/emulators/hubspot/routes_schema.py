@@ -145,6 +145,7 @@ async def archive_group(call: Call) -> Response:
 MAX_OWNERS_PAGE = 500
 """The owners list's largest page."""
 
+
 async def list_owners(call: Call) -> Response:
     """GET owners, optionally by email, paged."""
     email = (call.query("email") or "").lower()

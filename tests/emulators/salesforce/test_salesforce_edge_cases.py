@@ -113,3 +113,53 @@ def test_the_identity_url_of_the_version_resource_answers(
     assert body["username"]
     refused = requests.get(server.url + path, headers={"Authorization": "Bearer nope"}, timeout=10)
     assert (refused.status_code, refused.text) == (403, "Bad_OAuth_Token")
+
+
+def test_group_by_with_aggregates_answers_aggregate_results(sf: Salesforce) -> None:
+    for last_name, email in [
+        ("A", "x@example.com"),
+        ("B", "x@example.com"),
+        ("C", "y@example.com"),
+    ]:
+        _contact(sf, LastName=last_name, Email=email)
+
+    result = sf.query(
+        "SELECT Email, COUNT(Id) people, MAX(LastName) FROM Contact "
+        "GROUP BY Email ORDER BY Email DESC"
+    )
+
+    assert result["records"] == [
+        {"attributes": {"type": "AggregateResult"}, "Email": "y@example.com", "people": 1,
+         "expr0": "C"},
+        {"attributes": {"type": "AggregateResult"}, "Email": "x@example.com", "people": 2,
+         "expr0": "B"},
+    ]  # fmt: skip
+    assert result["totalSize"] == 2
+
+
+def test_aggregates_without_group_by_answer_one_row(sf: Salesforce) -> None:
+    for last_name in ("A", "B", "B"):
+        _contact(sf, LastName=last_name)
+
+    (row,) = sf.query("SELECT COUNT(Id), COUNT_DISTINCT(LastName), MIN(LastName) FROM Contact")[
+        "records"
+    ]
+
+    assert (row["expr0"], row["expr1"], row["expr2"]) == (3, 2, "A")
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("SELECT LastName, COUNT(Id) FROM Contact GROUP BY Email", "MALFORMED_QUERY"),
+        ("SELECT SUM(LastName) FROM Contact", "INVALID_FIELD"),
+        ("SELECT Email, COUNT(Id) FROM Contact GROUP BY Email HAVING COUNT(Id) > 1",
+         "MALFORMED_QUERY"),
+    ],
+)  # fmt: skip
+def test_aggregate_queries_salesforce_refuses_are_refused(
+    sf: Salesforce, query: str, code: str
+) -> None:
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.query(query)
+    assert refused.value.content[0]["errorCode"] == code

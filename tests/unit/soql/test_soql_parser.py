@@ -204,8 +204,6 @@ def test_parse_is_cached_by_text() -> None:
         "SELECT Id FROM Contact ORDER BY",
         "SELECT Id FROM Contact ORDER BY Id NULLS",
         "SELECT Id FROM Contact FOR UPDATE",
-        "SELECT Id FROM Contact GROUP BY Id",
-        "SELECT COUNT(Id) FROM Contact",
         "SELECT Id FROM Contact WHERE Email = 'a' trailing",
         "SELECT Id FROM Contact WHERE Email = 'a' #",
         "SELECT Id, (SELECT Id FROM Contacts, (SELECT Id FROM X)) FROM Account",

@@ -48,6 +48,16 @@ class FieldSet:
         return f"FIELDS({self.name})"
 
 
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """``COUNT(Id)``, ``SUM(Amount) total``...: an aggregate function in a select list."""
+
+    function: str  # upper-cased: COUNT, COUNT_DISTINCT, SUM, AVG, MIN, MAX
+    field: FieldPath | None  # None only for COUNT()
+    alias: str | None
+    position: Position
+
+
 class LiteralKind(Enum):
     """The lexical kind of a literal; decides which field types it may be compared with."""
 
@@ -165,12 +175,18 @@ class Query:
 
     text: str
     sobject: ObjectName
-    items: tuple[FieldPath | FieldSet | Query, ...]
+    items: tuple[FieldPath | FieldSet | Aggregate | Query, ...]
     is_count: bool
     where: Condition | None
     order_by: tuple[OrderKey, ...]
     limit: int | None
     offset: int | None
+    group_by: tuple[FieldPath, ...] = ()
+
+    @property
+    def is_aggregate(self) -> bool:
+        """True for a GROUP BY query or one selecting aggregate functions."""
+        return bool(self.group_by) or any(isinstance(item, Aggregate) for item in self.items)
 
     @property
     def fields(self) -> tuple[FieldPath, ...]:

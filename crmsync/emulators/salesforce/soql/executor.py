@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from crmsync.emulators.salesforce.soql.ast import FieldPath, FieldSet, OrderKey, Query
+from crmsync.emulators.salesforce.soql.aggregate import execute_aggregate
+from crmsync.emulators.salesforce.soql.ast import Aggregate, FieldPath, FieldSet, OrderKey, Query
 from crmsync.emulators.salesforce.soql.errors import (
     MALFORMED_QUERY,
     NUMBER_OUTSIDE_VALID_RANGE,
@@ -71,6 +72,9 @@ def execute(
         raise ValueError("now must be timezone-aware")
     context = Context(source=source, text=query.text, include_deleted=include_deleted, now=now)
     sobject = context.resolve_object(query.sobject)
+    if query.is_aggregate:
+        aggregated = execute_aggregate(query, sobject, context)
+        return QueryResult(rows=aggregated, total_size=len(aggregated), is_count=False)
     plan = _bind(query, sobject, context)
     rows = _select(plan, context, source.records(sobject))
     if query.is_count:
@@ -84,6 +88,8 @@ def _expand(query: Query, sobject: str, context: Context) -> list[FieldPath | Qu
     """The select list with each FIELDS(...) replaced by the fields it stands for."""
     items: list[FieldPath | Query] = []
     for item in query.items:
+        # Aggregate queries never get here: execute() hands them to soql.aggregate.
+        assert not isinstance(item, Aggregate)
         if not isinstance(item, FieldSet):
             items.append(item)
             continue

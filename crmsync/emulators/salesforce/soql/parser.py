@@ -19,6 +19,7 @@ from lark.exceptions import UnexpectedToken, VisitError
 
 from crmsync.emulators.salesforce.soql import literals, relative_dates
 from crmsync.emulators.salesforce.soql.ast import (
+    Aggregate,
     And,
     Condition,
     FieldPath,
@@ -142,6 +143,7 @@ class _ToAst(Transformer[Token, Query]):
         self, *, sobject: ObjectName, items: tuple[object, ...], clauses: list[object]
     ) -> Query:
         where: Condition | None = None
+        group_by: tuple[FieldPath, ...] = ()
         order_by: tuple[OrderKey, ...] = ()
         limit: int | None = None
         offset: int | None = None
@@ -149,6 +151,8 @@ class _ToAst(Transformer[Token, Query]):
             assert isinstance(clause, Tree)
             if clause.data == "where_clause":
                 where = clause.children[0]  # type: ignore[assignment]
+            elif clause.data == "group_clause":
+                group_by = tuple(clause.children)  # type: ignore[arg-type]
             elif clause.data == "order_clause":
                 order_by = tuple(clause.children)  # type: ignore[arg-type]
             elif clause.data == "limit_clause":
@@ -157,7 +161,18 @@ class _ToAst(Transformer[Token, Query]):
                 offset = self._count(clause.children[0])  # type: ignore[arg-type]
             # with_clause (WITH SECURITY_ENFORCED) changes nothing: the emulated
             # integration user can read every field it can query.
-        is_count = items == ("COUNT",)
+        first = items[0] if len(items) == 1 else None
+        is_count = (
+            isinstance(first, Aggregate)
+            and first.function == "COUNT"
+            and first.field is None
+            and first.alias is None
+        )
+        for item in items:
+            if isinstance(item, Aggregate) and item.field is None and not is_count:
+                raise located_error(
+                    MALFORMED_QUERY, self._text, item.position, "unexpected token: ')'"
+                )
         return Query(
             text=self._text,
             sobject=sobject,
@@ -167,6 +182,7 @@ class _ToAst(Transformer[Token, Query]):
             order_by=order_by,
             limit=limit,
             offset=offset,
+            group_by=group_by,
         )
 
     def _count(self, token: Token) -> int:
@@ -177,8 +193,21 @@ class _ToAst(Transformer[Token, Query]):
     def select_list(self, children: list[object]) -> tuple[object, ...]:
         return tuple(children)
 
-    def count_all(self, _children: list[object]) -> str:
-        return "COUNT"
+    def aggregate(self, children: list[object]) -> Aggregate:
+        function = children[0]
+        assert isinstance(function, Token)
+        rest = children[1:]
+        field = next((child for child in rest if isinstance(child, FieldPath)), None)
+        alias = next((child for child in rest if isinstance(child, str)), None)
+        return Aggregate(
+            function=function.value.upper(),
+            field=field,
+            alias=alias,
+            position=_position(function),
+        )
+
+    def alias(self, children: list[Token]) -> str:
+        return str(children[0].value)
 
     def object_name(self, children: list[Token]) -> ObjectName:
         return ObjectName(children[0].value, _position(children[0]))
