@@ -33,6 +33,7 @@ from crmsync.connectors.errors import (
     AuthenticationError,
     PermissionDeniedError,
 )
+from crmsync.connectors.oauth import ReconnectRequiredError
 from crmsync.errors import ConfigurationError, CrmsyncError, RetriableError
 
 CONFIGURATION_EXIT = 78
@@ -60,7 +61,7 @@ class Failure:
 
 
 def _authentication(error: AuthenticationError) -> str:
-    system = error.system or "the CRM"
+    system = error.crm or "the CRM"
     said = _api_said(error)
     if system == "Salesforce":
         how = "run `crmsync connect salesforce --token TOKEN` or set CRMSYNC_SALESFORCE_TOKEN"
@@ -72,7 +73,7 @@ def _authentication(error: AuthenticationError) -> str:
 
 
 def _permission(error: PermissionDeniedError) -> str:
-    system = error.system or "the CRM"
+    system = error.crm or "the CRM"
     return (
         f"permission denied by {system}: give the integration user or app the missing "
         f"permission or scope{_api_said(error)}"
@@ -104,6 +105,8 @@ FAILURES: Sequence[Failure] = (
     Failure(error=AuthenticationError, text=_authentication, exit_code=CONFIGURATION_EXIT),
     Failure(error=PermissionDeniedError, text=_permission, exit_code=CONFIGURATION_EXIT),
     Failure(error=ConfigurationError, text=str, exit_code=CONFIGURATION_EXIT),
+    # Retriable for `crmsync run`, but a person must act: the message says how.
+    Failure(error=ReconnectRequiredError, text=str, exit_code=CONFIGURATION_EXIT),
     Failure(error=RetriableError, text=str, exit_code=TEMPORARY_EXIT),
     Failure(error=CrmsyncError, text=str, exit_code=FAILURE_EXIT),
     Failure(

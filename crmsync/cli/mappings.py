@@ -1,6 +1,6 @@
 """``crmsync mappings list|add|remove|set-rule OBJECT ...``: edit one mapping table (R23).
 
-``OBJECT`` is the Salesforce object of the table (``Lead``, ``Contact``). Every edit is
+``OBJECT`` is the Salesforce object of the table (``Lead``, ``Contact``, ``Account``). Every edit is
 checked against both CRMs' field descriptions and saved through the same path as
 ``crmsync settings set contacts.mappings.OBJECT=...``; a refused table changes nothing.
 """
@@ -36,23 +36,26 @@ app = typer.Typer(help="Show and edit the property mapping tables (R23).", no_ar
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="TOML file (default: crmsync.toml if present).")
 ]
-ObjectArgument = Annotated[str, typer.Argument(metavar="OBJECT", help="Lead or Contact.")]
+ObjectArgument = Annotated[
+    str, typer.Argument(metavar="OBJECT", help="The Salesforce object: Lead, Contact, Account.")
+]
 PropertyArgument = Annotated[
     str, typer.Argument(metavar="HUBSPOT_PROPERTY", help="The HubSpot property of the row.")
 ]
 
 
-def table_name(text: str) -> str:
-    """The mapping table's Salesforce object for ``text`` (any case)."""
-    from crmsync.engine.settings import DEFAULT_MAPPINGS
+def table_key(text: str) -> str:
+    """The setting key of the mapping table of Salesforce object ``text`` (any case)."""
+    from crmsync.engine.settings import MAPPING_TABLES
 
-    for name in DEFAULT_MAPPINGS:
+    by_object = {default.salesforce_object: key for key, default in MAPPING_TABLES.items()}
+    for name, key in by_object.items():
         if name.casefold() == text.strip().casefold():
-            return name
-    close = difflib.get_close_matches(text, list(DEFAULT_MAPPINGS), n=1)
+            return key
+    close = difflib.get_close_matches(text, list(by_object), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     raise MappingEditError(
-        f"no mapping table for '{text}': use one of {', '.join(DEFAULT_MAPPINGS)}{hint}"
+        f"no mapping table for '{text}': use one of {', '.join(by_object)}{hint}"
     )
 
 
@@ -63,18 +66,18 @@ def list_(
     config_path: ConfigOption = None,
 ) -> None:
     """Print one mapping table."""
-    from crmsync.engine.settings import contact_mappings, mapping_to_json
+    from crmsync.engine.settings import mapping_table, mapping_to_json
 
-    name = table_name(salesforce_object)
+    key = table_key(salesforce_object)
     store = StateStore.open(load_config(config_path).database_url)
     try:
-        mapping = contact_mappings(store)[name]
+        mapping = mapping_table(store, key)
     finally:
         store.close()
     if as_json:
         typer.echo(json.dumps(mapping_to_json(mapping), indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"contacts ⇄ {name}")
+    table = Table(title=f"{mapping.hubspot_object} ⇄ {mapping.salesforce_object}")
     for column in ("HubSpot property", "Salesforce field", "Transform"):
         table.add_column(column, overflow="fold")
     # The rule is the column people read and compare: never cut, even at 80 columns.
@@ -140,22 +143,20 @@ def _edit(
     change: Callable[[ObjectMapping], ObjectMapping],
 ) -> None:
     """Apply ``change`` to the stored table, then validate and save it as a whole."""
-    from crmsync.engine.settings import (
-        MAPPING_PREFIX,
-        contact_mappings,
-        mapping_to_json,
-        save_setting,
-    )
+    from crmsync.engine.settings import mapping_table, mapping_to_json, save_setting
     from crmsync.runtime import connected
 
-    name = table_name(salesforce_object)
+    key = table_key(salesforce_object)
     with connected(load_config(config_path)) as opened:
-        edited = change(contact_mappings(opened.store)[name])
+        edited = change(mapping_table(opened.store, key))
         save_setting(
             opened.store,
-            MAPPING_PREFIX + name,
+            key,
             mapping_to_json(edited),
             hubspot=opened.hubspot,
             salesforce=opened.salesforce,
         )
-    Console().print(f"contacts ⇄ {name}: {len(edited.fields)} rows saved.", markup=False)
+    Console().print(
+        f"{edited.hubspot_object} ⇄ {edited.salesforce_object}: {len(edited.fields)} rows saved.",
+        markup=False,
+    )

@@ -24,12 +24,12 @@ from crmsync.errors import (
 class ApiErrorMixin:
     """What every translated API error carries: the API's own code and message.
 
-    ``system`` names the CRM that answered (``"Salesforce"``, ``"HubSpot"``), so a
+    ``crm`` names the CRM that answered (``"Salesforce"``, ``"HubSpot"``), so a
     message to the user can say which one to reconnect.
     """
 
     detail: ApiErrorDetail | None = None
-    system: str | None = None
+    crm: str | None = None
 
 
 class AuthenticationError(ApiErrorMixin, ConfigurationError):
@@ -125,7 +125,7 @@ def build_error(
     summary: str,
     detail: ApiErrorDetail,
     retry_after: float | None = None,
-    system: str | None = None,
+    crm: str | None = None,
 ) -> CrmsyncError:
     """Instantiate ``error_class`` with the API's detail attached.
 
@@ -140,7 +140,7 @@ def build_error(
         error = error_class(message)
     if isinstance(error, ApiErrorMixin):
         error.detail = detail
-        error.system = system
+        error.crm = crm
     return error
 
 

@@ -12,13 +12,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from crmsync.cli.main import app
-from crmsync.core.mapping import (
-    DEFAULT_CONTACT_MAPPING,
-    DEFAULT_LEAD_MAPPING,
-    validate_object_mapping,
-)
+from crmsync.core.mapping import validate_object_mapping
 from crmsync.core.sync_rules import SyncRule
-from crmsync.engine.settings import contact_mappings
+from crmsync.engine.settings import MAPPING_TABLES, contact_mappings
 from tests.e2e.conftest import World
 from tests.unit.cli.test_cli_failures import assert_one_line_failure
 
@@ -32,11 +28,10 @@ def _lead_rules(world: World) -> dict[str, SyncRule]:
 
 
 def test_r23_default_tables_pass_against_both_emulators(world: World) -> None:
-    hubspot_fields = world.hubspot.describe("contacts")
-    for mapping in (DEFAULT_LEAD_MAPPING, DEFAULT_CONTACT_MAPPING):
+    for mapping in MAPPING_TABLES.values():
         validate_object_mapping(
             mapping,
-            hubspot_fields=hubspot_fields,
+            hubspot_fields=world.hubspot.describe(mapping.hubspot_object),
             salesforce_fields=world.salesforce.describe(mapping.salesforce_object),
         )
 

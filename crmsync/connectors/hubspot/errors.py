@@ -81,7 +81,7 @@ def translate_response(
         summary=f"HubSpot answered {status}",
         detail=detail,
         retry_after=parse_retry_after(headers.get("Retry-After")),
-        system="HubSpot",
+        crm="HubSpot",
     )
 
 

@@ -98,7 +98,7 @@ def translate(error: Exception, *, retry_after: float | None = None) -> CrmsyncE
             AuthenticationError,
             summary="Salesforce login failed",
             detail=detail,
-            system="Salesforce",
+            crm="Salesforce",
         )
     if isinstance(error, SalesforceError):
         status = int(error.status or 0)
@@ -109,7 +109,7 @@ def translate(error: Exception, *, retry_after: float | None = None) -> CrmsyncE
             summary=f"Salesforce answered {status} to {error.resource_name or 'a call'}",
             detail=detail,
             retry_after=retry_after,
-            system="Salesforce",
+            crm="Salesforce",
         )
     if isinstance(error, SalesforceOperationError):
         return BulkJobFailedError(f"Salesforce bulk job failed: {error}")
