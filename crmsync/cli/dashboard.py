@@ -14,7 +14,7 @@ ConfigOption = Annotated[
 
 
 def dashboard_command(
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8080,
     host: Annotated[
         str,
         typer.Option(

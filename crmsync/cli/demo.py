@@ -25,9 +25,13 @@ from crmsync.emulators.common.server import BackgroundServer
 
 
 def demo_command(
-    port_salesforce: Annotated[int, typer.Option(help="Salesforce emulator port.")] = 8081,
-    port_hubspot: Annotated[int, typer.Option(help="HubSpot emulator port.")] = 8082,
-    port_dashboard: Annotated[int, typer.Option(help="Dashboard port.")] = 8080,
+    port_salesforce: Annotated[
+        int, typer.Option(min=0, max=65535, help="Salesforce emulator port.")
+    ] = 8081,
+    port_hubspot: Annotated[
+        int, typer.Option(min=0, max=65535, help="HubSpot emulator port.")
+    ] = 8082,
+    port_dashboard: Annotated[int, typer.Option(min=0, max=65535, help="Dashboard port.")] = 8080,
     database: Annotated[Path, typer.Option(help="SQLite state store of the demo.")] = Path(
         "var/demo.sqlite"
     ),

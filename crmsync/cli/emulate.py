@@ -9,7 +9,7 @@ import typer
 
 app = typer.Typer(help="Serve a local emulator of a CRM's API on loopback.", no_args_is_help=True)
 
-PortOption = Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")]
+PortOption = Annotated[int, typer.Option(min=0, max=65535, help="TCP port on 127.0.0.1.")]
 DataOption = Annotated[
     Path | None, typer.Option(help="SQLite file that keeps the data across restarts.")
 ]

@@ -195,3 +195,29 @@ def test_the_installed_command_prints_one_line_and_exits_non_zero(home: Path) ->
     assert "Traceback" not in done.stderr + done.stdout
     assert done.stderr.strip().count("\n") == 0
     assert "page_size" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["emulate", "hubspot", "--port", "80000"],
+        ["emulate", "salesforce", "--port", "-1"],
+        ["dashboard", "--port", "70000"],
+        ["demo", "--port-hubspot", "70000"],
+        ["run", "--interval", "-5"],
+        ["usage", "--set-allocation", "-3"],
+    ],
+)
+def test_out_of_range_options_are_usage_errors_before_anything_starts(
+    home: Path, args: list[str]
+) -> None:
+    result = _run(args, env=_store_env(home))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "Invalid value" in result.output
+
+
+def test_an_export_to_a_missing_directory_names_the_path(home: Path) -> None:
+    target = home / "no" / "such" / "errors.csv"
+    result = _run(["errors", "export", "--csv", str(target)], env=_store_env(home))
+    assert_one_line_failure(result, mentions=str(target))
