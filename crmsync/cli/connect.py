@@ -24,6 +24,7 @@ from crmsync.authorize import DEFAULT_PORT
 from crmsync.config import CrmsyncConfig, load_config
 from crmsync.connection import CONNECTION_SETTING
 from crmsync.errors import CrmsyncError
+from crmsync.terminal import plain
 
 app = typer.Typer(help="Connect the integration to a CRM account.", no_args_is_help=True)
 
@@ -188,7 +189,9 @@ def hubspot(  # noqa: PLR0917 - Typer maps options to parameters
             )
     console = Console()
     who = f" as {result.user}" if result.user else ""
-    console.print(f"Connected{who} to HubSpot portal {result.portal_id} ({result.flow})")
+    console.print(
+        f"Connected{who} to HubSpot portal {result.portal_id} ({result.flow})", markup=False
+    )
     if result.missing_scopes:
         console.print(
             "Missing scopes (add them to the app and connect again): "
@@ -211,15 +214,17 @@ def status(config_path: ConfigOption = None) -> None:
     for column in ("CRM", "Flow", "User", "Org / portal", "Scopes", "Token expires", "Problem"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(
+        # Users, scopes and problems come from the CRMs: data, never markup.
+        cells = (
             row.system,
             row.flow,
-            row.user or "",
-            row.account or "",
+            row.user,
+            row.account,
             " ".join(row.scopes),
             row.expires or "when the CRM refuses it",
-            row.problem or "",
+            row.problem,
         )
+        table.add_row(*(plain(cell) for cell in cells))
     Console(width=200).print(table)
     if any(row.problem for row in rows):
         raise typer.Exit(code=1)
