@@ -18,7 +18,9 @@ store, not here: they are edited with ``crmsync settings set`` and kept with his
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -111,6 +113,9 @@ def load_config(path: Path | None = None, **overrides: Any) -> CrmsyncConfig:
         )
     if chosen is not None:
         _check_toml(chosen)
+    misspelt = misspelt_variables(os.environ)
+    if misspelt:
+        raise ConfigurationError("; ".join(misspelt))
     try:
         return _build(chosen, overrides)
     except ValidationError as error:
@@ -164,10 +169,38 @@ KNOWN_KEYS: tuple[str, ...] = tuple(CrmsyncConfig.model_fields)
 """Every key the configuration file accepts."""
 
 
-def closest_key(name: str, known: tuple[str, ...] = KNOWN_KEYS) -> str | None:
+def closest_key(
+    name: str, known: tuple[str, ...] = KNOWN_KEYS, *, cutoff: float = 0.6
+) -> str | None:
     """The known key closest to a misspelt ``name``, if any is close enough."""
-    found = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+    found = difflib.get_close_matches(name.lower(), known, n=1, cutoff=cutoff)
     return found[0] if found else None
+
+
+OWN_PREFIXES: tuple[str, ...] = ("CRMSYNC_HS_", "CRMSYNC_SF_")
+"""Prefixes of the connectors' own settings (read by their config classes)."""
+
+
+def misspelt_variables(environ: Mapping[str, str]) -> list[str]:
+    """``CRMSYNC_*`` variables that are a near miss of a configuration key.
+
+    Only near misses are refused (``CRMSYNC_BATCHSIZE``, ``CRMSYNC_SALESFORCE_TOKN``):
+    other ``CRMSYNC_*`` variables belong to tests and tools and are left alone.
+    """
+    found: list[str] = []
+    squeezed = {key.replace("_", ""): key for key in KNOWN_KEYS}
+    for name in sorted(environ):
+        if not name.startswith("CRMSYNC_") or name.startswith(OWN_PREFIXES):
+            continue
+        suffix = name.removeprefix("CRMSYNC_").lower()
+        if suffix in KNOWN_KEYS:
+            continue
+        close = squeezed.get(suffix.replace("_", "")) or closest_key(suffix, cutoff=0.85)
+        if close is not None:
+            found.append(
+                f"unknown environment variable {name}; did you mean CRMSYNC_{close.upper()}?"
+            )
+    return found
 
 
 def describe_validation_error(error: ValidationError, *, source: Path | None) -> str:

@@ -221,3 +221,23 @@ def test_an_export_to_a_missing_directory_names_the_path(home: Path) -> None:
     target = home / "no" / "such" / "errors.csv"
     result = _run(["errors", "export", "--csv", str(target)], env=_store_env(home))
     assert_one_line_failure(result, mentions=str(target))
+
+
+@pytest.mark.parametrize(
+    ("variable", "meant"),
+    [
+        ("CRMSYNC_BATCHSIZE", "CRMSYNC_BATCH_SIZE"),
+        ("CRMSYNC_SALESFORCE_TOKN", "CRMSYNC_SALESFORCE_TOKEN"),
+        ("CRMSYNC_DATABASEURL", "CRMSYNC_DATABASE_URL"),
+    ],
+)
+def test_a_misspelt_environment_variable_is_refused_with_the_known_one(
+    home: Path, variable: str, meant: str
+) -> None:
+    result = _run(["settings", "show"], env={**_store_env(home), variable: "1"})
+    assert_one_line_failure(result, mentions=f"did you mean {meant}")
+
+
+def test_other_crmsync_variables_are_left_alone(home: Path) -> None:
+    env = {**_store_env(home), "CRMSYNC_REQUIRE_BROWSER": "1", "CRMSYNC_HS_TIMEOUT_SECONDS": "5"}
+    assert _run(["settings", "show"], env=env).exit_code == 0
