@@ -119,7 +119,7 @@ def sync_command(
 
 def run_command(
     interval: Annotated[
-        float | None, typer.Option("--interval", min=1, help="Seconds between syncs.")
+        float | None, typer.Option("--interval", min=0, help="Seconds between syncs.")
     ] = None,
     runs: Annotated[
         int | None,
