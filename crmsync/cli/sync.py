@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
+from crmsync.cli.failures import describe
 from crmsync.config import load_config
 from crmsync.engine.report import SyncReport
 from crmsync.logs import LogFormat, configure_logging
@@ -92,7 +93,9 @@ def _one_run(
         console.print("Stopped on request after the current batch; nothing is lost.")
         raise typer.Exit(code=ExitStatus.OK)
     if result.report is None:
-        console.print(f"Sync failed: {result.message}", markup=False, soft_wrap=True)
+        # The same one line naming the fix as every other failure (cli.failures).
+        text = describe(result.error)[0] if result.error is not None else result.message
+        console.print(f"Sync failed: {text}", markup=False, soft_wrap=True)
         raise typer.Exit(code=ExitStatus.FAILED)
     return result.report
 

@@ -9,31 +9,32 @@ import pytest
 from hubspot import HubSpot
 from typer.testing import CliRunner
 
-from crmsync.cli.failures import CONFIGURATION_EXIT
 from crmsync.cli.main import app
 from crmsync.engine.settings import contact_mappings, contact_settings
 from tests.e2e.conftest import HUBSPOT_TOKEN, World
-from tests.unit.cli.test_cli_failures import assert_one_line_failure
-
-
-@pytest.mark.parametrize(
-    "command", [["sync", "--once"], ["resync", "a@b.example"], ["run", "--runs", "1"]]
+from tests.unit.cli.test_cli_failures import (
+    assert_one_line_failure,
+    assert_one_line_run_failure,
 )
+
+
+@pytest.mark.parametrize("command", [["sync", "--once"], ["resync", "a@b.example"]])
 def test_an_invalid_salesforce_token_says_reconnect_salesforce(
     world: World, database_url: str, command: list[str]
 ) -> None:
     env = {**world.cli_env(database_url), "CRMSYNC_SALESFORCE_TOKEN": "00Dxx!expired"}
     result = CliRunner().invoke(app, command, env=env)
-    line = assert_one_line_failure(result, mentions="authentication failed: reconnect Salesforce")
+    line = assert_one_line_run_failure(
+        result, mentions="authentication failed: reconnect Salesforce"
+    )
     assert "crmsync connect salesforce" in line
-    assert result.exit_code == CONFIGURATION_EXIT
     assert "00Dxx!expired" not in result.output
 
 
 def test_an_invalid_hubspot_token_says_reconnect_hubspot(world: World, database_url: str) -> None:
     env = {**world.cli_env(database_url), "CRMSYNC_HUBSPOT_TOKEN": "pat-na1-wrong"}
     result = CliRunner().invoke(app, ["sync", "--once"], env=env)
-    assert_one_line_failure(result, mentions="authentication failed: reconnect HubSpot")
+    assert_one_line_run_failure(result, mentions="authentication failed: reconnect HubSpot")
     assert "pat-na1-wrong" not in result.output
 
 

@@ -97,8 +97,18 @@ def test_a_missing_config_file_is_named(home: Path) -> None:
 
 def test_missing_tokens_name_the_variables(home: Path) -> None:
     result = _run(["sync", "--once"], env=_store_env(home))
-    assert_one_line_failure(result, mentions="CRMSYNC_SALESFORCE_TOKEN")
-    assert result.exit_code == CONFIGURATION_EXIT
+    assert_one_line_run_failure(result, mentions="CRMSYNC_SALESFORCE_TOKEN")
+
+
+def assert_one_line_run_failure(result: Result, *, mentions: str) -> str:
+    """A sync or resync that failed: one "Sync failed: ..." line naming the fix."""
+    assert result.exit_code not in (0, None), result.output
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("Sync failed: ")
+    assert mentions in lines[0], lines[0]
+    return lines[0]
 
 
 @pytest.mark.parametrize("url", ["mysqlx://db", "not a url", "sqlite+nodriver:///x.db"])
@@ -107,10 +117,12 @@ def test_a_bad_database_url_says_which_forms_work(home: Path, url: str) -> None:
     assert_one_line_failure(result, mentions="sqlite:///PATH")
 
 
-def test_a_store_in_a_missing_directory_names_the_setting(home: Path) -> None:
-    url = f"sqlite:///{home / 'no' / 'such' / 'dir' / 's.sqlite'}"
+def test_a_store_where_no_directory_can_be_made_names_the_path(home: Path) -> None:
+    # A missing directory is created; one under a plain file cannot be.
+    (home / "plain-file").write_text("x", encoding="utf-8")
+    url = f"sqlite:///{home / 'plain-file' / 'dir' / 's.sqlite'}"
     result = _run(["settings", "show"], env={"CRMSYNC_DATABASE_URL": url})
-    assert_one_line_failure(result, mentions="CRMSYNC_DATABASE_URL")
+    assert_one_line_failure(result, mentions=str(home / "plain-file"))
 
 
 def test_an_unreachable_postgresql_server_names_the_setting(home: Path) -> None:

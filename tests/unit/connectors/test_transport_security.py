@@ -52,7 +52,7 @@ def test_sync_with_a_plain_http_crm_url_stops_with_one_line(database_url: str) -
 
     assert result.exit_code == 1, result.output
     assert result.output.strip() == (
-        "Sync failed: ConfigurationError: the Salesforce URL 'http://crm.example.com' is "
+        "Sync failed: the Salesforce URL 'http://crm.example.com' is "
         "plain http to crm.example.com: use https:// (plain http is only for an emulator "
         "on 127.0.0.1 or localhost)"
     )
