@@ -299,6 +299,8 @@ def test_r17_a_mapping_writing_lifecyclestage_to_salesforce_is_refused(world: Wo
         {"hubspot_property": "lastname", "salesforce_field": "LastName", "rule": "two_way"},
         {"hubspot_property": "lifecyclestage", "salesforce_field": "Title",
          "rule": "two_way"},
+        # HubSpot's unique key, which every contacts table must write to HubSpot (R23).
+        {"hubspot_property": "email", "salesforce_field": "Email", "rule": "two_way"},
     ]  # fmt: skip
     with pytest.raises(MappingValidationError, match="R17"):
         world.set("contacts.mappings.Contact", rows)
