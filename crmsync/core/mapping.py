@@ -333,6 +333,12 @@ HUBSPOT_UNIQUE_KEYS: Mapping[str, str] = {"contacts": "email"}
 OWNER_RULES: frozenset[SyncRule] = frozenset({SyncRule.TWO_WAY, SyncRule.DONT_SYNC})
 """HubSpot's integration syncs record owners two-way or not at all."""
 
+WRITTEN_OUTSIDE_MAPPINGS: Mapping[str, frozenset[str]] = {
+    # The deal stage table (deals.stages) writes an opportunity's stage, not a mapping row.
+    "Opportunity": frozenset({"StageName"}),
+}
+"""Required Salesforce fields that something other than the mapping table fills."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class MappingProblem:
@@ -436,6 +442,7 @@ def _coverage_problems(
         for name in (row.salesforce_field, row.salesforce_code_field)
         if name
     }
+    into_salesforce |= WRITTEN_OUTSIDE_MAPPINGS.get(mapping.salesforce_object, frozenset())
     for name, info in sorted(salesforce_fields.items()):
         if info.required_on_create and name not in into_salesforce:
             problems.append(

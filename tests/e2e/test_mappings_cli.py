@@ -86,7 +86,7 @@ def test_r23_set_rule_remove_and_add_are_saved(world: World, database_url: str) 
         (("add", "Lead", "phone", "Phone"), "already mapped"),
         (("add", "Lead", "no_such_property", "Title"), "no_such_property"),
         (("add", "Lead", "numemployees", "NoSuchField__c"), "NoSuchField__c"),
-        (("list", "Opportunity"), "no mapping table for 'Opportunity'"),
+        (("list", "Campaign"), "no mapping table for 'Campaign'"),
     ],
 )
 def test_r23_a_refused_edit_is_one_line_and_changes_nothing(
