@@ -92,7 +92,9 @@ _ENUMS: dict[str, type[StrEnum]] = {
 }
 
 
-def apply_setting(settings: ContactSettings, key: str, value: object) -> ContactSettings:
+def apply_setting(
+    settings: ContactSettings, key: str, value: object, *, checked: bool = True
+) -> ContactSettings:
     """A copy of ``settings`` with ``key`` set to ``value`` (text or the enum member).
 
     ``contacts.inclusion_list_id`` takes a list id, or ``None``/``""`` for no list.
@@ -102,7 +104,7 @@ def apply_setting(settings: ContactSettings, key: str, value: object) -> Contact
     if key not in _FIELDS:
         raise SettingError(key, unknown_key_message(key, SETTING_KEYS))
     # Each value was parsed into the field's own type above.
-    changes: dict[str, Any] = {_FIELDS[key]: _parse(key, value)}
+    changes: dict[str, Any] = {_FIELDS[key]: _parse(key, value, checked=checked)}
     return replace(settings, **changes)
 
 
@@ -118,13 +120,14 @@ LIST_ID = re.compile(r"[0-9]{1,18}")
 """A HubSpot list id: the digits in the list's URL (an int64, so at most 18 digits here)."""
 
 
-def _parse(key: str, value: object) -> object:
+def _parse(key: str, value: object, *, checked: bool = True) -> object:
     if key == "contacts.inclusion_list_id":
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if isinstance(value, str | int) and not isinstance(value, bool):
             text = str(value).strip()
-            if LIST_ID.fullmatch(text) and int(text) > 0:
+            # A value stored before ids were checked is read as it is; saving checks it.
+            if not checked or (LIST_ID.fullmatch(text) and int(text) > 0):
                 return text
         raise SettingError(
             key,
