@@ -30,6 +30,7 @@ import logging
 import random
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ from crmsync.engine.sync import LATE_WRITE_HORIZON, SyncEngine
 from crmsync.errors import CrmsyncError
 from crmsync.runner import StopBetweenBatches, StopFlag, StopRequested
 from crmsync.store import StateStore
+from crmsync.store.lock import store_lock
 
 HUBSPOT_FIRST_ID = 5_000_000
 ROUND_SECONDS = 5.0
@@ -152,6 +154,8 @@ def chaos_sync(
     search_lag: float = 0.0,
     session_expiry_rate: float = 0.1,
     stop_rate: float = 0.1,
+    second_runner_rate: float = 0.1,
+    sandbox_rate: float = 0.05,
 ) -> ChaosReport:
     """Run the chaos scenario once and check the outcome."""
     rng = random.Random(seed)
@@ -166,9 +170,11 @@ def chaos_sync(
     ):
         # Dropped connections are the point here; the server's complaints about them are not.
         logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
-        store = StateStore.open(f"sqlite:///{Path(directory) / 'chaos.sqlite'}")
+        database_url = f"sqlite:///{Path(directory) / 'chaos.sqlite'}"
+        store = StateStore.open(database_url)
         try:
             hubspot, salesforce = _connectors(running)
+            sandbox = _connectors(running, sandbox=True)[1]
             expected, companies, company_of = _seed(running, people)
             report.companies = len(companies)
             # HubSpot search sees a write only ``search_lag`` seconds (emulator time) later.
@@ -195,14 +201,29 @@ def chaos_sync(
                     # As SIGTERM does: the run stops once its current batch is durable.
                     report.faults["stop"] += 1
                     stop.request()
+                # A second runner started at the same time (cron and a person, say): it
+                # queues behind the store's runner lock, then runs on its own connectors.
+                second = None
+                if round_number == 1 or run_faults.random() < second_runner_rate:
+                    report.faults["second_runner"] += 1
+                    second = SecondRunner(running, database_url, clock, report)
+                    second.start()
+                # A switch to the sandbox and back (R6): this round syncs the sandbox.
+                target = salesforce
+                if round_number == 2 or run_faults.random() < sandbox_rate:
+                    report.faults["sandbox_switch"] += 1
+                    target = sandbox
                 report.runs += 1
                 try:
-                    _engine(
-                        hubspot, salesforce, store, clock, hooks=StopBetweenBatches(stop, crashes)
-                    ).run_once()
+                    with store_lock(database_url, wait=None):
+                        _engine(
+                            hubspot, target, store, clock, hooks=StopBetweenBatches(stop, crashes)
+                        ).run_once()
                 except (SimulatedCrash, CrmsyncError, StopRequested) as stopped:
                     report.interrupted[type(stopped).__name__] += 1
                 finally:
+                    if second is not None:
+                        second.join()
                     _faults_off(running)
                     _advance(running)
                     clock.offset += timedelta(seconds=ROUND_SECONDS)
@@ -229,7 +250,32 @@ def chaos_sync(
     return report
 
 
-def _connectors(running: Emulators) -> tuple[Connector, Connector]:
+class SecondRunner(threading.Thread):
+    """Another runner on the same store, as a second process would be (its own store
+    connection and connectors), waiting its turn at the runner lock."""
+
+    def __init__(
+        self, running: Emulators, database_url: str, clock: ChaosClock, report: ChaosReport
+    ) -> None:
+        super().__init__(daemon=True)
+        self._running = running
+        self._url = database_url
+        self._clock = clock
+        self._report = report
+
+    def run(self) -> None:
+        hubspot, salesforce = _connectors(self._running)
+        store = StateStore.open(self._url)
+        try:
+            with store_lock(self._url, wait=None):
+                _engine(hubspot, salesforce, store, self._clock).run_once()
+        except CrmsyncError as stopped:
+            self._report.interrupted[f"second runner: {type(stopped).__name__}"] += 1
+        finally:
+            store.close()
+
+
+def _connectors(running: Emulators, *, sandbox: bool = False) -> tuple[Connector, Connector]:
     # Short backoff (the faults come fast) that still honours HubSpot's Retry-After
     # of a second when search's per-second limit answers 429.
     retry = RetryPolicy(attempts=4, base_wait=0.01, max_wait=2.0)
@@ -239,7 +285,9 @@ def _connectors(running: Emulators) -> tuple[Connector, Connector]:
     )
     salesforce = SalesforceConnector.from_config(
         SalesforceConfig(
-            instance_url=running.salesforce.url, access_token=SecretStr(SALESFORCE_TOKEN)
+            instance_url=running.salesforce.url,
+            access_token=SecretStr(SALESFORCE_TOKEN),
+            sandbox=sandbox,
         ),
         retry=retry,
     )
@@ -274,10 +322,11 @@ def _seed(running: Emulators, people: int) -> tuple[dict[str, str], dict[str, st
     numbers are HubSpot contacts of HubSpot companies; odd numbers are Salesforce leads
     (no account) or, every other one, contacts of accounts.
     """
-    running.salesforce_control.add_field(
-        object="Account", name=ACCOUNT_KEY_FIELD, type="string", length=64,
-        external_id=True, unique=True,
-    )  # fmt: skip
+    for org in ("production", "sandbox"):
+        running.salesforce_control.for_org(org).add_field(
+            object="Account", name=ACCOUNT_KEY_FIELD, type="string", length=64,
+            external_id=True, unique=True,
+        )  # fmt: skip
     expected: dict[str, str] = {}
     companies: dict[str, str] = {}
     company_of: dict[str, str] = {}

@@ -28,6 +28,7 @@ def test_r25_r26_faults_and_crashes_lose_nothing_and_duplicate_nothing(
 
     assert sum(report.interrupted.values()) > 0, "the run should have been interrupted"
     assert report.faults["session_expiry"] + report.faults["stop"] > 0
+    assert report.faults["second_runner"] > 0 and report.faults["sandbox_switch"] > 0
     assert report.edits > 0
     assert report.companies > 0 and report.company_edits > 0
     assert report.missing == []
