@@ -37,15 +37,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.chaos_sync import (
     LATE_WRITE_MS,
     ROUND_SECONDS,
-    SETTLE_RUNS,
     ChaosClock,
     RandomCrashes,
     SimulatedCrash,
     _advance,
     _connectors,
+    _engine,
     _every,
     _faults_off,
     _faults_on,
+    _settle,
 )
 from crmsync.connectors.base import (
     Associations,
@@ -57,9 +58,8 @@ from crmsync.connectors.base import (
 from crmsync.demo.runner import Emulators, emulators
 from crmsync.engine.activities import TASK_KEY_FIELD
 from crmsync.engine.deals import OPPORTUNITY_KEY_FIELD
-from crmsync.engine.registry import pairs_from_settings, steps_from_settings
 from crmsync.engine.settings import save_setting
-from crmsync.engine.sync import LATE_WRITE_HORIZON, SyncEngine
+from crmsync.engine.sync import LATE_WRITE_HORIZON
 from crmsync.errors import CrmsyncError
 from crmsync.store import StateStore
 
@@ -278,37 +278,6 @@ def _edit(
         expected.contact_of_call[created.id] = contact
         made += 1
     return made
-
-
-def _engine(
-    hubspot: Connector,
-    salesforce: Connector,
-    store: StateStore,
-    clock: ChaosClock,
-    *,
-    hooks: RandomCrashes | None = None,
-) -> SyncEngine:
-    return SyncEngine(
-        hubspot=hubspot,
-        salesforce=salesforce,
-        store=store,
-        pairs=pairs_from_settings(store, allow_test_domains=True),
-        steps=steps_from_settings(store),
-        hooks=hooks,
-        page_size=50,
-        batch_size=50,
-        clock=clock,
-    )
-
-
-def _settle(hubspot: Connector, salesforce: Connector, store: StateStore, clock: ChaosClock) -> int:
-    for attempt in range(1, SETTLE_RUNS + 1):
-        try:
-            _engine(hubspot, salesforce, store, clock).run_once()
-        except CrmsyncError:
-            continue
-        return attempt
-    raise SystemExit(f"the sync did not complete within {SETTLE_RUNS} runs without faults")
 
 
 def _check(

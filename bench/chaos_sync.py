@@ -51,7 +51,7 @@ from crmsync.connectors.salesforce.connector import SalesforceConnector
 from crmsync.demo.runner import HUBSPOT_TOKEN, SALESFORCE_TOKEN, Emulators, emulators
 from crmsync.engine.companies import ACCOUNT_KEY_FIELD
 from crmsync.engine.hooks import Checkpoint, SyncHooks
-from crmsync.engine.registry import pairs_from_settings
+from crmsync.engine.registry import pairs_from_settings, steps_from_settings
 from crmsync.engine.settings import save_setting
 from crmsync.engine.sync import LATE_WRITE_HORIZON, SyncEngine
 from crmsync.errors import CrmsyncError
@@ -308,6 +308,7 @@ def _engine(
         salesforce=salesforce,
         store=store,
         pairs=pairs_from_settings(store, allow_test_domains=True),
+        steps=steps_from_settings(store),
         hooks=hooks,
         page_size=50,
         batch_size=50,
