@@ -41,10 +41,9 @@ from crmsync.connectors.hubspot.writes import TASK_KEY_PROPERTY as HUBSPOT_TASK_
 from crmsync.core.mapping import FieldMapping, ObjectMapping, Transform
 from crmsync.core.sync_rules import SyncRule
 from crmsync.core.translation import FieldTranslator, Owners, Translator
-from crmsync.engine.companies import PropertySetup
+from crmsync.engine.create_keys import ensure_hubspot_key, require_salesforce_key
 from crmsync.engine.matching import MatchContext, MatchOutcome, Notice, Unlinked
 from crmsync.engine.pairs import Action, CreateKey, Gate, ObjectPair, Reference
-from crmsync.errors import ConfigurationError
 
 TASK_KEY_FIELD = "HubSpot_Activity_ID__c"
 """The Task (Activity) external-id field holding ``<type>-<HubSpot id>``."""
@@ -288,19 +287,21 @@ class ActivityPolicy:
 
     def prepare(self, *, hubspot: Connector, salesforce: Connector) -> None:
         """Check the idempotency keys exist (adding HubSpot's own when tasks come back)."""
-        if TASK_KEY_FIELD not in salesforce.describe("Task"):
-            raise ConfigurationError(
-                f"activity sync needs the Activity field {TASK_KEY_FIELD} (Text(80), External "
-                "ID, Unique) so a task is never created twice: add it in Setup → Object "
-                "Manager → Activity → Fields, then run again"
-            )
-        if self._from_salesforce and TASK_KEY_PROPERTY not in hubspot.describe(self._kind):
-            if not isinstance(hubspot, PropertySetup):
-                raise ConfigurationError(
-                    f"needs the unique {self._kind} property {TASK_KEY_PROPERTY}"
-                )
-            hubspot.ensure_unique_property(
-                self._kind, TASK_KEY_PROPERTY, "Salesforce task id (crmsync)"
+        require_salesforce_key(
+            salesforce,
+            object_type="Task",
+            field=TASK_KEY_FIELD,
+            missing=f"activity sync needs the Activity field {TASK_KEY_FIELD} (Text(80), "
+            "External ID, Unique) so a task is never created twice: add it in Setup → "
+            "Object Manager → Activity → Fields, then run again",
+        )
+        if self._from_salesforce:
+            ensure_hubspot_key(
+                hubspot,
+                object_type=self._kind,
+                name=TASK_KEY_PROPERTY,
+                label="Salesforce task id (crmsync)",
+                missing=f"needs the unique {self._kind} property {TASK_KEY_PROPERTY}",
             )
 
     def outbound(self, record: RemoteRecord, *, linked_type: str | None) -> Gate:

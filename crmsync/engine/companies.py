@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol, runtime_checkable
 
 from crmsync.connectors.base import Associations, Connector, RemoteRecord, System
 from crmsync.connectors.hubspot.writes import COMPANY_KEY_PROPERTY
 from crmsync.core.mapping import DEFAULT_ACCOUNT_MAPPING, ObjectMapping, Transform
 from crmsync.core.translation import FieldTranslator, Owners, Translator
+from crmsync.engine.create_keys import ensure_hubspot_key, require_salesforce_key
 from crmsync.engine.matching import MatchContext, MatchOutcome, Unlinked
 from crmsync.engine.pairs import Action, CreateKey, Gate, ObjectPair
 from crmsync.errors import ConfigurationError
@@ -41,15 +41,6 @@ ContactEligibility = Callable[[str], bool]
 """True when the HubSpot contact would be created as a Salesforce contact (not a lead)."""
 
 
-@runtime_checkable
-class PropertySetup(Protocol):
-    """A HubSpot connector that can add a property crmsync needs."""
-
-    def ensure_unique_property(self, object_type: str, name: str, label: str) -> None:
-        """Create the property (unique values) unless it exists."""
-        ...
-
-
 class CompanyPolicy:
     """Companies move both ways once company sync is on; creation rules live in matching."""
 
@@ -59,20 +50,21 @@ class CompanyPolicy:
 
     def prepare(self, *, hubspot: Connector, salesforce: Connector) -> None:
         """Check the idempotency keys exist on both sides (adding HubSpot's own)."""
-        if ACCOUNT_KEY_FIELD not in salesforce.describe("Account"):
-            raise ConfigurationError(
-                f"company sync needs the Account field {ACCOUNT_KEY_FIELD} (Text(64), External "
-                "ID, Unique) so an account is never created twice: add it in Setup → Object "
-                "Manager → Account → Fields, then run again (docs/architecture.md)"
-            )
-        if COMPANY_KEY_PROPERTY not in hubspot.describe("companies"):
-            if not isinstance(hubspot, PropertySetup):
-                raise ConfigurationError(
-                    f"company sync needs the unique company property {COMPANY_KEY_PROPERTY}"
-                )
-            hubspot.ensure_unique_property(
-                "companies", COMPANY_KEY_PROPERTY, "Salesforce account id (crmsync)"
-            )
+        require_salesforce_key(
+            salesforce,
+            object_type="Account",
+            field=ACCOUNT_KEY_FIELD,
+            missing=f"company sync needs the Account field {ACCOUNT_KEY_FIELD} (Text(64), "
+            "External ID, Unique) so an account is never created twice: add it in Setup → "
+            "Object Manager → Account → Fields, then run again (docs/architecture.md)",
+        )
+        ensure_hubspot_key(
+            hubspot,
+            object_type="companies",
+            name=COMPANY_KEY_PROPERTY,
+            label="Salesforce account id (crmsync)",
+            missing=f"company sync needs the unique company property {COMPANY_KEY_PROPERTY}",
+        )
 
     def outbound(self, record: RemoteRecord, *, linked_type: str | None) -> Gate:
         """Every company may go; whether an unlinked one creates is the matcher's call."""

@@ -41,7 +41,7 @@ from crmsync.core.deal_stages import (
 )
 from crmsync.core.mapping import DEFAULT_OPPORTUNITY_MAPPING, ObjectMapping, Transform
 from crmsync.core.translation import FieldTranslator, Owners, Translator
-from crmsync.engine.companies import PropertySetup
+from crmsync.engine.create_keys import ensure_hubspot_key, require_salesforce_key
 from crmsync.engine.matching import NoMatch
 from crmsync.engine.pairs import Action, CreateKey, Gate, ObjectPair, Reference
 from crmsync.errors import ConfigurationError
@@ -73,20 +73,21 @@ class DealPolicy:
 
     def prepare(self, *, hubspot: Connector, salesforce: Connector) -> None:
         """Check both idempotency keys exist, and load (or generate and save) the table."""
-        if OPPORTUNITY_KEY_FIELD not in salesforce.describe("Opportunity"):
-            raise ConfigurationError(
-                f"deal sync needs the Opportunity field {OPPORTUNITY_KEY_FIELD} (Text(64), "
-                "External ID, Unique) so an opportunity is never created twice: add it in "
-                "Setup → Object Manager → Opportunity → Fields, then run again"
-            )
-        if DEAL_KEY_PROPERTY not in hubspot.describe("deals"):
-            if not isinstance(hubspot, PropertySetup):
-                raise ConfigurationError(
-                    f"deal sync needs the unique deal property {DEAL_KEY_PROPERTY}"
-                )
-            hubspot.ensure_unique_property(
-                "deals", DEAL_KEY_PROPERTY, "Salesforce opportunity id (crmsync)"
-            )
+        require_salesforce_key(
+            salesforce,
+            object_type="Opportunity",
+            field=OPPORTUNITY_KEY_FIELD,
+            missing=f"deal sync needs the Opportunity field {OPPORTUNITY_KEY_FIELD} (Text(64), "
+            "External ID, Unique) so an opportunity is never created twice: add it in "
+            "Setup → Object Manager → Opportunity → Fields, then run again",
+        )
+        ensure_hubspot_key(
+            hubspot,
+            object_type="deals",
+            name=DEAL_KEY_PROPERTY,
+            label="Salesforce opportunity id (crmsync)",
+            missing=f"deal sync needs the unique deal property {DEAL_KEY_PROPERTY}",
+        )
         if self._stored is not None:
             self.table = self._stored
             return
