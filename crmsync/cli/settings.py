@@ -41,14 +41,20 @@ def set_(
 ) -> None:
     """Change one setting (mapping tables are checked against both CRMs first)."""
     from crmsync.core.policies import SETTING_KEYS, ContactSettings, apply_setting
-    from crmsync.engine.settings import MAPPING_TABLES, SWITCHES, r10_warning, save_setting
+    from crmsync.engine.settings import (
+        DEAL_STAGES,
+        MAPPING_TABLES,
+        SWITCHES,
+        r10_warning,
+        save_setting,
+    )
 
     key, sep, value = assignment.partition("=")
     if not sep:
         raise typer.BadParameter("expected KEY=VALUE")
     key = key.strip()
     # The key and the value's form first: a typo needs no CRM to be refused.
-    known = (*SETTING_KEYS, *SWITCHES, *MAPPING_TABLES)
+    known = (*SETTING_KEYS, *SWITCHES, *MAPPING_TABLES, DEAL_STAGES)
     if key not in known:
         raise SettingError(key, unknown_key_message(key, known))
     if key in SETTING_KEYS:
@@ -56,8 +62,11 @@ def set_(
     config = load_config(config_path)
     warning: str | None = None
     # Mapping tables are checked against both CRMs' describe, an inclusion list against
-    # HubSpot's lists (R8, R23): those need the CRMs connected.
-    if key in MAPPING_TABLES or (key == "contacts.inclusion_list_id" and value.strip()):
+    # HubSpot's lists (R8, R23), the stage table against both CRMs' stages (R22): those
+    # need the CRMs connected.
+    if key in (*MAPPING_TABLES, DEAL_STAGES) or (
+        key == "contacts.inclusion_list_id" and value.strip()
+    ):
         from crmsync.runtime import connected
 
         with connected(config) as opened:

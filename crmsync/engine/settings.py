@@ -100,7 +100,8 @@ def switch(store: StateStore, key: str) -> bool:
     return SWITCHES[key] if value is None else bool(value)
 
 
-def _parse_switch(key: str, value: Any) -> bool:
+def parse_switch(key: str, value: Any) -> bool:
+    """An on/off value as ``crmsync settings set`` reads it; anything else is refused."""
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -227,7 +228,7 @@ def save_setting(
         )
         stored = mapping_to_json(mapping)
     elif key in SWITCHES:
-        stored = _parse_switch(key, value)
+        stored = parse_switch(key, value)
     else:
         updated = apply_setting(contact_settings(store), key, value)
         field_value = getattr(updated, _attribute(key))

@@ -1,8 +1,9 @@
 """Object tabs read from the settings document, so new object pairs appear on their own.
 
 An object is any ``<object>.enabled`` or ``<object>.mappings.<SalesforceObject>`` key of
-:func:`crmsync.engine.settings.settings_document`: ``contacts`` today, ``companies``
-as soon as its settings exist. Mapping rows are edited and saved through
+:func:`crmsync.engine.settings.settings_document` (contacts, companies, deals, and
+activities through ``activities.<type>.enabled``); its switches are listed in
+:mod:`crmsync.web.switches`. Mapping rows are edited and saved through
 :func:`crmsync.engine.settings.save_setting`, the same validation as
 ``crmsync settings set`` (R23).
 """
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from crmsync.core.sync_rules import SyncRule
-from crmsync.engine.settings import settings_document
+from crmsync.engine.settings import DEAL_STAGES, settings_document
 from crmsync.health.explain import RULE_WORDS
 from crmsync.store import StateStore
+from crmsync.web.switches import SwitchState, grouped, states, switch_fields
 
 RULE_CHOICES: tuple[tuple[str, str], ...] = tuple(
     (rule.value, RULE_WORDS[rule]) for rule in SyncRule
@@ -27,13 +29,25 @@ ALWAYS_ON = frozenset({"contacts"})
 
 @dataclass(frozen=True, kw_only=True)
 class ObjectTab:
-    """One object's tab: its on/off switch and its mapping tables."""
+    """One object's tab: its switches, its mapping tables, and for deals the stage table."""
 
     name: str
-    enabled_key: str | None
-    enabled: bool
+    switches: tuple[SwitchState, ...]
+    """Sync on or off and the object's other on/off settings (none: it always syncs)."""
     tables: dict[str, list[dict[str, Any]]]
     """Mapping rows by Salesforce object, as the settings document holds them."""
+    stages: list[dict[str, str]] | None = None
+    """The deal stage table's rows (``deals.stages``), or None when not generated yet."""
+
+    @property
+    def switch_groups(self) -> list[tuple[str, list[SwitchState]]]:
+        """The switches by group (one fieldset each when there are several)."""
+        return grouped(self.switches)
+
+    @property
+    def always_on(self) -> bool:
+        """Whether the object syncs whenever the integration is on (no switch of its own)."""
+        return not self.switches and self.name in ALWAYS_ON
 
 
 def object_names(store: StateStore) -> list[str]:
@@ -54,19 +68,18 @@ def object_tab(store: StateStore, name: str) -> ObjectTab | None:
     document = settings_document(store)
     if name not in names_in(document):
         return None
-    enabled_key = f"{name}.enabled"
     prefix = f"{name}.mappings."
     tables = {
         key.removeprefix(prefix): list(value)
         for key, value in sorted(document.items())
         if key.startswith(prefix) and isinstance(value, list)
     }
-    has_switch = enabled_key in document
+    stages = document.get(DEAL_STAGES) if name == "deals" else None
     return ObjectTab(
         name=name,
-        enabled_key=enabled_key if has_switch else None,
-        enabled=bool(document[enabled_key]) if has_switch else name in ALWAYS_ON,
+        switches=states(store, switch_fields(name, list(document))),
         tables=tables,
+        stages=list(stages) if isinstance(stages, list) else None,
     )
 
 

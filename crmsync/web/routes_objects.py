@@ -1,4 +1,4 @@
-"""One tab per object: sync on or off, and the mapping tables with their rules (R20-R23)."""
+"""One tab per object: its switches, and the mapping tables with their rules (R20-R24)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from crmsync.core.mapping import MappingProblem, MappingValidationError
-from crmsync.core.policies import SettingError
 from crmsync.engine.settings import save_setting
 from crmsync.errors import CrmsyncError
 from crmsync.runtime import connected
@@ -21,10 +20,11 @@ from crmsync.web.objects import (
     rows_from_form,
     without_origin,
 )
+from crmsync.web.switches import posted, save_switches
 
 
 def object_routes(dashboard: Dashboard) -> APIRouter:
-    """``/objects/<object>`` and its two actions."""
+    """``/objects/<object>``, its switches and its mapping tables."""
     router = APIRouter()
 
     def page(
@@ -33,6 +33,7 @@ def object_routes(dashboard: Dashboard) -> APIRouter:
         *,
         edited: tuple[str, list[dict[str, Any]]] | None = None,
         problems: list[MappingProblem] | None = None,
+        switch_errors: dict[str, str] | None = None,
         message: str | None = None,
         status_code: int = 200,
     ) -> Response:
@@ -45,6 +46,7 @@ def object_routes(dashboard: Dashboard) -> APIRouter:
             "rules": RULE_CHOICES,
             "edited": None if edited is None else edited[0],
             "problems": problems or [],
+            "switch_errors": switch_errors or {},
             "message": message or request.query_params.get("message"),
             "refused": status_code >= 400,
         }
@@ -61,19 +63,26 @@ def object_routes(dashboard: Dashboard) -> APIRouter:
             return redirect_with("/", f"No settings for '{name}'")
         return page(request, tab)
 
-    @router.post("/objects/{name}/enabled")
-    def set_enabled(request: Request, name: str) -> Response:
+    @router.post("/objects/{name}/switches")
+    def save_switches_of(request: Request, name: str) -> Response:
         tab = tab_or_404(name)
-        if tab is None or tab.enabled_key is None:
-            return redirect_with("/", f"'{name}' cannot be switched off")
-        wanted = form_of(request).get("enabled") == "on"
-        try:
-            with dashboard.store() as store:
-                save_setting(store, tab.enabled_key, wanted)
-        except SettingError as error:
-            return page(request, tab, message=str(error), status_code=400)
-        state = "on" if wanted else "off"
-        return redirect_with(f"/objects/{name}", f"Sync of {name} is {state}")
+        if tab is None or not tab.switches:
+            return redirect_with("/", f"'{name}' has no switches")
+        values, errors = posted(form_of(request), [state.field for state in tab.switches])
+        if errors:
+            return page(
+                request,
+                tab,
+                switch_errors=errors,
+                message="Not saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+                status_code=400,
+            )
+        with dashboard.store() as store:
+            save_switches(store, values)
+        if len(values) == 1:
+            state = "on" if next(iter(values.values())) else "off"
+            return redirect_with(f"/objects/{name}", f"Sync of {name} is {state}")
+        return redirect_with(f"/objects/{name}", f"Settings of {name} saved")
 
     @router.post("/objects/{name}/mappings/{salesforce_object}")
     def save_mapping(request: Request, name: str, salesforce_object: str) -> Response:

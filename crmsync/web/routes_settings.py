@@ -1,4 +1,4 @@
-"""The two direction tabs and the Connection tab (R4-R16).
+"""The two direction tabs and the Connection tab (R4-R19).
 
 Every value is saved with :func:`crmsync.engine.settings.save_setting`, as by
 ``crmsync settings set``; a refused value is shown beside its field and nothing of
@@ -32,6 +32,13 @@ from crmsync.health.live import build_report
 from crmsync.runtime import connected
 from crmsync.web.context import Dashboard
 from crmsync.web.forms import form_of, redirect_with
+from crmsync.web.switches import (
+    LIFECYCLE_RULES,
+    LIFECYCLE_SWITCHES,
+    posted,
+    save_switches,
+    states,
+)
 
 TO_SALESFORCE_KEYS = (
     "contacts.inclusion_list_id",
@@ -94,12 +101,20 @@ def settings_routes(dashboard: Dashboard) -> APIRouter:
     def to_hubspot(request: Request, *, errors: dict[str, str], status_code: int = 200) -> Response:
         with dashboard.store() as store:
             settings = contact_settings(store)
+            lifecycle = states(store, LIFECYCLE_SWITCHES)
         values = {
             "settings": settings,
+            "lifecycle": lifecycle,
+            "lifecycle_rules": LIFECYCLE_RULES,
             "policies": list(SalesforcePolicy),
             "same_rule": settings.salesforce_contacts is None,
             "errors": errors,
-            "message": request.query_params.get("message"),
+            "message": (
+                "Not saved: fix the settings marked below."
+                if errors
+                else request.query_params.get("message")
+            ),
+            "refused": bool(errors),
         }
         return dashboard.render(request, "to_hubspot.html", values, status_code=status_code)
 
@@ -119,9 +134,16 @@ def settings_routes(dashboard: Dashboard) -> APIRouter:
             "contacts.salesforce_leads": form.get("contacts.salesforce_leads", ""),
             "contacts.salesforce_contacts": contacts,
         }
+        # R15, R19: each box posts "on"; an unticked one is off. Checked before anything
+        # of the form is saved.
+        lifecycle, refused = posted(form, LIFECYCLE_SWITCHES)
+        if refused:
+            return to_hubspot(request, errors=refused, status_code=400)
         errors = _save_all(dashboard, changes)
         if errors:
             return to_hubspot(request, errors=errors, status_code=400)
+        with dashboard.store() as store:
+            save_switches(store, lifecycle)
         return redirect_with("/settings/salesforce-to-hubspot", "Settings saved")
 
     @router.get("/connection")

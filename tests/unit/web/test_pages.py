@@ -242,9 +242,9 @@ def test_r21_the_companies_tab_switches_company_sync_with_the_cli_setting(
 ) -> None:
     page = client.get("/objects/companies").text
     assert 'id="mapping-Account"' in page
-    assert 'name="enabled"' in page
+    assert 'name="companies.enabled"' in page
 
-    saved = client.post("/objects/companies/enabled", {"enabled": "on"})
+    saved = client.post("/objects/companies/switches", {"companies.enabled": "on"})
     assert "Sync of companies is on" in saved.text
     store = StateStore.open(store_url)
     try:
@@ -252,7 +252,7 @@ def test_r21_the_companies_tab_switches_company_sync_with_the_cli_setting(
     finally:
         store.close()
 
-    client.post("/objects/companies/enabled", {})
+    client.post("/objects/companies/switches", {})
     store = StateStore.open(store_url)
     try:
         assert switch(store, COMPANIES_ENABLED) is False
