@@ -3,54 +3,23 @@ tabs found in the settings document, the mapping form's rows, numbers and times.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from crmsync.config import load_config
-from crmsync.emulators.common.server import running
 from crmsync.engine.settings import COMPANIES_ENABLED, switch
 from crmsync.health.live import IdentityCache
 from crmsync.health.records import find_records
 from crmsync.store import ErrorReport, Scope, StateStore
 from crmsync.store.runs import RunOutcome, log_run
 from crmsync.web import format as fmt
-from crmsync.web.app import create_dashboard_app
 from crmsync.web.chart import hourly_chart
 from crmsync.web.objects import names_in, rows_from_form
-from tests.dashboard_client import PASSWORD, DashboardClient
+from tests.dashboard_client import DashboardClient
+from tests.unit.web.conftest import SECRET
 
 SCOPE = Scope(salesforce_org_id="00D000000000001", hubspot_portal_id="123")
 HOSTILE = "<script>alert('x')</script>&\"quote\""
-SECRET = "sf-secret-token-value"
-
-
-@pytest.fixture
-def store_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path}/pages.sqlite"
-
-
-@pytest.fixture
-def client(store_url: str) -> Iterator[DashboardClient]:
-    config = load_config(
-        None,
-        database_url=store_url,
-        # Not connected (no Salesforce token): pages still render, and never show a token.
-        salesforce_url="http://127.0.0.1:9",
-        salesforce_token=None,
-        hubspot_url="http://127.0.0.1:9",
-        hubspot_token=SecretStr(SECRET),
-        dashboard_password=SecretStr(PASSWORD),
-    )
-    with (
-        running(create_dashboard_app(config=config)) as server,
-        DashboardClient(server.url) as http,
-    ):
-        http.log_in()
-        yield http
 
 
 def _hostile_store(url: str) -> None:
