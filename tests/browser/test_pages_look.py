@@ -44,6 +44,8 @@ def _pages(page: Page, url: str) -> list[tuple[str, str]]:
         ("salesforce-to-hubspot", "/settings/salesforce-to-hubspot"),
         ("contacts", "/objects/contacts"),
         ("companies", "/objects/companies"),
+        ("deals", "/objects/deals"),
+        ("activities", "/objects/activities"),
         ("records", "/records?q=ada%40acme.io"),
         ("activity", "/activity"),
     ]

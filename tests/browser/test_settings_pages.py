@@ -1,4 +1,4 @@
-"""Every setting changed in the browser is honoured by the next sync (R8-R14, R23).
+"""Every setting changed in the browser is honoured by the next sync (R8-R15, R19-R24).
 
 The next sync is the one ``crmsync sync --once`` runs (the CLI, over the same store),
 so what the dashboard saved is exactly what the CLI reads.
@@ -11,7 +11,17 @@ from typer.testing import CliRunner
 
 from crmsync.cli.main import app
 from crmsync.core.geography import PicklistSetup
-from crmsync.engine.settings import contact_mappings, contact_settings
+from crmsync.engine.settings import (
+    DEALS_ENABLED,
+    DELETE_DEAL_WITH_OPPORTUNITY,
+    LIFECYCLE_FROM_OPPORTUNITIES,
+    LIFECYCLE_TO_COMPANY_CONTACTS,
+    activity_inbound_switch,
+    activity_switch,
+    contact_mappings,
+    contact_settings,
+    switch,
+)
 from tests.browser.conftest import Dashboard, log_in
 from tests.e2e.conftest import HUBSPOT_TOKEN, SALESFORCE_TOKEN
 
@@ -126,6 +136,75 @@ def test_r13_salesforce_to_hubspot_policies_with_their_own_rule_for_contacts(
 
     assert world.hs_by_email("lead@acme.io") == []  # leads: do nothing (R13)
     assert len(world.hs_by_email("contact@acme.io")) == 1  # contacts: their own rule
+
+
+def test_r15_r19_lifecycle_boxes_exist_save_and_steer_the_next_sync(
+    page: Page, dashboard: Dashboard
+) -> None:
+    world = dashboard.world
+    world.set("contacts.create_as", "contact")
+    contact = world.sf_create("Contact", LastName="Buyer", Email="buyer@life.example")
+    _sync_with_the_cli(dashboard)
+    log_in(page, dashboard.url)
+    page.get_by_role("link", name="Salesforce → HubSpot").click()
+
+    from_opportunities = page.get_by_role(
+        "checkbox", name="Update lifecycle stages from opportunities"
+    )
+    company_contacts = page.get_by_role("checkbox", name="Move the company's other contacts too")
+    expect(from_opportunities).not_to_be_checked()
+    expect(company_contacts).not_to_be_checked()
+    expect(page.locator("#lifecycle")).to_contain_text("(R16)")  # the rules, in words
+    from_opportunities.check()
+    company_contacts.check()
+    page.get_by_role("button", name="Save Salesforce → HubSpot settings").click()
+
+    expect(page.locator("#message")).to_have_text("Settings saved")
+    expect(from_opportunities).to_be_checked()
+    expect(company_contacts).to_be_checked()
+    assert switch(world.store, LIFECYCLE_FROM_OPPORTUNITIES) is True
+    assert switch(world.store, LIFECYCLE_TO_COMPANY_CONTACTS) is True
+
+    opportunity = world.sf_create(
+        "Opportunity", Name="Big one", StageName="Closed Won", CloseDate="2026-09-30"
+    )
+    world.sf_create("OpportunityContactRole", OpportunityId=opportunity, ContactId=contact)
+    _sync_with_the_cli(dashboard)
+    (person,) = world.hs_by_email("buyer@life.example")
+    (read,) = world.hubspot.read_by_ids("contacts", [person.id], fields=("lifecyclestage",))
+    assert read.fields["lifecyclestage"] == "customer"  # R15, saved in the browser
+
+    company_contacts.uncheck()
+    page.get_by_role("button", name="Save Salesforce → HubSpot settings").click()
+    expect(page.locator("#message")).to_have_text("Settings saved")
+    expect(company_contacts).not_to_be_checked()
+    assert switch(world.store, LIFECYCLE_TO_COMPANY_CONTACTS) is False
+
+
+def test_r22_r24_deal_and_activity_switches_are_on_their_tabs_and_save(
+    page: Page, dashboard: Dashboard
+) -> None:
+    world = dashboard.world
+    log_in(page, dashboard.url)
+    page.get_by_role("link", name="Deals").click()
+    page.get_by_role("checkbox", name="Sync deals").check()
+    page.get_by_role("checkbox", name="Deleting an opportunity deletes its deal").uncheck()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#message")).to_have_text("Settings of deals saved")
+    assert switch(world.store, DEALS_ENABLED) is True
+    assert switch(world.store, DELETE_DEAL_WITH_OPPORTUNITY) is False
+
+    page.get_by_role("link", name="Activities").click()
+    page.get_by_role("checkbox", name="HubSpot calls become Salesforce tasks").check()
+    page.get_by_role("checkbox", name="Salesforce calls become HubSpot calls").check()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#message")).to_have_text("Settings of activities saved")
+    expect(
+        page.get_by_role("checkbox", name="Salesforce calls become HubSpot calls")
+    ).to_be_checked()
+    assert switch(world.store, activity_switch("calls")) is True
+    assert switch(world.store, activity_inbound_switch("calls")) is True
+    assert switch(world.store, activity_switch("notes")) is False
 
 
 def test_r23_the_mapping_editor_changes_rules_refuses_a_mismatch_and_adds_and_removes_rows(
