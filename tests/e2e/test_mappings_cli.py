@@ -98,3 +98,25 @@ def test_r23_a_refused_edit_is_one_line_and_changes_nothing(
 
     assert_one_line_failure(result, mentions=mentions)
     assert contact_mappings(world.store) == before
+
+
+def test_r22_settings_set_deals_stages_is_checked_against_both_crms(
+    world: World, database_url: str
+) -> None:
+    row = {"pipeline": "default", "stage": "closedwon", "salesforce_stage": "Prospecting"}
+    env = world.cli_env(database_url)
+
+    refused = CliRunner().invoke(
+        app, ["settings", "set", f"deals.stages={json.dumps([row])}"], env=env
+    )
+    assert refused.exit_code != 0
+    assert "deals.stages" in refused.output and "unknown" not in refused.output.lower()
+
+    row["salesforce_stage"] = "Closed Won"
+    saved = CliRunner().invoke(
+        app, ["settings", "set", f"deals.stages={json.dumps([row])}"], env=env
+    )
+    assert saved.exit_code == 0, saved.output
+    with world.store.begin() as tx:
+        (stored,) = tx.settings()["deals.stages"]
+    assert stored["salesforce_stage"] == "Closed Won"
