@@ -12,7 +12,7 @@ demo: bootstrap
 	$(UV) run --frozen crmsync demo
 
 test: bootstrap
-	$(UV) run --frozen ruff check crmsync tests bench
+	$(UV) run --frozen ruff check crmsync tests bench docs/images
 	$(UV) run --frozen mypy
 	$(UV) run --frozen pytest -n 2
 
