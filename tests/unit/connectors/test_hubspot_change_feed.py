@@ -7,6 +7,7 @@ suite.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +23,8 @@ OVERLAP = timedelta(seconds=120)
 
 @dataclass
 class FakeSearch:
-    """Contacts in a search index: applies EQ/GT/GTE filters and one ascending sort."""
+    """Contacts in a search index: applies EQ/GT/GTE filters and one sort (``-name``
+    descending), and reports the total matched as search does."""
 
     rows: dict[str, RemoteRecord] = field(default_factory=dict)
     hidden: set[str] = field(default_factory=set)
@@ -48,8 +50,10 @@ class FakeSearch:
             matched.sort(key=lambda row: int(row.id))
         else:
             matched.sort(key=lambda row: (row.modified_at, int(row.id)))
+        if sort.startswith("-"):
+            matched.reverse()
         self.rows_returned += min(limit, len(matched))
-        return Found(rows=matched[:limit], more=len(matched) > limit)
+        return Found(rows=matched[:limit], more=len(matched) > limit, total=len(matched))
 
 
 def _matches(row: RemoteRecord, f: dict[str, Any]) -> bool:
@@ -177,3 +181,81 @@ def test_a_record_written_between_the_forward_read_and_the_sweep_comes_once() ->
 
     assert [record.id for record in first.records] == ["4", "5"]
     assert later == []
+
+
+def _backfill(search: FakeSearch, count: int) -> str | None:
+    for record_id in range(1, count + 1):
+        search.put(record_id, T0 + timedelta(milliseconds=record_id))
+    _, cursor = drain(search, None, page_size=1000)
+    return cursor
+
+
+def test_an_idle_read_after_a_large_backfill_costs_one_search() -> None:
+    search = FakeSearch()
+    cursor = _backfill(search, 8000)  # the window holds the 5,000 pairs a cursor keeps
+    search.calls = 0
+
+    delivered, after = drain(search, cursor, page_size=1000)
+    again, _ = drain(search, after, page_size=1000)
+
+    assert delivered == [] and again == []
+    assert search.calls == 2  # one probe a read, not the window's 5,000 rows again
+
+
+def test_a_record_surfacing_late_in_a_large_window_is_still_delivered() -> None:
+    search = FakeSearch()
+    search.put(9001, T0 + timedelta(milliseconds=4000))
+    search.hidden.add("9001")  # modified inside the backfill, not in the index yet
+    cursor = _backfill(search, 8000)
+
+    search.hidden.clear()
+    delivered, cursor = drain(search, cursor, page_size=1000)
+    again, _ = drain(search, cursor, page_size=1000)
+
+    assert delivered == ["9001"]
+    assert again == []
+
+
+def test_a_new_record_is_delivered_when_a_windowed_record_was_archived() -> None:
+    search = FakeSearch()
+    cursor = _backfill(search, 50)
+    del search.rows["50"]  # archived: the window now counts one record fewer
+    search.put(51, T0 + timedelta(seconds=30))  # ...and one new record makes it even
+
+    delivered, cursor = drain(search, cursor, page_size=1000)
+    search.calls = 0
+    again, _ = drain(search, cursor, page_size=1000)
+
+    assert delivered == ["51"]
+    assert again == []
+    assert search.calls == 1  # the archived record left the cursor: idle costs one probe
+
+
+def test_a_late_record_hidden_by_an_archive_is_found_once_the_lag_has_passed() -> None:
+    search = FakeSearch()
+    search.put(60, T0 + timedelta(milliseconds=25))
+    search.hidden.add("60")
+    cursor = _backfill(search, 50)
+    del search.rows["50"]
+    search.hidden.clear()  # 60 surfaces late while 50 is gone: the count is unchanged
+    now = time.time()
+
+    def read(cursor: str | None, at: float) -> tuple[list[str], str | None]:
+        page = change_feed.read_changes(
+            search,
+            object_type="contacts",
+            cursor=cursor,
+            page_size=1000,
+            overlap=OVERLAP,
+            clock=lambda: at,
+        )
+        return [record.id for record in page.records], page.next_cursor
+
+    soon, cursor = read(cursor, now)
+    later, cursor = read(cursor, now + OVERLAP.total_seconds() + 1)
+    search.calls = 0
+    after, _ = read(cursor, now + 2 * OVERLAP.total_seconds())
+
+    assert soon == []  # inside the lag the count cannot tell
+    assert later == ["60"]  # past it the window is swept in full, once (R25)
+    assert after == [] and search.calls == 1
