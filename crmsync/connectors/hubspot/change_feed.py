@@ -12,19 +12,15 @@ Once the forward read is caught up, one *sweep* re-reads the overlap window behi
 position and delivers only the ``(id, modified_at)`` pairs the shared
 :class:`~crmsync.connectors.changes.ChangeCursor` has not seen (R25: nothing lost).
 
-The sweep is paid only when something can have surfaced: search's ``total`` over the
-window is compared with the records the cursor holds there (every delivered pair at or
-above the floor is kept, so a window with nothing late counts exactly those records).
-A feed that was caught up on its last read first asks one *probe*, the newest record
-at or above the floor with the window's total: nothing newer than the position and the
-same count means nothing changed, and the read costs that one search however many
-records the window holds (after a backfill: 5,000 pairs, 25 searches before).
-
-A count cannot tell a record archived inside the window from one that surfaced late in
-it (they cancel out), so once the search lag has passed since the forward read last
-delivered records (``sweep_due``, this machine's clock), the next read sweeps the
-window in full, once: every record modified before that read is searchable by then,
-so nothing behind the position can surface any more (R25).
+The sweep is paid only while something can still surface behind the position. Every
+record modified before the read that last delivered records is searchable once the
+search lag (the overlap) has passed since that read (``sweep_due``, this machine's
+clock); the first complete sweep after that *settles* the window. A settled feed asks
+one *probe* per read, the newest record at or above the floor: nothing newer than the
+position means nothing changed, and the read costs that one search however many
+records the window holds (after a backfill: 5,000 pairs, 25 searches before). A
+count of the window would not do: a record edited again can surface late at an
+older instant without changing how many records the window holds.
 """
 
 from __future__ import annotations
@@ -59,7 +55,9 @@ Search = Callable[[list[dict[str, Any]], str, int], Found]
 property written ``-name`` sorts descending."""
 
 SWEEP_DUE: Final = "sweep_due"
-"""Cursor ``extra``: when (epoch seconds, this machine) the window is swept in full."""
+"""Cursor ``extra``: from when (epoch seconds, this machine) a sweep settles the window."""
+SETTLED: Final = "settled"
+"""Cursor ``extra`` flag: a complete sweep ran past ``sweep_due``; nothing can surface."""
 CAUGHT_UP: Final = "caught_up"
 """Cursor ``extra`` flag: the read that made the cursor had nothing more to deliver."""
 
@@ -145,9 +143,8 @@ def read_changes(
     state = ChangeCursor.decode(cursor) if cursor else None
     now = clock()
     due = _sweep_due(state)
-    full_sweep = due is not None and now >= due
-    idle = state is not None and not full_sweep and _idle(search, object_type, state)
-    if idle and cursor is not None:
+    settled = state is not None and bool(state.extra.get(SETTLED))
+    if state is not None and cursor is not None and settled and _idle(search, object_type, state):
         return ChangePage(records=[], next_cursor=cursor, has_more=False)
     forward = read_forward(search, object_type=object_type, position=_start(state), limit=page_size)
     selected = select_new(forward.records, cursor=state, page_size=page_size, overlap=overlap)
@@ -160,23 +157,21 @@ def read_changes(
         # read has no window behind it; what it missed, the next read's sweep finds.)
         modified = records.modified_property(object_type)
         window = [_stamp(modified, "GTE", cursor_after.floor)]
-        counted = None if full_sweep else search(window, modified, 1)
-        if counted is None or counted.total != _records_held(cursor_after):
+        if forward.records or not settled:
+            settling = due is not None and now >= due
             limit = min(fetch_limit(cursor_after, room), SEARCH_RESULT_CAP)
             swept = search(window, modified, limit)
             late = select_new(swept.rows, cursor=cursor_after, page_size=room, overlap=overlap)
             delivered.extend(late.records)
             cursor_after = late.cursor
             has_more = late.trimmed or (swept.more and bool(late.records))
-            if not swept.more and not late.trimmed:
-                cursor_after = _without_gone(cursor_after, swept.rows)
-                if full_sweep:
-                    due = None
+            settled = settling and not swept.more and not late.trimmed and not forward.records
     if forward.records:
-        due = now + overlap.total_seconds()
+        due, settled = now + overlap.total_seconds(), False
     extra = {
         **cursor_after.extra,
         SWEEP_DUE: due,
+        SETTLED: settled,
         "position": _encode(forward.position),
         CAUGHT_UP: not has_more,
     }
@@ -190,19 +185,12 @@ def read_changes(
 
 
 def _idle(search: Search, object_type: str, state: ChangeCursor) -> bool:
-    """True when one probe shows nothing new since a caught-up read made ``state``.
-
-    The newest record at or above the floor is not past the position (nothing was
-    modified since), and the window holds as many records as the cursor delivered
-    there (nothing surfaced late; a record changed again is past the position).
-    """
+    """True when one probe shows nothing modified since a settled, caught-up read."""
     position = Position.decode(state.extra)
     if not state.extra.get(CAUGHT_UP) or position is None or position.after_id is not None:
         return False
     modified = records.modified_property(object_type)
     probe = search([_stamp(modified, "GTE", state.floor)], f"-{modified}", 1)
-    if probe.total is None or probe.total != _records_held(state):
-        return False
     newest = max((row.modified_at for row in probe.rows), default=None)
     return newest is None or newest <= position.at
 
@@ -210,21 +198,6 @@ def _idle(search: Search, object_type: str, state: ChangeCursor) -> bool:
 def _sweep_due(state: ChangeCursor | None) -> float | None:
     due = None if state is None else state.extra.get(SWEEP_DUE)
     return float(due) if isinstance(due, int | float) else None
-
-
-def _records_held(cursor: ChangeCursor) -> int:
-    """How many records the cursor delivered at or above its floor (each once)."""
-    return len({record_id for record_id, _stamp in cursor.seen})
-
-
-def _without_gone(cursor: ChangeCursor, swept: list[RemoteRecord]) -> ChangeCursor:
-    """``cursor`` without the records a complete sweep no longer finds (archived or
-    merged away): they would make every later count differ and force a sweep."""
-    present = {row.id for row in swept}
-    kept = frozenset(pair for pair in cursor.seen if pair[0] in present)
-    if kept == cursor.seen:
-        return cursor
-    return ChangeCursor(floor=cursor.floor, seen=kept, extra=cursor.extra)
 
 
 def _start(state: ChangeCursor | None) -> Position | None:

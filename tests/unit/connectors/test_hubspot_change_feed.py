@@ -190,16 +190,36 @@ def _backfill(search: FakeSearch, count: int) -> str | None:
     return cursor
 
 
-def test_an_idle_read_after_a_large_backfill_costs_one_search() -> None:
+def _read(search: FakeSearch, cursor: str | None, at: float) -> tuple[list[str], str | None]:
+    """One read of at most 1,000 changes with this machine's clock at ``at``."""
+    page = change_feed.read_changes(
+        search,
+        object_type="contacts",
+        cursor=cursor,
+        page_size=1000,
+        overlap=OVERLAP,
+        clock=lambda: at,
+    )
+    assert not page.has_more
+    return [record.id for record in page.records], page.next_cursor
+
+
+LAG_PASSED = time.time() + OVERLAP.total_seconds() + 1
+
+
+def test_an_idle_read_after_a_large_backfill_costs_one_search_once_settled() -> None:
     search = FakeSearch()
     cursor = _backfill(search, 8000)  # the window holds the 5,000 pairs a cursor keeps
     search.calls = 0
 
-    delivered, after = drain(search, cursor, page_size=1000)
-    again, _ = drain(search, after, page_size=1000)
+    settling, cursor = _read(search, cursor, LAG_PASSED)
+    calls_settling, search.calls = search.calls, 0
+    idle, cursor = _read(search, cursor, LAG_PASSED + 900)
+    again, _ = _read(search, cursor, LAG_PASSED + 1800)
 
-    assert delivered == [] and again == []
-    assert search.calls == 2  # one probe a read, not the window's 5,000 rows again
+    assert settling == idle == again == []
+    assert calls_settling == 2  # the forward read and the window's 5,000 rows, once
+    assert search.calls == 2  # then one probe a read
 
 
 def test_a_record_surfacing_late_in_a_large_window_is_still_delivered() -> None:
@@ -209,53 +229,26 @@ def test_a_record_surfacing_late_in_a_large_window_is_still_delivered() -> None:
     cursor = _backfill(search, 8000)
 
     search.hidden.clear()
-    delivered, cursor = drain(search, cursor, page_size=1000)
-    again, _ = drain(search, cursor, page_size=1000)
+    delivered, cursor = _read(search, cursor, LAG_PASSED)
+    again, _ = _read(search, cursor, LAG_PASSED + 900)
 
     assert delivered == ["9001"]
     assert again == []
 
 
-def test_a_new_record_is_delivered_when_a_windowed_record_was_archived() -> None:
+def test_an_edit_surfacing_late_after_the_feed_settled_is_delivered() -> None:
     search = FakeSearch()
     cursor = _backfill(search, 50)
-    del search.rows["50"]  # archived: the window now counts one record fewer
-    search.put(51, T0 + timedelta(seconds=30))  # ...and one new record makes it even
+    _, cursor = _read(search, cursor, LAG_PASSED)  # settled
+    search.put(10, T0 + timedelta(seconds=40))
+    search.put(51, T0 + timedelta(seconds=50))
+    search.hidden.add("10")  # edited before 51, surfaces after the read past 51
 
-    delivered, cursor = drain(search, cursor, page_size=1000)
-    search.calls = 0
-    again, _ = drain(search, cursor, page_size=1000)
+    first, cursor = _read(search, cursor, LAG_PASSED + 900)
+    search.hidden.clear()
+    second, cursor = _read(search, cursor, LAG_PASSED + 901)  # lag not over: swept
+    third, _ = _read(search, cursor, LAG_PASSED + 2000)
 
-    assert delivered == ["51"]
-    assert again == []
-    assert search.calls == 1  # the archived record left the cursor: idle costs one probe
-
-
-def test_a_late_record_hidden_by_an_archive_is_found_once_the_lag_has_passed() -> None:
-    search = FakeSearch()
-    search.put(60, T0 + timedelta(milliseconds=25))
-    search.hidden.add("60")
-    cursor = _backfill(search, 50)
-    del search.rows["50"]
-    search.hidden.clear()  # 60 surfaces late while 50 is gone: the count is unchanged
-    now = time.time()
-
-    def read(cursor: str | None, at: float) -> tuple[list[str], str | None]:
-        page = change_feed.read_changes(
-            search,
-            object_type="contacts",
-            cursor=cursor,
-            page_size=1000,
-            overlap=OVERLAP,
-            clock=lambda: at,
-        )
-        return [record.id for record in page.records], page.next_cursor
-
-    soon, cursor = read(cursor, now)
-    later, cursor = read(cursor, now + OVERLAP.total_seconds() + 1)
-    search.calls = 0
-    after, _ = read(cursor, now + 2 * OVERLAP.total_seconds())
-
-    assert soon == []  # inside the lag the count cannot tell
-    assert later == ["60"]  # past it the window is swept in full, once (R25)
-    assert after == [] and search.calls == 1
+    assert first == ["51"]
+    assert second == ["10"]  # an older instant, same number of records: still found
+    assert third == []
