@@ -27,6 +27,11 @@ class EmailMatch:
     def __init__(self, key: MatchKey) -> None:
         self.key = key
 
+    def hubspot_key(self, record: RemoteRecord) -> str | None:
+        """The normalised email of a HubSpot record (its match key), or ``None``."""
+        raw = record.fields.get(self.key.hubspot_property)
+        return self.key.normalise(raw if isinstance(raw, str) else None)
+
     def match(
         self, source: System, unlinked: Sequence[Unlinked], context: MatchContext
     ) -> MatchOutcome:
@@ -101,7 +106,7 @@ class EmailMatch:
         self, match: MatchKey, keyed: Mapping[str, list[Unlinked]], context: MatchContext
     ) -> tuple[list[Matched], list[Unlinked], list[Notice]]:
         hubspot_object = context.pair.hubspot_object
-        found = context.find(System.HUBSPOT, hubspot_object, match.hubspot_property, sorted(keyed))
+        found = self._hubspot_candidates(match, keyed, context)
         with context.store.begin(context.scope) as tx:
             taken = tx.links_by_hubspot(hubspot_type=hubspot_object, ids=[r.id for r in found])
         by_key: dict[str, RemoteRecord] = {}
@@ -137,6 +142,33 @@ class EmailMatch:
             else:
                 matched.append((chosen, counterpart))
         return matched, creates, notices
+
+    def _hubspot_candidates(
+        self, match: MatchKey, keyed: Mapping[str, list[Unlinked]], context: MatchContext
+    ) -> list[RemoteRecord]:
+        """HubSpot records holding the batch's keys: looked up by email, or, when this run
+        read every HubSpot record, read by id for the keys it saw (none for the rest).
+
+        An indexed record is read again (it is merged with current values) and its key
+        checked; one whose email changed since is looked up as usual.
+        """
+        hubspot_object = context.pair.hubspot_object
+        index = context.hubspot_keys
+        if index is None:
+            return context.find(
+                System.HUBSPOT, hubspot_object, match.hubspot_property, sorted(keyed)
+            )
+        known = {key: index[key] for key in keyed if key in index}
+        found = [
+            record
+            for record in context.read(System.HUBSPOT, hubspot_object, sorted(known.values()))
+            if self.hubspot_key(record) in known
+        ]
+        confirmed = {self.hubspot_key(record) for record in found}
+        moved = sorted(key for key in known if key not in confirmed)
+        if moved:
+            found += context.find(System.HUBSPOT, hubspot_object, match.hubspot_property, moved)
+        return found
 
 
 def _duplicate(object_type: str, record_id: str, key: str, chosen_id: str) -> Notice:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from crmsync.connectors.base import Connector, RemoteRecord, System
 from crmsync.store.state import Scope, StateStore
@@ -62,6 +62,10 @@ class MatchContext:
     connectors: Mapping[System, Connector]
     pulled: bool = False
     """The records are synced because another pair's record refers to them."""
+    hubspot_keys: Mapping[str, str] | None = None
+    """Match key → HubSpot id of every HubSpot record, when this run read them all (a
+    first read) and every record it created since: a strategy may match on it instead
+    of looking up (see :meth:`Matcher.remember_hubspot`)."""
 
     def fields(self, system: System, object_type: str) -> tuple[str, ...]:
         """The fields the pair reads of ``object_type``."""
@@ -91,6 +95,31 @@ class MatchContext:
                 )
             )
         return found
+
+    def read(self, system: System, object_type: str, ids: Sequence[str]) -> list[RemoteRecord]:
+        """Records by id, in API-sized chunks (missing ids left out)."""
+        connector = self.connectors[system]
+        size = max(1, connector.capabilities.max_batch_read)
+        unique = list(dict.fromkeys(ids))
+        found: list[RemoteRecord] = []
+        for start in range(0, len(unique), size):
+            found.extend(
+                connector.read_by_ids(
+                    object_type,
+                    unique[start : start + size],
+                    fields=self.fields(system, object_type),
+                )
+            )
+        return found
+
+
+@runtime_checkable
+class KeyedStrategy(Protocol):
+    """A strategy that can key HubSpot records itself (to match on what was read)."""
+
+    def hubspot_key(self, record: RemoteRecord) -> str | None:
+        """The match key of a HubSpot record, or ``None``."""
+        ...
 
 
 class MatchStrategy(Protocol):
@@ -126,6 +155,60 @@ class Matcher:
     ) -> None:
         self.pair = pair
         self.context = MatchContext(pair=pair, store=store, scope=scope, connectors=connectors)
+        self._hubspot_keys: dict[str, str] | None = None
+
+    def read_in_full(self, records: Sequence[RemoteRecord] | None) -> None:
+        """Start (``[]``), extend, or stop (``None``) the index of HubSpot keys.
+
+        Only a read of every HubSpot record (a first read) may start it; it is used once
+        that read is complete (:meth:`use_index`). It serves only where HubSpot refuses
+        a second record with the key (a contact's email): a record made after the read
+        is then not created twice, its create collides and links (R20, R25).
+        """
+        if records is None or not self._keys_are_unique():
+            self._hubspot_keys = None
+            self.context = replace(self.context, hubspot_keys=None)
+            return
+        if self._hubspot_keys is None:
+            self._hubspot_keys = {}
+        self.remember_hubspot(records)
+
+    def use_index(self) -> None:
+        """Match on the index from now on (the full read it was built from is done)."""
+        if self._hubspot_keys is not None:
+            self.context = replace(self.context, hubspot_keys=self._hubspot_keys)
+
+    def remember_hubspot(self, records: Sequence[RemoteRecord]) -> None:
+        """Add HubSpot records read or created this run to the index (if one is kept)."""
+        keys = self._hubspot_keys
+        strategy = self.pair.strategy
+        if keys is None or not isinstance(strategy, KeyedStrategy):
+            return
+        for record in records:
+            key = None if record.deleted else strategy.hubspot_key(record)
+            if key is not None:
+                keys.setdefault(key, record.id)
+
+    def remember_created(self, created: Sequence[tuple[str, str]]) -> None:
+        """Add (key, HubSpot id) of records this run created in HubSpot to the index."""
+        if self._hubspot_keys is not None:
+            for key, hubspot_id in created:
+                self._hubspot_keys.setdefault(key, hubspot_id)
+
+    def _keys_are_unique(self) -> bool:
+        create_key = self.pair.create_key
+        match = self.pair.match
+        if (
+            create_key is None
+            or create_key.stamped
+            or match is None
+            or match.hubspot_property != create_key.hubspot_property
+            or not isinstance(self.pair.strategy, KeyedStrategy)
+        ):
+            return False
+        capabilities = self.context.connectors[System.HUBSPOT].capabilities
+        unique = capabilities.of(self.pair.hubspot_object).unique_fields
+        return create_key.hubspot_property in unique
 
     def match(
         self, source: System, unlinked: Sequence[Unlinked], *, pulled: bool = False

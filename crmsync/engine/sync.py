@@ -112,7 +112,12 @@ class SyncEngine:
                 if not self.retries_paused():
                     run.retry_errors()
             fresh = run.cursor_of(System.HUBSPOT, pair.hubspot_object) is None
+            # A first read sees every HubSpot record: the Salesforce feeds then match
+            # on what it read instead of looking every email up (a backfill).
+            run.matcher.read_in_full([] if fresh else None)
             run.sync_source(System.HUBSPOT, pair.hubspot_object)
+            if fresh:
+                run.matcher.use_index()
             run.sync_triggered(first_read=fresh)
             for salesforce_object in pair.salesforce_feeds():
                 run.sync_source(System.SALESFORCE, salesforce_object)
@@ -442,6 +447,8 @@ class _PairRun:
                     object_type, cursor=next_cursor, fields=fields, page_size=self.engine.page_size
                 )
                 batch.extend(page.records)
+                if system is System.HUBSPOT:
+                    self.matcher.remember_hubspot(page.records)
                 more = page.has_more
                 if page.next_cursor is not None:
                     next_cursor = page.next_cursor
@@ -557,7 +564,12 @@ class _PairRun:
         items.extend(self._create_items(source, creates))
         self.writer.settle(items)
         self.writer.relinked.clear()
+        creating = [item for item in items if item.is_create and item.key]
         self.writer.write(items)
+        if source is System.SALESFORCE:
+            self.matcher.remember_created(
+                [(str(item.key), item.link.hubspot_id) for item in creating if item.link]
+            )
         again = [item.source for item in self.writer.relinked]
         if again:
             # Linked to a record that already existed: merge the pair now (it is linked,

@@ -11,10 +11,21 @@ Search also lags writes, so a record can surface after records modified later th
 Once the forward read is caught up, one *sweep* re-reads the overlap window behind the
 position and delivers only the ``(id, modified_at)`` pairs the shared
 :class:`~crmsync.connectors.changes.ChangeCursor` has not seen (R25: nothing lost).
+
+The sweep is paid only while something can still surface behind the position. Every
+record modified before the read that last delivered records is searchable once the
+search lag (the overlap) has passed since that read (``sweep_due``, this machine's
+clock); the first complete sweep after that *settles* the window. A settled feed asks
+one *probe* per read, the newest record at or above the floor: nothing newer than the
+position means nothing changed, and the read costs that one search however many
+records the window holds (after a backfill: 5,000 pairs, 25 searches before). A
+count of the window would not do: a record edited again can surface late at an
+older instant without changing how many records the window holds.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,10 +46,20 @@ class Found:
 
     rows: list[RemoteRecord]
     more: bool
+    total: int | None = None
+    """How many records matched in all (search's ``total``); ``None`` when unknown."""
 
 
 Search = Callable[[list[dict[str, Any]], str, int], Found]
-"""Run one search: (filters ANDed in one group, ascending sort property, row limit)."""
+"""Run one search: (filters ANDed in one group, sort property, row limit); a sort
+property written ``-name`` sorts descending."""
+
+SWEEP_DUE: Final = "sweep_due"
+"""Cursor ``extra``: from when (epoch seconds, this machine) a sweep settles the window."""
+SETTLED: Final = "settled"
+"""Cursor ``extra`` flag: a complete sweep ran past ``sweep_due``; nothing can surface."""
+CAUGHT_UP: Final = "caught_up"
+"""Cursor ``extra`` flag: the read that made the cursor had nothing more to deliver."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,9 +137,15 @@ def read_changes(
     cursor: str | None,
     page_size: int,
     overlap: timedelta,
+    clock: Callable[[], float] = time.time,
 ) -> ChangePage:
     """One page of changes after ``cursor``: the forward read, then the overlap sweep."""
     state = ChangeCursor.decode(cursor) if cursor else None
+    now = clock()
+    due = _sweep_due(state)
+    settled = state is not None and bool(state.extra.get(SETTLED))
+    if state is not None and cursor is not None and settled and _idle(search, object_type, state):
+        return ChangePage(records=[], next_cursor=cursor, has_more=False)
     forward = read_forward(search, object_type=object_type, position=_start(state), limit=page_size)
     selected = select_new(forward.records, cursor=state, page_size=page_size, overlap=overlap)
     delivered = list(selected.records)
@@ -129,13 +156,25 @@ def read_changes(
         # Caught up: re-read the overlap window for records that surfaced late. (A first
         # read has no window behind it; what it missed, the next read's sweep finds.)
         modified = records.modified_property(object_type)
-        limit = min(fetch_limit(cursor_after, room), SEARCH_RESULT_CAP)
-        swept = search([_stamp(modified, "GTE", cursor_after.floor)], modified, limit)
-        late = select_new(swept.rows, cursor=cursor_after, page_size=room, overlap=overlap)
-        delivered.extend(late.records)
-        cursor_after = late.cursor
-        has_more = late.trimmed or (swept.more and bool(late.records))
-    extra = {**cursor_after.extra, "position": _encode(forward.position)}
+        window = [_stamp(modified, "GTE", cursor_after.floor)]
+        if forward.records or not settled:
+            settling = due is not None and now >= due
+            limit = min(fetch_limit(cursor_after, room), SEARCH_RESULT_CAP)
+            swept = search(window, modified, limit)
+            late = select_new(swept.rows, cursor=cursor_after, page_size=room, overlap=overlap)
+            delivered.extend(late.records)
+            cursor_after = late.cursor
+            has_more = late.trimmed or (swept.more and bool(late.records))
+            settled = settling and not swept.more and not late.trimmed and not forward.records
+    if forward.records:
+        due, settled = now + overlap.total_seconds(), False
+    extra = {
+        **cursor_after.extra,
+        SWEEP_DUE: due,
+        SETTLED: settled,
+        "position": _encode(forward.position),
+        CAUGHT_UP: not has_more,
+    }
     return ChangePage(
         records=delivered,
         next_cursor=ChangeCursor(
@@ -143,6 +182,22 @@ def read_changes(
         ).encode(),
         has_more=has_more,
     )
+
+
+def _idle(search: Search, object_type: str, state: ChangeCursor) -> bool:
+    """True when one probe shows nothing modified since a settled, caught-up read."""
+    position = Position.decode(state.extra)
+    if not state.extra.get(CAUGHT_UP) or position is None or position.after_id is not None:
+        return False
+    modified = records.modified_property(object_type)
+    probe = search([_stamp(modified, "GTE", state.floor)], f"-{modified}", 1)
+    newest = max((row.modified_at for row in probe.rows), default=None)
+    return newest is None or newest <= position.at
+
+
+def _sweep_due(state: ChangeCursor | None) -> float | None:
+    due = None if state is None else state.extra.get(SWEEP_DUE)
+    return float(due) if isinstance(due, int | float) else None
 
 
 def _start(state: ChangeCursor | None) -> Position | None:

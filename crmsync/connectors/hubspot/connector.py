@@ -505,7 +505,8 @@ class HubSpotConnector:
         *,
         fields: Sequence[str],
     ) -> change_feed.Found:
-        """One ascending search with ``filters`` ANDed, paged until ``limit`` rows."""
+        """One search with ``filters`` ANDed, paged until ``limit`` rows; ascending by
+        ``sort_property``, descending when it is written ``-name``."""
         modified = records.modified_property(object_type)
         properties = list(dict.fromkeys([*fields, modified]))
         rows: list[Mapping[str, Any]] = []
@@ -515,7 +516,12 @@ class HubSpotConnector:
         while len(rows) < limit:
             body = {
                 "filterGroups": [{"filters": filters}] if filters else [],
-                "sorts": [{"propertyName": sort_property, "direction": "ASCENDING"}],
+                "sorts": [
+                    {
+                        "propertyName": sort_property.lstrip("-"),
+                        "direction": "DESCENDING" if sort_property.startswith("-") else "ASCENDING",
+                    }
+                ],
                 "properties": properties,
                 "limit": min(self._config.search_page_size, limit - len(rows)),
                 "after": str(after),
@@ -532,6 +538,7 @@ class HubSpotConnector:
         return change_feed.Found(
             rows=[records.remote_record(object_type, obj) for obj in rows],
             more=total > len(rows),
+            total=total,
         )
 
     def _batch_read(

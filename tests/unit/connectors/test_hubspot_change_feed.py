@@ -7,6 +7,7 @@ suite.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +23,8 @@ OVERLAP = timedelta(seconds=120)
 
 @dataclass
 class FakeSearch:
-    """Contacts in a search index: applies EQ/GT/GTE filters and one ascending sort."""
+    """Contacts in a search index: applies EQ/GT/GTE filters and one sort (``-name``
+    descending), and reports the total matched as search does."""
 
     rows: dict[str, RemoteRecord] = field(default_factory=dict)
     hidden: set[str] = field(default_factory=set)
@@ -48,8 +50,10 @@ class FakeSearch:
             matched.sort(key=lambda row: int(row.id))
         else:
             matched.sort(key=lambda row: (row.modified_at, int(row.id)))
+        if sort.startswith("-"):
+            matched.reverse()
         self.rows_returned += min(limit, len(matched))
-        return Found(rows=matched[:limit], more=len(matched) > limit)
+        return Found(rows=matched[:limit], more=len(matched) > limit, total=len(matched))
 
 
 def _matches(row: RemoteRecord, f: dict[str, Any]) -> bool:
@@ -177,3 +181,75 @@ def test_a_record_written_between_the_forward_read_and_the_sweep_comes_once() ->
 
     assert [record.id for record in first.records] == ["4", "5"]
     assert later == []
+
+
+def _backfill(search: FakeSearch, count: int) -> str | None:
+    for record_id in range(1, count + 1):
+        search.put(record_id, T0 + timedelta(milliseconds=record_id))
+    _, cursor = drain(search, None, page_size=1000)
+    return cursor
+
+
+def _read(search: FakeSearch, cursor: str | None, at: float) -> tuple[list[str], str | None]:
+    """One read of at most 1,000 changes with this machine's clock at ``at``."""
+    page = change_feed.read_changes(
+        search,
+        object_type="contacts",
+        cursor=cursor,
+        page_size=1000,
+        overlap=OVERLAP,
+        clock=lambda: at,
+    )
+    assert not page.has_more
+    return [record.id for record in page.records], page.next_cursor
+
+
+LAG_PASSED = time.time() + 3600
+"""Far past the search lag after any read these tests make with the real clock."""
+
+
+def test_an_idle_read_after_a_large_backfill_costs_one_search_once_settled() -> None:
+    search = FakeSearch()
+    cursor = _backfill(search, 8000)  # the window holds the 5,000 pairs a cursor keeps
+    search.calls = 0
+
+    settling, cursor = _read(search, cursor, LAG_PASSED)
+    calls_settling, search.calls = search.calls, 0
+    idle, cursor = _read(search, cursor, LAG_PASSED + 900)
+    again, _ = _read(search, cursor, LAG_PASSED + 1800)
+
+    assert settling == idle == again == []
+    assert calls_settling == 2  # the forward read and the window's 5,000 rows, once
+    assert search.calls == 2  # then one probe a read
+
+
+def test_a_record_surfacing_late_in_a_large_window_is_still_delivered() -> None:
+    search = FakeSearch()
+    search.put(9001, T0 + timedelta(milliseconds=4000))
+    search.hidden.add("9001")  # modified inside the backfill, not in the index yet
+    cursor = _backfill(search, 8000)
+
+    search.hidden.clear()
+    delivered, cursor = _read(search, cursor, LAG_PASSED)
+    again, _ = _read(search, cursor, LAG_PASSED + 900)
+
+    assert delivered == ["9001"]
+    assert again == []
+
+
+def test_an_edit_surfacing_late_after_the_feed_settled_is_delivered() -> None:
+    search = FakeSearch()
+    cursor = _backfill(search, 50)
+    _, cursor = _read(search, cursor, LAG_PASSED)  # settled
+    search.put(10, T0 + timedelta(seconds=40))
+    search.put(51, T0 + timedelta(seconds=50))
+    search.hidden.add("10")  # edited before 51, surfaces after the read past 51
+
+    first, cursor = _read(search, cursor, LAG_PASSED + 900)
+    search.hidden.clear()
+    second, cursor = _read(search, cursor, LAG_PASSED + 901)  # lag not over: swept
+    third, _ = _read(search, cursor, LAG_PASSED + 2000)
+
+    assert first == ["51"]
+    assert second == ["10"]  # an older instant, same number of records: still found
+    assert third == []
