@@ -47,6 +47,7 @@ from crmsync.connectors.base import (
 from crmsync.connectors.hubspot.writes import DEAL_KEY_PROPERTY
 from crmsync.core.deal_currency import (
     CURRENCY_FIELD,
+    CURRENCY_PROPERTY,
     CURRENCY_ROW,
     currency_problem,
     deal_currency,
@@ -308,6 +309,8 @@ def deals_pair(
         match=None,
         policy=policy,
         complete_plan=policy.complete_plan,
+        # Read in single-currency orgs too: a deal in another currency must not sync.
+        hubspot_extra_fields=(CURRENCY_PROPERTY,),
         strategy=NoMatch(),
         create_key=CreateKey(
             hubspot_property=DEAL_KEY_PROPERTY,
