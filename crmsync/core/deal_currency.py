@@ -59,8 +59,8 @@ def currency_problem(fields: Mapping[str, Any], setup: CurrencySetup) -> tuple[s
             "Salesforce (Setup → Manage Currencies) or change the deal's currency",
         )
     amount = fields.get("amount")
-    if currency == setup.corporate or is_blank(amount):
-        return None
+    if not setup.corporate or currency == setup.corporate or is_blank(amount):
+        return None  # (an org that does not say its currency cannot be checked)
     return (
         DEAL_CURRENCY_MISMATCH,
         f"the deal's amount is in {currency} but the Salesforce org holds every amount in "

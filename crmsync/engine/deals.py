@@ -188,12 +188,17 @@ class DealPolicy:
         name = self._stage_translator().record_type_name(record.fields)
         if name and self.table.pipeline_of(name) is not None:
             return Gate(action=Action.CREATE_OR_UPDATE)
-        shown = name or "none"
+        reason = (
+            f"the opportunity's record type ({name}) has no HubSpot pipeline: create a "
+            f"pipeline named 'Salesforce{PIPELINE_DASH}{name}' and regenerate deals.stages, "
+            "or add rows for the record type"
+            if name
+            else "the opportunity has no record type, and each synced pipeline stands for "
+            "one: give it one of the org's Opportunity record types"
+        )
         return Gate(
             action=Action.SKIP,
-            reason=f"the opportunity's record type ({shown}) has no HubSpot pipeline: "
-            f"create a pipeline named 'Salesforce{PIPELINE_DASH}{shown}' and regenerate "
-            "deals.stages, or add rows for the record type",
+            reason=reason,
             error_code=DEAL_RECORD_TYPE_NOT_SYNCED,
             field="RecordTypeId",
         )

@@ -247,3 +247,18 @@ def test_r22_a_stage_outside_the_record_type_process_is_refused_when_saved(
         typed.set("deals.stages", [row])
     with pytest.raises(SettingError, match="names no record type"):
         typed.set("deals.stages", [{**row, "record_type": "", "salesforce_stage": "Qualification"}])
+
+
+def test_r22_an_opportunity_from_before_the_record_types_says_it_has_none(world: World) -> None:
+    older = world.sf_create(
+        "Opportunity", Name="From before", StageName="Prospecting", CloseDate="2026-07-01"
+    )
+    world.sf_control.update_settings(opportunity_record_types=RECORD_TYPES)
+    world.hs_control.seed({"pipelines": {"deals": PIPELINES}})
+    world.enable_deals(with_companies=False)
+
+    world.sync()
+
+    assert _deal_of(world, older) is None
+    error = _open_errors(world)["DEAL_RECORD_TYPE_NOT_SYNCED"]
+    assert error.source_id == older and "has no record type" in error.api_message

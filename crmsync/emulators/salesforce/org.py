@@ -143,6 +143,8 @@ class Org:
         for sobject, row in data_file.read_rows(self.kind):
             self.store.load(sobject, row)
         self._invalidate()
+        SetupRows(self).sync()  # a file written before a Setup object existed lacks its rows
+        self.store.commit()
         self.integration_user_id = self.user_by_username(INTEGRATION_USERNAME)["Id"]
 
     def _persist(self, changes: list[tuple[str, str, Row | None]]) -> None:

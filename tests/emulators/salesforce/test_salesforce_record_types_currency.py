@@ -8,12 +8,16 @@ currency).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from salesforce_clients import TOKEN, connect
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceMalformedRequest
 
+from crmsync.emulators.common.server import running
+from crmsync.emulators.salesforce.app import create_app
 from crmsync.emulators.salesforce.control import SalesforceEmulatorControl
 
 RECORD_TYPES: list[dict[str, Any]] = [
@@ -130,3 +134,22 @@ def test_multi_currency_fields_and_currency_types(
     assert "GBP" in refused["message"]
     account_fields = {f["name"] for f in sf.Account.describe()["fields"]}
     assert "CurrencyIsoCode" in account_fields
+
+
+def test_record_types_and_currencies_survive_a_restart_with_their_ids(tmp_path: Path) -> None:
+    data = tmp_path / "org.sqlite"
+    with running(create_app(token=TOKEN, data=data)) as server:
+        sf = connect(server)
+        SalesforceEmulatorControl(server.url).update_settings(
+            opportunity_record_types=RECORD_TYPES, currencies=["USD", "EUR"]
+        )
+        ids = _record_type_ids(sf)
+        renewal = {**OPPORTUNITY, "StageName": "Qualification", "RecordTypeId": ids["Renewal"]}
+        kept = sf.Opportunity.create({**renewal, "CurrencyIsoCode": "EUR"})["id"]
+    with running(create_app(token=TOKEN, data=data)) as server:
+        sf = connect(server)
+        assert _record_type_ids(sf) == ids
+        record = sf.Opportunity.get(kept)
+        assert (record["RecordTypeId"], record["CurrencyIsoCode"]) == (ids["Renewal"], "EUR")
+        refused = _refused(sf.Opportunity.update, kept, {"StageName": "Prospecting"})
+        assert refused["errorCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
