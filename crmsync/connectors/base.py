@@ -225,6 +225,41 @@ class StageInfo:
     order: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordTypeInfo:
+    """One active Opportunity record type and the ``StageName`` values its sales process
+    allows (empty: every stage)."""
+
+    id: str
+    developer_name: str
+    name: str
+    stages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurrencySetup:
+    """The org's currencies: the corporate one, and the active ISO codes when the org has
+    multi-currency (``multi``; a single-currency org holds every amount in ``corporate``)."""
+
+    corporate: str
+    active: frozenset[str]
+    multi: bool
+
+
+@runtime_checkable
+class OrgSetup(Protocol):
+    """A Salesforce org that says which Opportunity record types and currencies it has."""
+
+    def opportunity_record_types(self, *, with_stages: bool = True) -> Sequence[RecordTypeInfo]:
+        """The active record types of Opportunity (none: the master record type only),
+        with the stages each allows unless ``with_stages`` is off."""
+        ...
+
+    def currencies(self) -> CurrencySetup:
+        """The org's corporate currency and, with multi-currency, its active currencies."""
+        ...
+
+
 @runtime_checkable
 class Stages(Protocol):
     """A CRM that says which deal/opportunity stages it has and what they mean."""

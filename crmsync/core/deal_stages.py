@@ -28,7 +28,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crmsync.connectors.base import StageInfo
+from crmsync.connectors.base import RecordTypeInfo, StageInfo
+from crmsync.core.deal_record_types import (
+    DEAL_RECORD_TYPE_NOT_SYNCED,
+    PIPELINE_DASH,
+    RECORD_TYPE_FIELD,
+    record_type_for_pipeline,
+    record_type_problems,
+)
 from crmsync.core.mapping import FieldMapping, Transform
 from crmsync.core.sync_rules import SyncRule
 from crmsync.core.translation import Translation, Translator
@@ -63,6 +70,9 @@ class StageRow:
     salesforce_stage: str
     pipeline_label: str = ""
     stage_label: str = ""
+    record_type: str = ""
+    """The Opportunity record type (``DeveloperName``) of the pipeline, in an org with
+    several; empty otherwise."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,10 +92,30 @@ class StageTable:
                 return row.salesforce_stage
         return None
 
-    def to_hubspot(self, salesforce_stage: str) -> StageRow | None:
-        """The HubSpot pipeline and stage a Salesforce stage becomes, if mapped."""
+    def to_hubspot(self, salesforce_stage: str, *, record_type: str = "") -> StageRow | None:
+        """The HubSpot pipeline and stage a Salesforce stage becomes, if mapped (within
+        the opportunity's ``record_type`` when the table has record types)."""
         wanted = salesforce_stage.strip()
-        return next((row for row in self.rows if row.salesforce_stage == wanted), None)
+        return next(
+            (
+                row
+                for row in self.rows
+                if row.salesforce_stage == wanted and row.record_type == record_type
+            ),
+            None,
+        )
+
+    def record_types(self) -> frozenset[str]:
+        """The record types the table names (empty: the table has none)."""
+        return frozenset(row.record_type for row in self.rows if row.record_type)
+
+    def record_type_of(self, pipeline: str) -> str:
+        """The record type a pipeline's opportunities have (empty: none named)."""
+        return next((row.record_type for row in self.rows if row.pipeline == pipeline), "")
+
+    def pipeline_of(self, record_type: str) -> str | None:
+        """The pipeline an opportunity of ``record_type`` lands in (the first naming it)."""
+        return next((row.pipeline for row in self.rows if row.record_type == record_type), None)
 
     def to_json(self) -> list[dict[str, str]]:
         """The table as JSON rows (``deals.stages``)."""
@@ -96,6 +126,7 @@ class StageTable:
                 "stage": row.stage,
                 "stage_label": row.stage_label,
                 "salesforce_stage": row.salesforce_stage,
+                **({"record_type": row.record_type} if row.record_type else {}),
             }
             for row in self.rows
         ]
@@ -117,6 +148,7 @@ class StageTable:
                         salesforce_stage=str(row["salesforce_stage"]),
                         pipeline_label=str(row.get("pipeline_label") or ""),
                         stage_label=str(row.get("stage_label") or ""),
+                        record_type=str(row.get("record_type") or ""),
                     )
                 )
             except KeyError as error:
@@ -124,43 +156,68 @@ class StageTable:
         return cls(rows=tuple(parsed))
 
 
-def default_table(hubspot: Sequence[StageInfo], salesforce: Sequence[StageInfo]) -> StageTable:
+def default_table(
+    hubspot: Sequence[StageInfo],
+    salesforce: Sequence[StageInfo],
+    record_types: Sequence[RecordTypeInfo] = (),
+) -> StageTable:
     """Every HubSpot pipeline stage mapped to the Salesforce stage that means the same.
 
     Closed won → the first won stage; closed lost → the first closed stage not won; an
     open stage → the open Salesforce stage with the same label, else the one at the
     same relative place in the open stages (first to first, last to last).
+
+    With two or more ``record_types`` each pipeline named "Salesforce - [Record Type]"
+    maps to that record type, within the stages its sales process allows; other
+    pipelines get no rows (they do not sync). With one or none, every pipeline maps to
+    every stage and the rows name no record type.
     """
+    pipelines: dict[str, list[StageInfo]] = {}
+    for stage in hubspot:
+        pipelines.setdefault(stage.pipeline, []).append(stage)
+    rows: list[StageRow] = []
+    for stages in pipelines.values():
+        if len(record_types) < 2:
+            rows.extend(_pipeline_rows(stages, salesforce, record_type=""))
+            continue
+        found = record_type_for_pipeline(stages[0].pipeline_label, record_types)
+        if found is None:
+            continue
+        allowed = [s for s in salesforce if not found.stages or s.id in found.stages]
+        rows.extend(_pipeline_rows(stages, allowed, record_type=found.developer_name))
+    return StageTable(rows=tuple(rows))
+
+
+def _pipeline_rows(
+    stages: Sequence[StageInfo], salesforce: Sequence[StageInfo], *, record_type: str
+) -> list[StageRow]:
     won = next((s.id for s in salesforce if s.closed and s.won), None)
     lost = next((s.id for s in salesforce if s.closed and not s.won), None)
     open_stages = [s for s in salesforce if not s.closed]
     by_label = {s.label.casefold(): s.id for s in open_stages}
+    open_hubspot = [s for s in stages if not s.closed]
     rows: list[StageRow] = []
-    pipelines: dict[str, list[StageInfo]] = {}
-    for stage in hubspot:
-        pipelines.setdefault(stage.pipeline, []).append(stage)
-    for stages in pipelines.values():
-        open_hubspot = [s for s in stages if not s.closed]
-        for stage in stages:
-            target: str | None
-            if stage.closed:
-                target = won if stage.won else lost
-            else:
-                target = by_label.get(stage.label.casefold()) or _same_place(
-                    open_hubspot.index(stage), len(open_hubspot), open_stages
-                )
-            if target is None:
-                continue
-            rows.append(
-                StageRow(
-                    pipeline=stage.pipeline,
-                    pipeline_label=stage.pipeline_label,
-                    stage=stage.id,
-                    stage_label=stage.label,
-                    salesforce_stage=target,
-                )
+    for stage in stages:
+        target: str | None
+        if stage.closed:
+            target = won if stage.won else lost
+        else:
+            target = by_label.get(stage.label.casefold()) or _same_place(
+                open_hubspot.index(stage), len(open_hubspot), open_stages
             )
-    return StageTable(rows=tuple(rows))
+        if target is None:
+            continue
+        rows.append(
+            StageRow(
+                pipeline=stage.pipeline,
+                pipeline_label=stage.pipeline_label,
+                stage=stage.id,
+                stage_label=stage.label,
+                salesforce_stage=target,
+                record_type=record_type,
+            )
+        )
+    return rows
 
 
 def _same_place(index: int, count: int, targets: Sequence[StageInfo]) -> str | None:
@@ -172,10 +229,15 @@ def _same_place(index: int, count: int, targets: Sequence[StageInfo]) -> str | N
 
 
 def table_problems(
-    table: StageTable, *, hubspot: Sequence[StageInfo], salesforce: Sequence[StageInfo]
+    table: StageTable,
+    *,
+    hubspot: Sequence[StageInfo],
+    salesforce: Sequence[StageInfo],
+    record_types: Sequence[RecordTypeInfo] = (),
 ) -> list[str]:
-    """Why ``table`` cannot be saved (empty when it can): unknown stages, or a closed
-    won/lost stage mapped to one that means something else."""
+    """Why ``table`` cannot be saved (empty when it can): unknown stages, a closed
+    won/lost stage mapped to one that means something else, or rows that do not fit
+    the org's record types."""
     hubspot_by_key = {(s.pipeline, s.id): s for s in hubspot}
     salesforce_by_name = {s.id: s for s in salesforce}
     problems: list[str] = []
@@ -198,7 +260,7 @@ def table_problems(
                 f"{row.pipeline}/{row.stage} ({_meaning(source)}) cannot map to "
                 f"'{target.id}' ({_meaning(target)}): IsClosed/IsWon must agree"
             )
-    return problems
+    return problems + record_type_problems(table, record_types)
 
 
 def _meaning(stage: StageInfo) -> str:
@@ -208,17 +270,31 @@ def _meaning(stage: StageInfo) -> str:
 
 
 class StageTranslator:
-    """A :class:`Translator` applying a :class:`StageTable` to the two stage rows;
-    every other row goes to ``inner``."""
+    """A :class:`Translator` applying a :class:`StageTable` to the stage rows; every
+    other row goes to ``inner``.
 
-    def __init__(self, *, inner: Translator, table: StageTable) -> None:
+    ``record_type_ids`` maps the org's record types (``DeveloperName``) to their ids; with
+    record types the pipeline row is ``pipeline`` ⇄ ``RecordTypeId``, and a Salesforce
+    stage is looked up within the opportunity's record type.
+    """
+
+    def __init__(
+        self,
+        *,
+        inner: Translator,
+        table: StageTable,
+        record_type_ids: Mapping[str, str] | None = None,
+    ) -> None:
         self._inner = inner
         self._table = table
+        self._ids = dict(record_type_ids or {})
+        self._names = {value: key for key, value in self._ids.items()}
 
     def to_salesforce(
         self, mapping: FieldMapping, value: FieldValue, *, record: Mapping[str, Any]
     ) -> Translation:
-        """A HubSpot stage (with the deal's pipeline) → its ``StageName``."""
+        """A HubSpot stage (with the deal's pipeline) → its ``StageName``; a pipeline →
+        its record type's id (with record types)."""
         if mapping.transform is Transform.DEAL_STAGE:
             pipeline, stage = record.get("pipeline"), value
         elif mapping.transform is Transform.DEAL_PIPELINE:
@@ -234,6 +310,17 @@ class StageTranslator:
                 error_code=DEAL_PIPELINE_NOT_SYNCED,
                 detail=f"pipeline {pipeline_id} does not sync with Salesforce (deals.stages)",
             )
+        if mapping.salesforce_field == RECORD_TYPE_FIELD:
+            record_type = self._table.record_type_of(pipeline_id)
+            found_id = self._ids.get(record_type)
+            if found_id is None:
+                return Translation(
+                    value=None,
+                    error_code=DEAL_RECORD_TYPE_NOT_SYNCED,
+                    detail=f"pipeline {pipeline_id} maps to record type '{record_type}', "
+                    "which the org does not have active (deals.stages)",
+                )
+            return Translation(value=found_id)
         found = self._table.to_salesforce(pipeline_id, str(stage))
         if found is None:
             return Translation(
@@ -247,18 +334,45 @@ class StageTranslator:
     def to_hubspot(
         self, mapping: FieldMapping, value: FieldValue, *, record: Mapping[str, Any]
     ) -> Translation:
-        """A ``StageName`` → its HubSpot stage id, or the pipeline holding it."""
+        """A ``StageName`` → its HubSpot stage id, or the pipeline holding it; a
+        ``RecordTypeId`` → its record type's pipeline."""
         if mapping.transform not in (Transform.DEAL_STAGE, Transform.DEAL_PIPELINE):
             return self._inner.to_hubspot(mapping, value, record=record)
+        if mapping.salesforce_field == RECORD_TYPE_FIELD:
+            return self._pipeline_of(value)
         if is_blank(value):
             return Translation(value=None, skip=True, detail="an opportunity always has a stage")
-        row = self._table.to_hubspot(str(value))
+        record_type = self.record_type_name(record)
+        row = self._table.to_hubspot(str(value), record_type=record_type)
         if row is None:
+            within = f" in record type '{record_type}'" if record_type else ""
             return Translation(
                 value=None,
                 error_code=DEAL_STAGE_NOT_MAPPED,
-                detail=f"Salesforce stage '{value}' has no HubSpot stage (deals.stages)",
+                detail=f"Salesforce stage '{value}'{within} has no HubSpot stage (deals.stages)",
             )
         if mapping.transform is Transform.DEAL_STAGE:
             return Translation(value=row.stage)
         return Translation(value=row.pipeline)
+
+    def record_type_name(self, record: Mapping[str, Any]) -> str:
+        """The ``DeveloperName`` of an opportunity's record type (empty without them)."""
+        if not self._table.record_types():
+            return ""
+        record_type_id = record.get(RECORD_TYPE_FIELD)
+        if is_blank(record_type_id):
+            return ""
+        return self._names.get(str(record_type_id), str(record_type_id))
+
+    def _pipeline_of(self, record_type_id: FieldValue) -> Translation:
+        name = "" if is_blank(record_type_id) else self._names.get(str(record_type_id), "")
+        pipeline = self._table.pipeline_of(name) if name else None
+        if pipeline is None:
+            shown = name or str(record_type_id or "none")
+            return Translation(
+                value=None,
+                error_code=DEAL_RECORD_TYPE_NOT_SYNCED,
+                detail=f"record type '{shown}' has no HubSpot pipeline: create a pipeline "
+                f"named 'Salesforce{PIPELINE_DASH}{shown}' or add rows for it to deals.stages",
+            )
+        return Translation(value=pipeline)

@@ -273,6 +273,24 @@ ERROR_TABLE: Mapping[tuple[ErrorSource, str, str | None], ErrorRule] = {
         _C.PICKLISTS,
         "This stage has no counterpart in the deal stage table. Add a row for it (deals.stages).",
     ),
+    (_US, "DEAL_RECORD_TYPE_NOT_SYNCED", None): _rule(
+        _C.PICKLISTS,
+        "The opportunity's record type has no HubSpot pipeline. Create a pipeline named "
+        "after the record type and regenerate the stage table, or add rows for it "
+        "(deals.stages).",
+    ),
+    (_US, "DEAL_CURRENCY_NOT_ACTIVE", None): _rule(
+        _C.PICKLISTS,
+        "The deal's currency is not active in Salesforce, so neither its amount nor "
+        "anything else of it syncs. Activate the currency in Salesforce or change the "
+        "deal's currency.",
+    ),
+    (_US, "DEAL_CURRENCY_MISMATCH", None): _rule(
+        _C.PROPERTY_VALUES,
+        "The deal's amount is in another currency than the Salesforce org's only one; "
+        "crmsync does not convert amounts. Change the deal's currency or turn on "
+        "multi-currency in Salesforce.",
+    ),
     (_US, "CONTACT_ROLE_NOT_SYNCED", None): _rule(
         _C.ASSOCIATIONS,
         "The contact of this opportunity contact role does not sync to HubSpot yet. The "

@@ -29,6 +29,15 @@ from crmsync.core.translation import IdentityTranslator, Translator
 
 if TYPE_CHECKING:
     from crmsync.engine.matching import MatchStrategy
+    from crmsync.engine.merge import PairPlan
+
+
+class CompletePlan(Protocol):
+    """A pair's hook on a linked pair's merge plan."""
+
+    def __call__(self, plan: PairPlan, *, hubspot: RemoteRecord, salesforce: RemoteRecord) -> None:
+        """Add to ``plan`` what follows from the writes it holds."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,6 +216,9 @@ class ObjectPair:
     deletes_follow: frozenset[System] = frozenset()
     """Sides whose deletes are carried across: a record deleted there deletes its
     linked partner (an opportunity's deal). Elsewhere a delete only unlinks."""
+    complete_plan: CompletePlan | None = None
+    """Called with each linked pair's merge plan, to add writes that follow from others
+    (a deal's stage follows its pipeline when an opportunity changes record type)."""
 
     def mapping_for(self, salesforce_object: str) -> ObjectMapping:
         """The mapping table of one Salesforce object, with this pair's reference rows."""

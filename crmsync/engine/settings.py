@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from crmsync.connectors.base import Connector, Stages
+from crmsync.connectors.base import Connector, OrgSetup, Stages
 from crmsync.core.deal_stages import StageTable, table_problems
 from crmsync.core.mapping import (
     DEFAULT_ACCOUNT_MAPPING,
@@ -250,8 +250,12 @@ def _checked_stage_table(
         raise SettingError(key, str(error)) from error
     if not isinstance(hubspot, Stages) or not isinstance(salesforce, Stages):
         raise SettingError(key, "checking the stage table needs both CRMs connected")
+    record_types = salesforce.opportunity_record_types() if isinstance(salesforce, OrgSetup) else ()
     problems = table_problems(
-        table, hubspot=hubspot.deal_stages(), salesforce=salesforce.deal_stages()
+        table,
+        hubspot=hubspot.deal_stages(),
+        salesforce=salesforce.deal_stages(),
+        record_types=record_types,
     )
     if problems:
         raise SettingError(key, "; ".join(problems))

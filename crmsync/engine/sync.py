@@ -703,6 +703,8 @@ class _PairRun:
                 snapshot=link.snapshot,
                 translator=self.translator,
             )
+            if self.pair.complete_plan is not None:
+                self.pair.complete_plan(plan, hubspot=hubspot_record, salesforce=salesforce_record)
             items.append(Item(source=record, source_system=source, plan=plan, link=link))
         return items, orphaned
 

@@ -82,11 +82,18 @@ def _deal_lines(
         if delete_with_opportunity
         else "Deleting an opportunity leaves its deal (deals.delete_with_opportunity is off).",
         "Deleting a deal leaves its opportunity.",
+        "An amount moves only with its currency: in a multi-currency org the deal's "
+        "currency (deal_currency_code) and the opportunity's (CurrencyIsoCode) follow each "
+        "other; a deal in a currency the org does not have active, or (single-currency "
+        "org) an amount in another currency than the org's, does not sync and is listed "
+        "as an error.",
     ]
     if table is None:
         lines.append(
             "The stage table is made on the first deal sync from HubSpot's pipelines and "
-            "Salesforce's opportunity stages; edit it as deals.stages."
+            "Salesforce's opportunity stages; edit it as deals.stages. With several "
+            "opportunity record types, each pipeline named 'Salesforce \u2013 [Record Type]' "
+            "syncs with that record type."
         )
     else:
         pipelines = sorted(table.pipelines())
@@ -94,9 +101,16 @@ def _deal_lines(
             f"Deals in these pipelines sync: {', '.join(pipelines)}; deals in any other "
             "pipeline stay in HubSpot and are listed as errors."
         )
+        if table.record_types():
+            lines.append(
+                "Each pipeline stands for one opportunity record type (below, in brackets): "
+                "a deal creates an opportunity of that record type, and an opportunity "
+                "lands in its record type's pipeline; an opportunity of another record "
+                "type stays in Salesforce and is listed as an error."
+            )
         lines.extend(
             f"{row.pipeline_label or row.pipeline} / {row.stage_label or row.stage} ⇄ "
-            f"{row.salesforce_stage}."
+            f"{row.salesforce_stage}" + (f" [{row.record_type}]" if row.record_type else "") + "."
             for row in table.rows
         )
     return tuple(lines)

@@ -22,8 +22,10 @@ from crmsync.connectors.base import (
     CallObserver,
     Capabilities,
     ChangePage,
+    CurrencySetup,
     FieldInfo,
     NoBudget,
+    RecordTypeInfo,
     RemoteRecord,
     StageInfo,
     System,
@@ -245,6 +247,52 @@ class SalesforceConnector:
             )
             for index, row in enumerate(rows)
         ]
+
+    def opportunity_record_types(self, *, with_stages: bool = True) -> Sequence[RecordTypeInfo]:
+        """Opportunity's available record types (describe's ``recordTypeInfos``, master
+        left out) with the stages each one's sales process allows, read from the UI API's
+        picklist values per record type (one call per record type, only with two or more).
+        """
+        infos = [
+            info
+            for info in self._describe("Opportunity").get("recordTypeInfos") or []
+            if info.get("available") and not info.get("master")
+        ]
+        found: list[RecordTypeInfo] = []
+        for info in infos:
+            stages: tuple[str, ...] = ()
+            if with_stages and len(infos) > 1:
+                path = (
+                    "ui-api/object-info/Opportunity/picklist-values/"
+                    f"{info['recordTypeId']}/StageName"
+                )
+                answer = self._call("stages", partial(self._client.restful, path))
+                stages = tuple(str(v["value"]) for v in json_object(answer).get("values") or [])
+            found.append(
+                RecordTypeInfo(
+                    id=str(info["recordTypeId"]),
+                    developer_name=str(info.get("developerName") or info["name"]),
+                    name=str(info["name"]),
+                    stages=stages,
+                )
+            )
+        return found
+
+    def currencies(self) -> CurrencySetup:
+        """``CurrencyType`` (active codes, the corporate one) when Opportunity has
+        ``CurrencyIsoCode``; else ``Organization.DefaultCurrencyIsoCode``."""
+        fields = {f.get("name") for f in self._describe("Opportunity").get("fields") or []}
+        if "CurrencyIsoCode" in fields:
+            rows = self._query(
+                "currencies",
+                "SELECT IsoCode, IsCorporate FROM CurrencyType WHERE IsActive = true",
+            )
+            active = frozenset(str(row["IsoCode"]) for row in rows)
+            corporate = next((str(r["IsoCode"]) for r in rows if r.get("IsCorporate")), "")
+            return CurrencySetup(corporate=corporate, active=active, multi=True)
+        rows = self._query("currencies", "SELECT DefaultCurrencyIsoCode FROM Organization")
+        corporate = str(rows[0]["DefaultCurrencyIsoCode"]) if rows else ""
+        return CurrencySetup(corporate=corporate, active=frozenset({corporate}), multi=False)
 
     def delete(self, object_type: str, ids: Sequence[str]) -> Sequence[WriteResult]:
         """Delete records through sObject Collections (200 ids a call, not all-or-none)."""

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The handler modules register their routes on ROUTER when imported.
-from crmsync.emulators.salesforce import bulk, rest_composite, rest_query, rest_records
+from crmsync.emulators.salesforce import bulk, rest_composite, rest_query, rest_records, rest_ui
 from crmsync.emulators.salesforce.api import ROUTER, ApiContext, ApiRequest, ApiResponse
 from crmsync.emulators.salesforce.auth import original_host, soap_login, userinfo
 from crmsync.emulators.salesforce.auth import token as token_endpoint
@@ -30,7 +30,7 @@ from crmsync.emulators.salesforce.oauth import authorize, identity, revoke
 from crmsync.emulators.salesforce.records import Records
 from crmsync.emulators.salesforce.seed import load_seed_file
 
-__all__ = ["bulk", "create_app", "rest_composite", "rest_query", "rest_records"]
+__all__ = ["bulk", "create_app", "rest_composite", "rest_query", "rest_records", "rest_ui"]
 
 OLDEST_VERSION: Final = 31
 NEWEST_VERSION: Final = 66

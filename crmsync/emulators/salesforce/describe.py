@@ -121,5 +121,43 @@ def object_describe(org: Org, sobject: str, caller: Caller, api_version: str) ->
             }
             for child in definition.children
         ],
-        "recordTypeInfos": [],
+        "recordTypeInfos": record_type_infos(org, sobject, api_version),
     }
+
+
+def record_type_infos(org: Org, sobject: str, api_version: str) -> list[dict[str, Any]]:
+    """``recordTypeInfos``: the object's active record types, then the master record type
+    (``012000000000000AAA``), which is available only when there are no others."""
+    rows = org.record_types(sobject)
+    default = org.default_record_type(sobject)
+    base = f"/services/data/v{api_version}/sobjects/{sobject}/describe/layouts"
+    infos = [
+        {
+            "active": True,
+            "available": True,
+            "defaultRecordTypeMapping": default is not None and row["Id"] == default["Id"],
+            "developerName": row["DeveloperName"],
+            "master": False,
+            "name": row["Name"],
+            "recordTypeId": row["Id"],
+            "urls": {"layout": f"{base}/{row['Id']}"},
+        }
+        for row in rows
+    ]
+    infos.append(
+        {
+            "active": True,
+            "available": not rows,
+            "defaultRecordTypeMapping": not rows,
+            "developerName": "Master",
+            "master": True,
+            "name": "Master",
+            "recordTypeId": MASTER_RECORD_TYPE_ID,
+            "urls": {"layout": f"{base}/{MASTER_RECORD_TYPE_ID}"},
+        }
+    )
+    return infos
+
+
+MASTER_RECORD_TYPE_ID = "012000000000000AAA"
+"""The master record type's id, the same in every org."""

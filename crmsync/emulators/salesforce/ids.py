@@ -31,6 +31,8 @@ KEY_PREFIXES: Final[dict[str, str]] = {
     "Task": "00T",
     "User": "005",
     "Organization": "00D",
+    "RecordType": "012",
+    "CurrencyType": "02B",
     "Campaign": "701",
     "CampaignMember": "00v",
     "BulkJob": "750",

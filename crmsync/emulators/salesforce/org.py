@@ -17,8 +17,12 @@ from crmsync.emulators.salesforce.ids import KEY_PREFIXES, IdFactory, to18
 from crmsync.emulators.salesforce.persistence import DataFile
 from crmsync.emulators.salesforce.schema import FieldDef, ObjectDef, custom_field_from_spec
 from crmsync.emulators.salesforce.settings import OrgSettings, PicklistMode
+from crmsync.emulators.salesforce.setup_rows import SetupRows
 from crmsync.emulators.salesforce.standard_objects import (
     ADDRESS_PREFIXES,
+    CURRENCY_OBJECTS,
+    currency_field,
+    record_type_field,
     stage_rows,
     standard_objects,
 )
@@ -106,6 +110,7 @@ class Org:
                 username=username, first_name=first, last_name=last, active=active, persist=False
             )
         self._add_stages()
+        SetupRows(self).sync()
         self.store.commit()
         self.integration_user_id = self.user_by_username(INTEGRATION_USERNAME)["Id"]
 
@@ -138,6 +143,8 @@ class Org:
         for sobject, row in data_file.read_rows(self.kind):
             self.store.load(sobject, row)
         self._invalidate()
+        SetupRows(self).sync()  # a file written before a Setup object existed lacks its rows
+        self.store.commit()
         self.integration_user_id = self.user_by_username(INTEGRATION_USERNAME)["Id"]
 
     def _persist(self, changes: list[tuple[str, str, Row | None]]) -> None:
@@ -161,7 +168,24 @@ class Org:
         """Apply settings changes (raises ValueError on bad ones)."""
         self.settings = self.settings.updated(changes)
         self._invalidate()
+        self._fill_new_fields()
+        SetupRows(self).sync()
+        self.store.commit()
         self._save_state()
+
+    def _fill_new_fields(self) -> None:
+        """Give stored rows the fields a settings change added (as Salesforce does when
+        multi-currency is enabled: existing records are in the corporate currency)."""
+        for sobject in self._objects:
+            fields = self.describe(sobject).fields
+            for row in list(self.store.rows(sobject)):
+                missing = {
+                    name: (self.settings.corporate_currency if name == "CurrencyIsoCode" else None)
+                    for name, item in fields.items()
+                    if name not in row and not item.is_compound
+                }
+                if missing:
+                    self.store.put(sobject, {**row, **missing})
 
     def add_custom_field(self, spec: dict[str, Any], *, persist: bool = True) -> FieldDef:
         """Add a ``__c`` field to an object (ValueError when the spec is bad)."""
@@ -187,12 +211,16 @@ class Org:
         self._field_names.clear()
 
     def object_names(self) -> list[str]:
-        """Every object name."""
-        return list(self._objects)
+        """Every object name (``CurrencyType`` only in a multi-currency org)."""
+        return [name for name in self._objects if self._exists(name)]
+
+    def _exists(self, name: str) -> bool:
+        return name != "CurrencyType" or self.settings.multi_currency
 
     def canonical_object(self, name: str) -> str | None:
         """Case-insensitive object name → its API name."""
-        return self._object_names.get(name.casefold())
+        found = self._object_names.get(name.casefold())
+        return found if found is not None and self._exists(found) else None
 
     def describe(self, sobject: str) -> ObjectDef:
         """The object's effective schema (state/country code fields when enabled)."""
@@ -214,6 +242,14 @@ class Org:
                 found.add(definition)
                 for code in codes.get(definition.name, ()):  # after Country, as in describe
                     found.add(code)
+            if sobject == "Opportunity" and self.settings.opportunity_record_types:
+                found.add(record_type_field())
+            if sobject in CURRENCY_OBJECTS and self.settings.multi_currency:
+                found.add(
+                    currency_field(
+                        self.settings.active_currencies(), self.settings.corporate_currency
+                    )
+                )
             self._effective[sobject] = found
         return found
 
@@ -296,6 +332,42 @@ class Org:
             if str(row["Username"]).casefold() == wanted:
                 return row
         raise KeyError(username)
+
+    def integration_user_id_or_none(self) -> str | None:
+        """The integration user's id (None before the standard users exist)."""
+        try:
+            return str(self.user_by_username(INTEGRATION_USERNAME)["Id"])
+        except KeyError:
+            return None
+
+    # record types --------------------------------------------------------------------
+    def record_types(self, sobject: str, *, active_only: bool = True) -> list[Row]:
+        """The record types of ``sobject`` (settings order)."""
+        return [
+            row for row in self.store.rows("RecordType")
+            if row["SobjectType"] == sobject and (row["IsActive"] or not active_only)
+        ]  # fmt: skip
+
+    def default_record_type(self, sobject: str) -> Row | None:
+        """The integration user's default record type for creates (None: master only)."""
+        rows = self.record_types(sobject)
+        if not rows:
+            return None
+        wanted = next(
+            (s.developer_name for s in self.settings.opportunity_record_types if s.default), None
+        )
+        return next((row for row in rows if row["DeveloperName"] == wanted), rows[0])
+
+    def record_type_stages(self, record_type_id: str) -> list[str] | None:
+        """The stages a record type's sales process allows (None: every stage)."""
+        found = self.store.get(record_type_id)
+        if found is None or found[0] != "RecordType":
+            return None
+        name = found[1]["DeveloperName"]
+        spec = next(
+            (s for s in self.settings.opportunity_record_types if s.developer_name == name), None
+        )
+        return list(spec.stages) if spec is not None and spec.stages else None
 
     def check_password(self, username: str, password: str) -> Row | None:
         """The active user whose password (optionally + security token) matches."""

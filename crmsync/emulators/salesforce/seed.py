@@ -35,8 +35,11 @@ class SeedError(ValueError):
     """The seed data is not usable; the message says where."""
 
 
-SETUP_OBJECTS = frozenset({"User", "OpportunityStage"})
-"""Objects every org starts with rows of (users, the stage picklist): not seed data."""
+SETUP_OBJECTS = frozenset(
+    {"User", "OpportunityStage", "RecordType", "CurrencyType", "Organization"}
+)
+"""Objects every org starts with rows of (users, the stage picklist, Setup rows): not seed
+data."""
 
 
 def load_seed_file(emulator: Emulator, path: Path) -> None:

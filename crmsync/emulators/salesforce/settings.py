@@ -46,6 +46,34 @@ class ValidationRule:
         return active and row.get(self.field) in (None, "")
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordTypeSetting:
+    """One Opportunity record type and its sales process.
+
+    ``stages`` are the ``StageName`` values the record type's sales process allows (empty:
+    every stage). Salesforce keeps the process in a ``BusinessProcess`` the REST API does
+    not expose; the emulator serves the allowed values per record type the way the UI
+    API does (``ui-api/object-info/Opportunity/picklist-values/{id}/StageName``) and
+    refuses other stages on write. ``default`` is the integration user's default record
+    type (used on create when the body names none; else the first active one).
+    """
+
+    developer_name: str
+    name: str
+    stages: list[str] = field(default_factory=list)
+    active: bool = True
+    default: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurrencySetting:
+    """One ``CurrencyType`` row of a multi-currency org."""
+
+    iso_code: str
+    conversion_rate: float = 1.0
+    active: bool = True
+
+
 @dataclass(kw_only=True)
 class OrgSettings:
     """Everything switchable about one org; round-trips through JSON (hooks, seeds, SQLite).
@@ -54,9 +82,13 @@ class OrgSettings:
     see it: INVALID_FIELD in queries and writes, absent from describe) or ``"read"`` (visible
     but not editable: INVALID_FIELD_FOR_INSERT_UPDATE). ``object_access`` maps an object to
     ``"read"`` (writes refused with INSUFFICIENT_ACCESS_OR_READONLY). Both apply to the
-    integration user only. ``custom_countries`` maps ISO codes to the org's labels (used in
-    ``customized`` mode; a new code adds a country); ``custom_states`` maps a country code
-    to ``{state code: label}``.
+    integration user only. ``opportunity_record_types`` gives Opportunity record types
+    (none: the org has only the master record type and no ``RecordTypeId`` field).
+    ``currencies`` turns multi-currency on (``CurrencyIsoCode`` on records, the
+    ``CurrencyType`` object); ``corporate_currency`` is the org's currency either way
+    (``Organization.DefaultCurrencyIsoCode``). ``custom_countries`` maps ISO codes to the
+    org's labels (used in ``customized`` mode; a new code adds a country);
+    ``custom_states`` maps a country code to ``{state code: label}``.
     """
 
     picklist_mode: PicklistMode = PicklistMode.DISABLED
@@ -68,6 +100,20 @@ class OrgSettings:
     object_access: dict[str, str] = field(default_factory=dict)
     daily_api_cap: int = DEFAULT_DAILY_API_CAP
     query_batch_size: int = DEFAULT_QUERY_BATCH_SIZE
+    opportunity_record_types: list[RecordTypeSetting] = field(default_factory=list)
+    currencies: list[CurrencySetting] = field(default_factory=list)
+    corporate_currency: str = "USD"
+
+    @property
+    def multi_currency(self) -> bool:
+        """Whether the org has multi-currency turned on."""
+        return bool(self.currencies)
+
+    def active_currencies(self) -> list[str]:
+        """The ISO codes records may use (the corporate currency alone when single)."""
+        if not self.currencies:
+            return [self.corporate_currency]
+        return [c.iso_code for c in self.currencies if c.active]
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON form."""
@@ -98,7 +144,20 @@ class OrgSettings:
             raise ValueError("field_security values are edit, read or hidden")
         if not set(access.values()) <= {"edit", "read"}:
             raise ValueError("object_access values are edit or read")
+        record_types = [
+            RecordTypeSetting(**spec) for spec in data.get("opportunity_record_types") or []
+        ]
+        currencies = [
+            CurrencySetting(**spec) if isinstance(spec, dict) else CurrencySetting(iso_code=spec)
+            for spec in data.get("currencies") or []
+        ]
+        corporate = str(data.get("corporate_currency") or "USD").upper()
+        if currencies and corporate not in {c.iso_code for c in currencies if c.active}:
+            raise ValueError("the corporate currency must be one of the active currencies")
         return cls(
+            opportunity_record_types=record_types,
+            currencies=currencies,
+            corporate_currency=corporate,
             picklist_mode=PicklistMode(data.get("picklist_mode", PicklistMode.DISABLED)),
             custom_countries={str(k).upper(): str(v) for k, v in
                               (data.get("custom_countries") or {}).items()},

@@ -148,6 +148,58 @@ def _stage_object() -> ObjectDef:
     return definition
 
 
+def _setup_object(name: str, label: str, plural: str, fields: list[FieldDef]) -> ObjectDef:
+    """A Setup object: read-only through the API (Setup or org settings change it)."""
+    definition = _object(name, label, plural, fields, owned=False)
+    definition.createable = definition.updateable = definition.deletable = False
+    return definition
+
+
+def _setup_objects() -> list[ObjectDef]:
+    """``RecordType``, ``CurrencyType`` (multi-currency orgs only) and ``Organization``."""
+    return [
+        _setup_object("RecordType", "Record Type", "Record Types", [
+            _f("Name", "Record Type Name", "string", 80, name_field=True, **_READ_ONLY),
+            _f("DeveloperName", "Record Type Name", "string", 80, **_READ_ONLY),
+            _f("SobjectType", "SObject Type Name", "picklist", 40, **_READ_ONLY),
+            _f("IsActive", "Active", "boolean", nillable=False, **_READ_ONLY),
+            _f("Description", "Description", "string", 255, **_READ_ONLY),
+        ]),
+        _setup_object("CurrencyType", "Currency Type", "Currency Types", [
+            _f("IsoCode", "Currency ISO Code", "picklist", 3, **_READ_ONLY),
+            _f("ConversionRate", "Conversion Rate", "double", precision=15, scale=6,
+               **_READ_ONLY),
+            _f("DecimalPlaces", "Decimal Places", "int", precision=9, **_READ_ONLY),
+            _f("IsActive", "Active", "boolean", nillable=False, **_READ_ONLY),
+            _f("IsCorporate", "Corporate Currency", "boolean", nillable=False, **_READ_ONLY),
+        ]),
+        _setup_object("Organization", "Organization", "Organizations", [
+            _f("Name", "Name", "string", 80, name_field=True, **_READ_ONLY),
+            _f("DefaultCurrencyIsoCode", "Locale Currency Code", "picklist", 3, **_READ_ONLY),
+            _f("IsSandbox", "Is Sandbox", "boolean", nillable=False, **_READ_ONLY),
+        ]),
+    ]  # fmt: skip
+
+
+def currency_field(codes: list[str], corporate: str) -> FieldDef:
+    """``CurrencyIsoCode``: on records of a multi-currency org, restricted to the active
+    currencies, the corporate currency by default."""
+    return _f("CurrencyIsoCode", "Currency ISO Code", "picklist", 3, restricted=True,
+              nillable=True, defaulted_on_create=True, default_value=corporate,
+              picklist=picklist(*codes, default=corporate))  # fmt: skip
+
+
+def record_type_field() -> FieldDef:
+    """``Opportunity.RecordTypeId``: present while the object has record types."""
+    return _f("RecordTypeId", "Record Type ID", "reference", reference_to=("RecordType",),
+              relationship_name="RecordType")  # fmt: skip
+
+
+CURRENCY_OBJECTS: Final = ("Account", "Contact", "Lead", "Opportunity", "Campaign")
+"""Objects given ``CurrencyIsoCode`` in a multi-currency org (every object with an amount
+or a record a person owns; Salesforce adds it to all of them)."""
+
+
 def stage_rows() -> list[dict[str, Any]]:
     """The ``OpportunityStage`` rows of a fresh org, in sort order."""
     return [
@@ -276,6 +328,7 @@ def standard_objects() -> dict[str, ObjectDef]:
             ChildRelationship("Tasks", "Task", "WhatId"),
         )),
         _stage_object(),
+        *_setup_objects(),
         _object("OpportunityContactRole", "Opportunity Contact Role",
                 "Opportunity Contact Roles", [
             _f("OpportunityId", "Opportunity ID", "reference", nillable=False,

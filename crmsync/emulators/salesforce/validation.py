@@ -112,6 +112,9 @@ def _merge(
         if "OwnerId" in row:
             row["OwnerId"] = caller.user_id
         row.update(values)
+        if "RecordTypeId" in row and row["RecordTypeId"] is None:
+            default = org.default_record_type(sobject)  # the user's default record type
+            row["RecordTypeId"] = None if default is None else default["Id"]
     else:
         row = {**current, **values}
     row.update(LastModifiedDate=stamp, SystemModstamp=stamp, LastModifiedById=caller.user_id)
@@ -169,6 +172,8 @@ def check_rules(
 ) -> None:
     """The checks that read other records or org rules; raises :class:`ApiError`."""
     _check_references(org, sobject, values)
+    if "RecordTypeId" in values or ("StageName" in values and row.get("RecordTypeId")):
+        _check_record_type(org, sobject, row)
     if sobject == "Task" and row.get("WhatId") and str(row.get("WhoId") or "").startswith("00Q"):
         raise ApiError.single(
             "FIELD_INTEGRITY_EXCEPTION",
@@ -224,6 +229,29 @@ def _check_references(org: Org, sobject: str, values: dict[str, Any]) -> None:
             )
         if found[1].get("IsDeleted"):
             raise ApiError.single("ENTITY_IS_DELETED", "entity is deleted", fields=[name])
+
+
+def _check_record_type(org: Org, sobject: str, row: Row) -> None:
+    """The record type is an active one of ``sobject``, and its sales process allows the
+    stage (the emulator's model of a business process: the stages listed per record type
+    in the org settings)."""
+    record_type = row.get("RecordTypeId")
+    if not record_type:
+        return
+    if not any(rt["Id"] == record_type for rt in org.record_types(sobject)):
+        raise ApiError.single(
+            "INVALID_CROSS_REFERENCE_KEY",
+            "Record Type ID: this ID value isn't valid for the user: " + str(record_type),
+            fields=["RecordTypeId"],
+        )
+    allowed = org.record_type_stages(str(record_type))
+    stage = row.get("StageName")
+    if allowed is not None and stage is not None and stage not in allowed:
+        raise ApiError.single(
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            f"Stage: bad value for restricted picklist field: {stage}",
+            fields=["StageName"],
+        )
 
 
 def _check_campaign_member(org: Org, row: Row) -> None:

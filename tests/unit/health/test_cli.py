@@ -123,3 +123,33 @@ def test_r7_explain_covers_deals_lifecycle_and_activities(database_url: str) -> 
     assert "Fields of a Salesforce Opportunity" in result.output
     assert "(R15)" in result.output and "(R19)" in result.output
     assert "HubSpot calls on a synced contact become Salesforce tasks" in result.output
+
+
+def test_r22_explain_names_each_pipeline_record_type_and_the_currency_rule(
+    database_url: str,
+) -> None:
+    from crmsync.core.deal_stages import StageRow, StageTable
+    from crmsync.engine.settings import save_stage_table
+    from crmsync.store.state import StateStore
+
+    env = _env(database_url)
+    store = StateStore.open(database_url)
+    try:
+        with store.begin() as tx:
+            tx.set_setting("deals.enabled", True)
+        row = StageRow(
+            pipeline="renewal",
+            stage="renewed",
+            salesforce_stage="Closed Won",
+            record_type="Renewal",
+        )
+        save_stage_table(store, StageTable(rows=(row,)))
+    finally:
+        store.close()
+
+    result = CliRunner().invoke(app, ["explain"], env=env, terminal_width=200)
+
+    assert result.exit_code == 0, result.output
+    assert "renewed ⇄ Closed Won [Renewal]" in result.output
+    assert "Each pipeline stands for one opportunity record type" in result.output
+    assert "An amount moves only with its currency" in result.output
