@@ -11,6 +11,11 @@ from typing import Any
 
 import uvicorn
 
+KEEP_ALIVE_SECONDS = 75
+"""How long an idle client connection stays open, as on the CRMs' front ends (nginx's
+default). uvicorn's own 5 s equals simple-salesforce's Bulk 2.0 polling pause, so a
+client reusing its connection after that pause raced the server closing it."""
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now."""
@@ -22,7 +27,14 @@ def free_port() -> int:
 
 def serve_forever(app: Any, *, host: str = "127.0.0.1", port: int) -> None:
     """Serve ``app`` until interrupted."""
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
 
 
 class BackgroundServer:
@@ -32,7 +44,13 @@ class BackgroundServer:
         self.host = host
         self.port = port or free_port()
         config = uvicorn.Config(
-            app, host=host, port=self.port, log_level="warning", access_log=False, lifespan="on"
+            app,
+            host=host,
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
