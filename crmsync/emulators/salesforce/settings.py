@@ -54,9 +54,12 @@ class OrgSettings:
     see it: INVALID_FIELD in queries and writes, absent from describe) or ``"read"`` (visible
     but not editable: INVALID_FIELD_FOR_INSERT_UPDATE). ``object_access`` maps an object to
     ``"read"`` (writes refused with INSUFFICIENT_ACCESS_OR_READONLY). Both apply to the
-    integration user only. ``custom_countries`` maps ISO codes to the org's labels (used in
-    ``customized`` mode; a new code adds a country); ``custom_states`` maps a country code
-    to ``{state code: label}``.
+    integration user only. ``restricted_picklists`` maps ``"Object.Field"`` to the
+    picklist's active values after an admin edited its value set and ticked "restrict
+    picklist to the values defined in the value set" (other values:
+    INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST). ``custom_countries`` maps ISO codes to the
+    org's labels (used in ``customized`` mode; a new code adds a country);
+    ``custom_states`` maps a country code to ``{state code: label}``.
     """
 
     picklist_mode: PicklistMode = PicklistMode.DISABLED
@@ -66,6 +69,7 @@ class OrgSettings:
     validation_rules: list[ValidationRule] = field(default_factory=list)
     field_security: dict[str, str] = field(default_factory=dict)
     object_access: dict[str, str] = field(default_factory=dict)
+    restricted_picklists: dict[str, list[str]] = field(default_factory=dict)
     daily_api_cap: int = DEFAULT_DAILY_API_CAP
     query_batch_size: int = DEFAULT_QUERY_BATCH_SIZE
 
@@ -113,6 +117,10 @@ class OrgSettings:
                               data.get("validation_rules") or []],
             field_security=security,
             object_access=access,
+            restricted_picklists={
+                str(k): [str(v) for v in values]
+                for k, values in (data.get("restricted_picklists") or {}).items()
+            },
             daily_api_cap=cap,
             query_batch_size=batch,
         )  # fmt: skip
