@@ -124,6 +124,8 @@ class ContactRoleStep:
         hubspot = context.connectors[System.HUBSPOT]
         roles, role_cursor = _feed(context, salesforce, ROLE_OBJECT, _ROLE_FIELDS)
         deals, deal_cursor = _feed(context, hubspot, "deals", ("dealname",))
+        # Reported once the feeds are read, before any checkpoint of the step.
+        hooks.progress(source=System.SALESFORCE.value, object_type=ROLE_OBJECT, records=len(roles))
         opportunities = {
             str(r.fields["OpportunityId"]) for r in roles if r.fields.get("OpportunityId")
         }
