@@ -113,8 +113,7 @@ def _deal_lines(
 def _role_lines(labels: RoleLabels) -> list[str]:
     mapped = ", ".join(f"'{label}' → {role}" for label, role in sorted(labels.labels.items()))
     return [
-        "A deal's contacts and its opportunity's contact roles follow each other, both "
-        "ways (R22).",
+        "A deal's contacts and its opportunity's contact roles follow each other, both ways (R22).",
         "A contact's association labels give its role: a label named like a Role value "
         "means that Role"
         + (f"; also {mapped}" if mapped else "")
