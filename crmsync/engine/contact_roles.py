@@ -108,8 +108,8 @@ class Plan:
     """Roles linked (or being linked) to an association: their Role and labels settle."""
     snapshots: dict[str, dict[str, object]]
     """Role id → snapshot for roles created here (both sides already agree)."""
-    refused: list[tuple[str, str, WriteResult]]
-    """(opportunity, role or contact, result) refused by an API."""
+    refused: list[tuple[str, str, System, WriteResult]]
+    """(opportunity, role or contact, the system that refused, its result)."""
 
 
 class ContactRoleStep:
@@ -270,7 +270,7 @@ def _apply(
                 )  # fmt: skip
                 report.updated["hubspot deal contacts"] += 1
             elif result is not None:
-                plan.refused.append((pair.opportunity, role.id, result))
+                plan.refused.append((pair.opportunity, role.id, System.HUBSPOT, result))
     if plan.create_roles:
         requests: list[WriteRequest] = []
         for index, (pair, contact, _person, types) in enumerate(plan.create_roles):
@@ -294,6 +294,7 @@ def _apply(
                     (
                         pair.opportunity,
                         contact,
+                        System.SALESFORCE,
                         result or WriteResult(key=str(index), id=None),
                     )
                 )
@@ -313,7 +314,10 @@ def _apply(
     if plan.linked and labels is not None:
         outcome = sync_labels(plan.linked, labels, salesforce=salesforce, hubspot=hubspot)
         plan.snapshots.update(outcome.snapshots)
-        plan.refused.extend((item.opportunity, item.role.id, r) for item, r in outcome.refused)
+        plan.refused.extend(
+            (item.opportunity, item.role.id, system, result)
+            for item, system, result in outcome.refused
+        )
         report.updated["salesforce contact role values"] += outcome.to_salesforce
         report.updated["hubspot deal contact labels"] += outcome.to_hubspot
         if outcome.unlabelled:
@@ -359,9 +363,9 @@ def _record(tx: StoreTransaction, plan: Plan, context: StepContext) -> None:
                 hint=classification.hint,
             )
         )
-    refused = {opportunity for opportunity, _what, _result in plan.refused}
-    for opportunity, what, result in plan.refused:
-        tx.record_error(_refusal(opportunity, what, result))
+    refused = {opportunity for opportunity, *_rest in plan.refused}
+    for opportunity, what, system, result in plan.refused:
+        tx.record_error(_refusal(opportunity, what, system, result))
     for row in tx.open_errors(pair=STEP_NAME):
         if row.source_id not in waiting | refused:
             tx.resolve_errors(
@@ -369,13 +373,13 @@ def _record(tx: StoreTransaction, plan: Plan, context: StepContext) -> None:
             )
 
 
-def _refusal(opportunity: str, what: str, result: WriteResult) -> ErrorReport:
+def _refusal(opportunity: str, what: str, target: System, result: WriteResult) -> ErrorReport:
     """A role write an API refused, as a sync error with the API's own code (R27)."""
     detail = result.errors[0] if result.errors else None
     code = detail.code if detail is not None else "NO_RESULT"
     message = detail.message if detail is not None else "the API returned no result"
     field = detail.fields[0] if detail is not None and detail.fields else None
-    system = ErrorSource.HUBSPOT if what.isdecimal() else ErrorSource.SALESFORCE
+    system = ErrorSource.HUBSPOT if target is System.HUBSPOT else ErrorSource.SALESFORCE
     classification = classify(system, code, field=field)
     return ErrorReport(
         pair=STEP_NAME,
@@ -384,9 +388,7 @@ def _refusal(opportunity: str, what: str, result: WriteResult) -> ErrorReport:
         source_id=opportunity,
         salesforce_id=opportunity,
         hubspot_id=None,
-        direction=direction(
-            System.SALESFORCE if system is ErrorSource.SALESFORCE else System.HUBSPOT
-        ),
+        direction=direction(target),
         system=system.value,
         api_code=code,
         api_message=f"contact role of {what} on opportunity {opportunity}: {message}",

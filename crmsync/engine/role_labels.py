@@ -33,11 +33,12 @@ from crmsync.connectors.base import (
     AssociationLabels,
     LabelChange,
     RemoteRecord,
+    System,
     WriteRequest,
     WriteResult,
 )
 from crmsync.core.contact_role_labels import ROLE_FIELD, RoleLabels
-from crmsync.errors import ConfigurationError
+from crmsync.errors import ConfigurationError, RecordError
 
 ROLE_OBJECT = "OpportunityContactRole"
 State = tuple[str | None, bool]
@@ -92,7 +93,11 @@ class LabelSet:
             return next(t for t, kind in self.labels.items() if kind.label == name)
         if not self.settings.create_labels or self.connector is None:
             return None
-        made = self.connector.create_association_label("deals", "contacts", new_name)
+        try:
+            made = self.connector.create_association_label("deals", "contacts", new_name)
+        except RecordError:
+            # HubSpot refused the label (a name taken by another one): left unlabelled.
+            return None
         self.labels[made.type_id] = made
         return made.type_id
 
@@ -130,7 +135,8 @@ class Outcome:
 
     snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Role id → the new snapshot."""
-    refused: list[tuple[LinkedRole, WriteResult]] = field(default_factory=list)
+    refused: list[tuple[LinkedRole, System, WriteResult]] = field(default_factory=list)
+    """Each refused item with the system that refused it."""
     to_salesforce: int = 0
     to_hubspot: int = 0
     unlabelled: int = 0
@@ -194,7 +200,7 @@ def sync_labels(
     outcome.to_hubspot = len(adds) + len(removes)
     for item in items:
         if item.role.id in refused:
-            outcome.refused.append((item, refused[item.role.id]))
+            outcome.refused.append((item, *refused[item.role.id]))
             continue
         hs_after, sf_after = after[item.role.id]
         snapshot = snapshot_of(hs_after, sf_after)
@@ -258,13 +264,13 @@ def _apply(
     *,
     salesforce: Any,
     hubspot: Any,
-) -> dict[str, WriteResult]:
-    """Send the writes; the refused ones by role id."""
-    refused: dict[str, WriteResult] = {}
+) -> dict[str, tuple[System, WriteResult]]:
+    """Send the writes; the refused ones by role id, with the system that refused."""
+    refused: dict[str, tuple[System, WriteResult]] = {}
     if sf_writes:
         for result in salesforce.write([request for _item, request in sf_writes]):
             if not result.ok:
-                refused[result.key] = result
+                refused[result.key] = (System.SALESFORCE, result)
     if adds or removes:
         if not isinstance(hubspot, AssociationLabels):
             raise ConfigurationError("contact role labels need a HubSpot connector with labels")
@@ -273,7 +279,7 @@ def _apply(
         if adds:
             for result in hubspot.add_labels("deals", "contacts", [c for _i, c in adds]):
                 if not result.ok:
-                    refused[result.key] = result
+                    refused[result.key] = (System.HUBSPOT, result)
     return refused
 
 
