@@ -40,6 +40,7 @@ def set_(
     config_path: ConfigOption = None,
 ) -> None:
     """Change one setting (mapping tables are checked against both CRMs first)."""
+    from crmsync.core.contact_role_labels import LABELS_KEY, PRIMARY_LABEL_KEY
     from crmsync.core.policies import SETTING_KEYS, ContactSettings, apply_setting
     from crmsync.engine.settings import MAPPING_TABLES, SWITCHES, r10_warning, save_setting
 
@@ -48,7 +49,7 @@ def set_(
         raise typer.BadParameter("expected KEY=VALUE")
     key = key.strip()
     # The key and the value's form first: a typo needs no CRM to be refused.
-    known = (*SETTING_KEYS, *SWITCHES, *MAPPING_TABLES)
+    known = (*SETTING_KEYS, *SWITCHES, *MAPPING_TABLES, LABELS_KEY, PRIMARY_LABEL_KEY)
     if key not in known:
         raise SettingError(key, unknown_key_message(key, known))
     if key in SETTING_KEYS:
@@ -56,8 +57,11 @@ def set_(
     config = load_config(config_path)
     warning: str | None = None
     # Mapping tables are checked against both CRMs' describe, an inclusion list against
-    # HubSpot's lists (R8, R23): those need the CRMs connected.
-    if key in MAPPING_TABLES or (key == "contacts.inclusion_list_id" and value.strip()):
+    # HubSpot's lists (R8, R23), contact role labels against the Role picklist (R22):
+    # those need the CRMs connected.
+    if key in (*MAPPING_TABLES, LABELS_KEY) or (
+        key == "contacts.inclusion_list_id" and value.strip()
+    ):
         from crmsync.runtime import connected
 
         with connected(config) as opened:

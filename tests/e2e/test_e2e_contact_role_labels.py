@@ -9,9 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from crmsync.cli.main import app
 from crmsync.core.policies import SettingError
 from tests.e2e.conftest import HUBSPOT_TOKEN, World
+from tests.unit.cli.test_cli_failures import assert_one_line_failure
 
 LABELS = "deals.contact_roles.labels"
 
@@ -258,3 +261,18 @@ def test_r22_a_label_mapped_to_an_unknown_role_is_refused_when_saved(world: Worl
         saved = tx.settings()
     assert saved[LABELS] == {"Champion": "Influencer"}
     assert saved["deals.contact_roles.primary_label"] == "Main contact"
+
+
+def test_r22_settings_set_refuses_an_unknown_role_in_one_line(
+    world: World, database_url: str
+) -> None:
+    env = world.cli_env(database_url)
+    refused = CliRunner().invoke(
+        app, ["settings", "set", 'deals.contact_roles.labels={"Champion": "Chief"}'], env=env
+    )
+    assert_one_line_failure(refused, mentions="not a value of the org's")
+    saved = CliRunner().invoke(
+        app, ["settings", "set", 'deals.contact_roles.labels={"Champion": "Influencer"}'], env=env
+    )
+    assert saved.exit_code == 0, saved.output
+    assert '"Champion": "Influencer"' in saved.output
