@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from crmsync.cli.main import app
 from crmsync.core.policies import SettingError
-from tests.e2e.conftest import HUBSPOT_TOKEN, World
+from crmsync.engine.hooks import Checkpoint
+from tests.e2e.conftest import HUBSPOT_TOKEN, CrashInRoles, SimulatedCrash, World
 from tests.unit.cli.test_cli_failures import assert_one_line_failure
 
 LABELS = "deals.contact_roles.labels"
@@ -168,6 +169,7 @@ def test_r22_a_role_and_primary_flag_set_in_salesforce_label_the_deal_contact(
     _setup(world)
     _define(world, "Evaluator")
     _define(world, "Primary")
+    _define(world, "Decision Maker")
     ann_sf, ann = _person(world, "ann@roles-out.example")
     bob_sf, bob = _person(world, "bob@roles-out.example")
     opportunity, deal = _opportunity(world, "Roles out")
@@ -199,6 +201,17 @@ def test_r22_a_role_and_primary_flag_set_in_salesforce_label_the_deal_contact(
         bob_sf: ("Technical Buyer", True),
     }
     assert _labels_on(world, deal) == {ann: {"Evaluator"}, bob: {"Primary"}}
+    # Ann's Role changes: her label is replaced, not added to.
+    ann_role = next(
+        r.id
+        for r in world.salesforce.find_by(
+            "OpportunityContactRole", "OpportunityId", [opportunity], fields=("ContactId",)
+        )
+        if r.fields["ContactId"] == ann_sf
+    )
+    world.sf_update("OpportunityContactRole", ann_role, Role="Decision Maker")
+    world.sync()
+    assert _labels_on(world, deal)[ann] == {"Decision Maker"}
 
     # With crmsync allowed to define labels, a Role with none gets one.
     world.set("deals.contact_roles.create_labels", True)
@@ -276,3 +289,36 @@ def test_r22_settings_set_refuses_an_unknown_role_in_one_line(
     )
     assert saved.exit_code == 0, saved.output
     assert '"Champion": "Influencer"' in saved.output
+
+
+@pytest.mark.parametrize("point", list(Checkpoint))
+def test_r22_r25_labels_and_roles_settle_once_after_a_crash(
+    world: World, point: Checkpoint
+) -> None:
+    _setup(world)
+    evaluator = _define(world, "Evaluator")
+    _define(world, "Primary")
+    _define(world, "Influencer")
+    ann_sf, ann = _person(world, "ann@crash-labels.example")
+    bob_sf, bob = _person(world, "bob@crash-labels.example")
+    opportunity, deal = _opportunity(world, "Crash labels")
+    world.sf_create(
+        "OpportunityContactRole", OpportunityId=opportunity, ContactId=ann_sf,
+        Role="Influencer", IsPrimary=True,
+    )  # fmt: skip
+    _label(world, deal, bob, evaluator)
+    world.hs_update_deal(deal, description="bob labelled")
+
+    with pytest.raises(SimulatedCrash):
+        world.sync(hooks=CrashInRoles(point))
+    world.sync()
+    world.sync()
+
+    assert _roles(world, opportunity) == {
+        ann_sf: ("Influencer", True),
+        bob_sf: ("Evaluator", False),
+    }
+    assert _labels_on(world, deal) == {ann: {"Influencer", "Primary"}, bob: {"Evaluator"}}
+    world.clear_writes()
+    world.sync()
+    assert world.writes() == []

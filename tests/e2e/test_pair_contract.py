@@ -17,7 +17,7 @@ import pytest
 from crmsync.connectors.base import System
 from crmsync.engine.hooks import Checkpoint
 from crmsync.store.state import Scope
-from tests.e2e.conftest import CrashAt, SimulatedCrash, World
+from tests.e2e.conftest import CrashAt, CrashInRoles, SimulatedCrash, World
 
 
 @dataclass(frozen=True)
@@ -342,25 +342,6 @@ def test_contract_one_way_crash_at_each_checkpoint_leaves_no_duplicate(
 
 
 # -- contact roles: a run step, not a pair (R22, R25, R26, R3) ------------------------
-
-
-class CrashInRoles(CrashAt):
-    """Crash at ``point`` inside the contact roles step only: the step reports its role
-    feed through ``progress`` before its first checkpoint, which arms the crash."""
-
-    def __init__(self, point: Checkpoint) -> None:
-        super().__init__(point)
-        self.armed = False
-
-    def checkpoint(self, point: Checkpoint) -> None:
-        """Raise at ``point`` once the step has started."""
-        if self.armed:
-            super().checkpoint(point)
-
-    def progress(self, *, source: str, object_type: str, records: int) -> None:
-        """Arm when the step reports its feed."""
-        if object_type == "OpportunityContactRole":
-            self.armed = True
 
 
 @dataclass(frozen=True)
