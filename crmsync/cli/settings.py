@@ -40,6 +40,7 @@ def set_(
     config_path: ConfigOption = None,
 ) -> None:
     """Change one setting (mapping tables are checked against both CRMs first)."""
+    from crmsync.core.contact_role_labels import LABELS_KEY, PRIMARY_LABEL_KEY
     from crmsync.core.policies import SETTING_KEYS, ContactSettings, apply_setting
     from crmsync.engine.settings import (
         DEAL_STAGES,
@@ -54,7 +55,7 @@ def set_(
         raise typer.BadParameter("expected KEY=VALUE")
     key = key.strip()
     # The key and the value's form first: a typo needs no CRM to be refused.
-    known = (*SETTING_KEYS, *SWITCHES, *MAPPING_TABLES, DEAL_STAGES)
+    known = (*SETTING_KEYS, *SWITCHES, *MAPPING_TABLES, DEAL_STAGES, LABELS_KEY, PRIMARY_LABEL_KEY)
     if key not in known:
         raise SettingError(key, unknown_key_message(key, known))
     if key in SETTING_KEYS:
@@ -62,9 +63,9 @@ def set_(
     config = load_config(config_path)
     warning: str | None = None
     # Mapping tables are checked against both CRMs' describe, an inclusion list against
-    # HubSpot's lists (R8, R23), the stage table against both CRMs' stages (R22): those
-    # need the CRMs connected.
-    if key in (*MAPPING_TABLES, DEAL_STAGES) or (
+    # HubSpot's lists (R8, R23), the stage table against both CRMs' stages and contact
+    # role labels against the Role picklist (R22): those need the CRMs connected.
+    if key in (*MAPPING_TABLES, DEAL_STAGES, LABELS_KEY) or (
         key == "contacts.inclusion_list_id" and value.strip()
     ):
         from crmsync.runtime import connected

@@ -307,6 +307,58 @@ class Associations(Protocol):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AssociationLabel:
+    """One association type between two object types, as the portal defines it."""
+
+    type_id: int
+    category: str
+    label: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabelChange:
+    """Association types to add to (or remove from) one pair; ``key`` comes back."""
+
+    key: str
+    from_id: str
+    to_id: str
+    labels: tuple[AssociationLabel, ...]
+
+
+@runtime_checkable
+class AssociationLabels(Protocol):
+    """A CRM whose associations carry portal-defined labels (HubSpot v4)."""
+
+    def association_labels(self, from_object: str, to_object: str) -> Sequence[AssociationLabel]:
+        """Every association type from one object type to another, labels included."""
+        ...
+
+    def create_association_label(
+        self, from_object: str, to_object: str, label: str
+    ) -> AssociationLabel:
+        """Define a new label (and its reverse); the forward type."""
+        ...
+
+    def associated_types(
+        self, from_object: str, to_object: str, ids: Sequence[str]
+    ) -> Mapping[str, Mapping[str, frozenset[int]]]:
+        """Each record's associated ``to_object`` ids with their type ids."""
+        ...
+
+    def add_labels(
+        self, from_object: str, to_object: str, changes: Sequence[LabelChange]
+    ) -> Sequence[WriteResult]:
+        """Add types to pairs (associating them if they were not)."""
+        ...
+
+    def remove_labels(
+        self, from_object: str, to_object: str, changes: Sequence[LabelChange]
+    ) -> None:
+        """Remove types from pairs; the pairs stay associated."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
 class ApiUsage:
     """API calls as the CRM last reported them (``Sforce-Limit-Info``, HubSpot headers)."""
 

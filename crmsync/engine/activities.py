@@ -22,13 +22,17 @@ Salesforce → HubSpot is per type and off by default
 ``TaskSubtype``/``Type``; never a task crmsync made from another HubSpot activity),
 waits for the task's lead or contact to be linked, and creates the engagement
 associated with the linked HubSpot contact, stamped with the task's id in
-``salesforcetaskid`` (a unique property crmsync adds). Its rows then sync both ways.
+``salesforcetaskid`` (a unique property crmsync adds). Its rows then sync both ways. A
+task with no due date (``ActivityDate``) is dated in HubSpot by its ``CreatedDate``
+(else ``LastModifiedDate``), since HubSpot requires ``hs_timestamp``
+(:class:`DueDateFallback`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from crmsync.connectors.base import (
     AssociationType,
@@ -40,7 +44,8 @@ from crmsync.connectors.base import (
 from crmsync.connectors.hubspot.writes import TASK_KEY_PROPERTY as HUBSPOT_TASK_KEY
 from crmsync.core.mapping import FieldMapping, ObjectMapping, Transform
 from crmsync.core.sync_rules import SyncRule
-from crmsync.core.translation import FieldTranslator, Owners, Translator
+from crmsync.core.translation import FieldTranslator, Owners, Translation, Translator
+from crmsync.core.values import FieldValue, is_blank
 from crmsync.engine.create_keys import ensure_hubspot_key, require_salesforce_key
 from crmsync.engine.matching import MatchContext, MatchOutcome, Notice, Unlinked
 from crmsync.engine.pairs import Action, CreateKey, Gate, ObjectPair, Reference
@@ -48,6 +53,8 @@ from crmsync.engine.pairs import Action, CreateKey, Gate, ObjectPair, Reference
 TASK_KEY_FIELD = "HubSpot_Activity_ID__c"
 """The Task (Activity) external-id field holding ``<type>-<HubSpot id>``."""
 CONTACT_NOT_SYNCED = "ACTIVITY_CONTACT_NOT_SYNCED"
+TIMESTAMP = "hs_timestamp"
+"""The date every engagement must have (HubSpot refuses one without it)."""
 SUBJECT_LENGTH = 255
 BODY_LENGTH = 32000
 
@@ -276,6 +283,34 @@ def task_kind(task: RemoteRecord) -> str:
     return "tasks"
 
 
+class DueDateFallback:
+    """A :class:`Translator` giving a Salesforce task with no due date a HubSpot date.
+
+    HubSpot requires ``hs_timestamp`` on every engagement, while a task's
+    ``ActivityDate`` is optional: a task without one goes to HubSpot dated by the day
+    it was created (``CreatedDate``, else ``LastModifiedDate``). Only the HubSpot side
+    gets the date; the task's ``ActivityDate`` stays empty, since the HubSpot value is
+    then the one last synced and not a change.
+    """
+
+    def __init__(self, inner: Translator) -> None:
+        self._inner = inner
+
+    def to_salesforce(
+        self, mapping: FieldMapping, value: FieldValue, *, record: Mapping[str, Any]
+    ) -> Translation:
+        """As the inner translator."""
+        return self._inner.to_salesforce(mapping, value, record=record)
+
+    def to_hubspot(
+        self, mapping: FieldMapping, value: FieldValue, *, record: Mapping[str, Any]
+    ) -> Translation:
+        """The inner translation; a blank due date falls back to the task's dates."""
+        if mapping.hubspot_property == TIMESTAMP and is_blank(value):
+            value = record.get("CreatedDate") or record.get("LastModifiedDate")
+        return self._inner.to_hubspot(mapping, value, record=record)
+
+
 class ActivityPolicy:
     """Activities go HubSpot → Salesforce; Salesforce tasks of this kind come back when
     the type's ``from_salesforce`` switch is on. The key fields must exist."""
@@ -283,7 +318,7 @@ class ActivityPolicy:
     def __init__(self, *, kind: str, owners: Owners | None, from_salesforce: bool) -> None:
         self._kind = kind
         self._from_salesforce = from_salesforce
-        self._translator: Translator = FieldTranslator(owners=owners)
+        self._translator: Translator = DueDateFallback(FieldTranslator(owners=owners))
 
     def prepare(self, *, hubspot: Connector, salesforce: Connector) -> None:
         """Check the idempotency keys exist (adding HubSpot's own when tasks come back)."""
@@ -453,7 +488,9 @@ def activity_pair(
         depends_on=("companies", "contacts", "deals"),
         settings_prefix=f"activities.{kind.name}",
         read_salesforce=inbound,
-        salesforce_extra_fields={"Task": ("Type", "TaskSubtype")} if inbound else {},
+        salesforce_extra_fields=(
+            {"Task": ("Type", "TaskSubtype", "CreatedDate", "LastModifiedDate")} if inbound else {}
+        ),
     )
 
 

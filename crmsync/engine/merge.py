@@ -190,7 +190,7 @@ def merge_pair(
             plan.problems.append(_problem(row, System.HUBSPOT, back))
             continue
         plan.hubspot_values[prop] = hubspot_value(back.value)
-        plan.on_hubspot_write[prop] = decision.value
+        plan.on_hubspot_write[prop] = _as_written(row, decision.value, back.value, translator)
         plan.changes.append(
             FieldChange(
                 hubspot_property=prop,
@@ -227,16 +227,18 @@ def creation_plan(
                 plan.on_salesforce_write[row.hubspot_property] = translated.value
             continue
         value = source.fields.get(row.salesforce_field)
-        if is_blank(value):
-            continue
         back = translator.to_hubspot(row, value, record=source.fields)
+        if is_blank(value) and (not back.ok or is_blank(back.value)):
+            continue  # a blank is left out, unless the translator fills it (a task's date)
         if back.skip:
             continue
         if not back.ok:
             plan.problems.append(_problem(row, target, back))
             continue
         plan.hubspot_values[row.hubspot_property] = hubspot_value(back.value)
-        plan.on_hubspot_write[row.hubspot_property] = value
+        plan.on_hubspot_write[row.hubspot_property] = _as_written(
+            row, value, back.value, translator
+        )
     values = plan.values_for(target)
     for name, value in values.items():
         plan.changes.append(
@@ -251,6 +253,16 @@ def creation_plan(
             )
         )
     return plan
+
+
+def _as_written(row: FieldMapping, value: Any, written: Any, translator: Translator) -> Any:
+    """The snapshot of a value written to HubSpot: the Salesforce value, or, when the
+    translator filled a blank (a task with no due date), what HubSpot now holds, so
+    that reading it back is no change (R26)."""
+    if not is_blank(value) or is_blank(written):
+        return value
+    back = translator.to_salesforce(row, written, record={row.hubspot_property: written})
+    return back.value if back.ok else value
 
 
 def _problem(row: FieldMapping, target: System, translation: Any) -> FieldProblem:

@@ -16,6 +16,17 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from crmsync.connectors.base import Connector, OrgSetup, Stages
+from crmsync.core.contact_role_labels import (
+    CREATE_LABELS_KEY,
+    DEFAULT_PRIMARY_LABEL,
+    LABELS_KEY,
+    PRIMARY_LABEL_KEY,
+    ROLE_FIELD,
+    RoleLabels,
+    check_roles,
+    parse_labels,
+    parse_primary_label,
+)
 from crmsync.core.deal_stages import StageTable, table_problems
 from crmsync.core.mapping import (
     DEFAULT_ACCOUNT_MAPPING,
@@ -81,12 +92,14 @@ SWITCHES: Mapping[str, bool] = {
     AUTO_CREATE_COMPANIES: False,
     DEALS_ENABLED: False,
     DELETE_DEAL_WITH_OPPORTUNITY: True,
+    CREATE_LABELS_KEY: False,
     LIFECYCLE_FROM_OPPORTUNITIES: False,
     LIFECYCLE_TO_COMPANY_CONTACTS: False,
 }
 """On/off settings and their defaults. ``companies.auto_create_and_associate`` mirrors
 HubSpot's "automatically create and associate companies with contacts" (R10);
 ``deals.delete_with_opportunity`` deletes a deal when its opportunity is deleted (R22);
+``deals.contact_roles.create_labels`` lets crmsync add association labels (R22);
 the ``lifecycle.`` switches are R15 and R19; ``activities.<type>.enabled`` are R24."""
 
 _TRUE = {"true", "on", "yes", "1"}
@@ -171,7 +184,22 @@ def settings_document(store: StateStore) -> dict[str, Any]:
         document[key] = mapping_to_json(mapping_table(store, key))
     table = stage_table(store)
     document[DEAL_STAGES] = None if table is None else table.to_json()
+    labels = role_labels(store)
+    document[LABELS_KEY] = dict(labels.labels)
+    document[PRIMARY_LABEL_KEY] = labels.primary_label
     return document
+
+
+def role_labels(store: StateStore) -> RoleLabels:
+    """How deal ⇄ contact association labels read as contact roles (R22)."""
+    with store.begin() as tx:
+        saved = tx.settings()
+    primary = saved.get(PRIMARY_LABEL_KEY, DEFAULT_PRIMARY_LABEL)
+    return RoleLabels(
+        labels=dict(saved.get(LABELS_KEY) or {}),
+        primary_label=parse_primary_label(primary),
+        create_labels=switch(store, CREATE_LABELS_KEY),
+    )
 
 
 def stage_table(store: StateStore) -> StageTable | None:
@@ -207,7 +235,15 @@ def save_setting(
     :class:`~crmsync.core.mapping.MappingValidationError` listing every problem.
     """
     stored: Any
-    if key == DEAL_STAGES:
+    if key == LABELS_KEY:
+        stored = parse_labels(value)
+        if salesforce is None:
+            raise SettingError(key, "checking Role values needs Salesforce connected")
+        role = salesforce.describe("OpportunityContactRole").get(ROLE_FIELD)
+        check_roles(stored, role.picklist_values if role is not None else ())
+    elif key == PRIMARY_LABEL_KEY:
+        stored = parse_primary_label(value) or ""
+    elif key == DEAL_STAGES:
         stored = _checked_stage_table(key, value, hubspot=hubspot, salesforce=salesforce)
     elif ".mappings." in key:
         default = MAPPING_TABLES.get(key)

@@ -10,10 +10,11 @@ in a dry run. A step keeps its own cursors (its name is their pair name).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from crmsync.connectors.base import Connector, System
+from crmsync.engine.hooks import NoHooks, SyncHooks
 from crmsync.engine.report import SyncReport
 from crmsync.store.state import Scope, StateStore
 
@@ -27,6 +28,8 @@ class StepContext:
     scope: Scope
     report: SyncReport
     page_size: int
+    hooks: SyncHooks = field(default_factory=NoHooks)
+    """The engine's hooks: a step stops at the same checkpoints a pair does (R25)."""
 
 
 class RunStep(Protocol):

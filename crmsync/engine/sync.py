@@ -128,6 +128,7 @@ class SyncEngine:
                 scope=self.scope,
                 report=report,
                 page_size=self.page_size,
+                hooks=self.hooks,
             )
             for step in self.steps:
                 step.run(context)

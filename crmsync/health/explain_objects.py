@@ -6,6 +6,7 @@ from the stored settings.
 
 from __future__ import annotations
 
+from crmsync.core.contact_role_labels import RoleLabels
 from crmsync.core.deal_stages import StageTable
 from crmsync.health.explain import RULE_WORDS, Section
 from crmsync.store.state import StateStore
@@ -23,6 +24,7 @@ def object_sections(store: StateStore) -> list[Section]:
         activity_inbound_switch,
         activity_switch,
         mapping_table,
+        role_labels,
         stage_table,
         switch,
     )
@@ -35,6 +37,7 @@ def object_sections(store: StateStore) -> list[Section]:
                 deals,
                 delete_with_opportunity=switch(store, DELETE_DEAL_WITH_OPPORTUNITY),
                 table=stage_table(store) if deals else None,
+                labels=role_labels(store),
             ),
         )
     ]
@@ -69,7 +72,11 @@ def object_sections(store: StateStore) -> list[Section]:
 
 
 def _deal_lines(
-    enabled: bool, *, delete_with_opportunity: bool, table: StageTable | None
+    enabled: bool,
+    *,
+    delete_with_opportunity: bool,
+    table: StageTable | None,
+    labels: RoleLabels,
 ) -> tuple[str, ...]:
     if not enabled:
         return ("Deals do not sync (turn on with deals.enabled).",)
@@ -87,6 +94,7 @@ def _deal_lines(
         "other; a deal in a currency the org does not have active, or (single-currency "
         "org) an amount in another currency than the org's, does not sync and is listed "
         "as an error.",
+        *_role_lines(labels),
     ]
     if table is None:
         lines.append(
@@ -114,6 +122,31 @@ def _deal_lines(
             for row in table.rows
         )
     return tuple(lines)
+
+
+def _role_lines(labels: RoleLabels) -> list[str]:
+    mapped = ", ".join(f"'{label}' → {role}" for label, role in sorted(labels.labels.items()))
+    return [
+        "A deal's contacts and its opportunity's contact roles follow each other, both ways (R22).",
+        "A contact's association labels give its role: a label named like a Role value "
+        "means that Role"
+        + (f"; also {mapped}" if mapped else "")
+        + " (deals.contact_roles.labels). No label, no Role.",
+        (
+            f"The label '{labels.primary_label}' marks the primary contact role "
+            "(deals.contact_roles.primary_label); an opportunity has one."
+            if labels.primary_label
+            else "The primary flag does not sync (deals.contact_roles.primary_label is empty)."
+        ),
+        (
+            "A Role with no label in HubSpot gets one (deals.contact_roles.create_labels)."
+            if labels.create_labels
+            else "A Role with no label in HubSpot leaves the contact unlabelled; crmsync "
+            "adds no labels (turn on with deals.contact_roles.create_labels)."
+        ),
+        "A change of label or role on either side follows to the other; a label-only "
+        "change in HubSpot is seen when the deal next changes.",
+    ]
 
 
 def _lifecycle_lines(enabled: bool, *, companies: bool) -> tuple[str, ...]:
@@ -151,7 +184,8 @@ def _activity_lines(enabled: list[str], back: list[str]) -> tuple[str, ...]:
         "An activity whose contact does not sync yet waits, and syncs when the contact does.",
         (
             f"Salesforce tasks come back to HubSpot as {', '.join(back)} (by their type), "
-            "associated with the linked contact."
+            "associated with the linked contact; a task with no due date is dated by "
+            "the day it was created."
             if back
             else "Salesforce tasks do not sync to HubSpot "
             "(turn on with activities.<type>.from_salesforce)."

@@ -131,6 +131,25 @@ class CrashAt:
         """Nothing to report."""
 
 
+class CrashInRoles(CrashAt):
+    """Crash at ``point`` inside the contact roles step only: the step reports its role
+    feed through ``progress`` before its first checkpoint, which arms the crash."""
+
+    def __init__(self, point: Checkpoint) -> None:
+        super().__init__(point)
+        self.armed = False
+
+    def checkpoint(self, point: Checkpoint) -> None:
+        """Raise at ``point`` once the step has started."""
+        if self.armed:
+            super().checkpoint(point)
+
+    def progress(self, *, source: str, object_type: str, records: int) -> None:
+        """Arm when the step reports its feed."""
+        if object_type == "OpportunityContactRole":
+            self.armed = True
+
+
 class SimulatedCrash(RuntimeError):
     """Raised by :class:`CrashAt` in place of a process dying."""
 

@@ -283,3 +283,49 @@ def test_r24_r25_a_task_coming_back_is_one_engagement_after_a_crash(
 
     titles = sorted(str(call.fields["hs_call_title"]) for call in _calls(world))
     assert titles == ["Call 0", "Call 1"]
+
+
+def test_r24_a_salesforce_task_with_no_due_date_goes_to_hubspot_dated_by_its_creation(
+    world: World,
+) -> None:
+    _enable(world, "tasks")
+    world.set("activities.tasks.from_salesforce", True)
+    person, contact = _linked_contact(world, "undated@r24.example")
+    created_on = world.sf_control.now()[:10]
+    task = world.sf_create("Task", Subject="Undated to-do", WhoId=contact)
+    world.sync()
+
+    # HubSpot requires hs_timestamp: the task's CreatedDate stands in for the due date.
+    hubspot = HubSpot(access_token=HUBSPOT_TOKEN, host=world.servers.hubspot.url)
+    page = hubspot.crm.objects.basic_api.get_page(
+        "tasks", properties=["hs_task_subject", "hs_timestamp"], associations=["contacts"]
+    )
+    (made,) = [t for t in page.results if t.properties["hs_task_subject"] == "Undated to-do"]
+    assert str(made.properties["hs_timestamp"]).startswith(created_on)
+    assert [a.id for a in made.associations["contacts"].results] == [person]
+    # Salesforce keeps no due date, and the next runs write nothing back (no echo).
+    (row,) = [t for t in _tasks(world) if t["Id"] == task]
+    assert row["ActivityDate"] is None
+    world.sync()
+    world.clear_writes()
+    world.sync()
+    assert world.writes() == []
+    (row,) = [t for t in _tasks(world) if t["Id"] == task]
+    assert row["ActivityDate"] is None
+    # An edit of the still undated task follows, and still sets no due date.
+    world.sf_update("Task", task, Subject="Undated, renamed")
+    world.sync()
+    world.sync()
+    (row,) = [t for t in _tasks(world) if t["Id"] == task]
+    assert (row["Subject"], row["ActivityDate"]) == ("Undated, renamed", None)
+    renamed = hubspot.crm.objects.basic_api.get_by_id(
+        "tasks", made.id, properties=["hs_task_subject", "hs_timestamp"]
+    )
+    assert renamed.properties["hs_task_subject"] == "Undated, renamed"
+    assert str(renamed.properties["hs_timestamp"]).startswith(created_on)
+
+    # A due date set later moves the HubSpot date to it.
+    world.sf_update("Task", task, ActivityDate="2026-09-01")
+    world.sync()
+    again = hubspot.crm.objects.basic_api.get_by_id("tasks", made.id, properties=["hs_timestamp"])
+    assert str(again.properties["hs_timestamp"]).startswith("2026-09-01")

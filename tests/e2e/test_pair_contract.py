@@ -17,7 +17,7 @@ import pytest
 from crmsync.connectors.base import System
 from crmsync.engine.hooks import Checkpoint
 from crmsync.store.state import Scope
-from tests.e2e.conftest import CrashAt, SimulatedCrash, World
+from tests.e2e.conftest import CrashAt, CrashInRoles, SimulatedCrash, World
 
 
 @dataclass(frozen=True)
@@ -339,3 +339,175 @@ def test_contract_one_way_crash_at_each_checkpoint_leaves_no_duplicate(
     tasks = sorted({r.id for r in page.records if not r.deleted})
     assert len(tasks) == 2
     assert {_task_of(world, one_way, record) for record in records} == set(tasks)
+
+
+# -- contact roles: a run step, not a pair (R22, R25, R26, R3) ------------------------
+
+
+@dataclass(frozen=True)
+class RoleWorld:
+    """Two linked deals, two linked contacts, ids on both sides."""
+
+    opportunities: tuple[str, str]
+    deals: tuple[str, str]
+    contacts: tuple[str, str]
+    people: tuple[str, str]
+
+
+def _role_world(world: World) -> RoleWorld:
+    world.enable_deals(with_companies=False)
+    world.set("contacts.create_as", "contact")
+    contacts = tuple(
+        world.sf_create("Contact", LastName=f"Role {n}", Email=f"role{n}@contract.example")
+        for n in range(2)
+    )
+    opportunity = _deals_sf_new(world, "roles")
+    deal = _deals_hs_new(world, "roles")
+    world.sync()
+    people = tuple(world.hs_by_email(f"role{n}@contract.example")[0].id for n in range(2))
+    return RoleWorld(
+        opportunities=(opportunity, _partner_opportunity(world, deal)),
+        deals=(_partner_deal(world, opportunity), deal),
+        contacts=(contacts[0], contacts[1]),
+        people=(people[0], people[1]),
+    )
+
+
+def _partner_deal(world: World, opportunity: str) -> str:
+    with world.store.begin(_scope(world)) as tx:
+        found = tx.links_by_salesforce(salesforce_types=["Opportunity"], ids=[opportunity])
+        return found[opportunity].hubspot_id
+
+
+def _partner_opportunity(world: World, deal: str) -> str:
+    with world.store.begin(_scope(world)) as tx:
+        return tx.links_by_hubspot(hubspot_type="deals", ids=[deal])[deal].salesforce_id
+
+
+def _role_pairs(world: World, roles: RoleWorld) -> list[tuple[str, str]]:
+    """Every (opportunity, contact) holding a role, duplicates kept."""
+    found = world.salesforce.find_by(
+        "OpportunityContactRole",
+        "OpportunityId",
+        list(roles.opportunities),
+        fields=("OpportunityId", "ContactId"),
+    )
+    return sorted((str(r.fields["OpportunityId"]), str(r.fields["ContactId"])) for r in found)
+
+
+def _deal_pairs(world: World, roles: RoleWorld) -> list[tuple[str, str]]:
+    found = world.hubspot.associated_ids("deals", "contacts", list(roles.deals))
+    return sorted((deal, person) for deal, people in found.items() for person in people)
+
+
+def _role_links(world: World) -> int:
+    with world.store.begin(_scope(world)) as tx:
+        return tx.count_links(pair="contact_roles")
+
+
+def _make_roles_both_ways(world: World, roles: RoleWorld) -> None:
+    """A role in Salesforce on the first opportunity, an association in HubSpot on the
+    second deal (each with both contacts)."""
+    for contact in roles.contacts:
+        world.sf_create(
+            "OpportunityContactRole", OpportunityId=roles.opportunities[0], ContactId=contact
+        )
+    for person in roles.people:
+        world.hs_associate("deals", roles.deals[1], "contacts", person, 3)
+    world.hs_update_deal(roles.deals[1], description="contacts added")
+
+
+def _expected(roles: RoleWorld) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    return (
+        sorted((o, c) for o in roles.opportunities for c in roles.contacts),
+        sorted((d, p) for d in roles.deals for p in roles.people),
+    )
+
+
+def test_contract_contact_roles_are_created_both_ways_and_do_not_echo(world: World) -> None:
+    roles = _role_world(world)
+    _make_roles_both_ways(world, roles)
+    world.sync()
+
+    assert (_role_pairs(world, roles), _deal_pairs(world, roles)) == _expected(roles)
+    assert _role_links(world) == 4
+    world.sync()
+    world.clear_writes()
+    world.sync()
+    assert world.writes() == [], "an idle run writes nothing (no echo)"
+
+
+def test_contract_contact_roles_are_removed_both_ways(world: World) -> None:
+    roles = _role_world(world)
+    _make_roles_both_ways(world, roles)
+    world.sync()
+    world.sync()
+
+    # A role deleted in Salesforce, an association removed in HubSpot.
+    found = world.salesforce.find_by(
+        "OpportunityContactRole", "OpportunityId", [roles.opportunities[0]], fields=("ContactId",)
+    )
+    gone = next(r for r in found if r.fields["ContactId"] == roles.contacts[0])
+    world.sf_delete("OpportunityContactRole", gone.id)
+    world.hubspot.dissociate("deals", "contacts", [(roles.deals[1], roles.people[1])])
+    world.hs_update_deal(roles.deals[1], description="one contact left")
+    world.sync()
+
+    assert _role_pairs(world, roles) == sorted(
+        [(roles.opportunities[0], roles.contacts[1]), (roles.opportunities[1], roles.contacts[0])]
+    )
+    assert _deal_pairs(world, roles) == sorted(
+        [(roles.deals[0], roles.people[1]), (roles.deals[1], roles.people[0])]
+    )
+    assert _role_links(world) == 2
+
+
+@pytest.mark.parametrize("point", list(Checkpoint))
+def test_contract_contact_roles_crash_at_each_checkpoint_leaves_no_duplicate(
+    world: World, point: Checkpoint
+) -> None:
+    roles = _role_world(world)
+    _make_roles_both_ways(world, roles)
+    hooks = CrashInRoles(point)
+    with pytest.raises(SimulatedCrash):
+        world.sync(hooks=hooks)
+    assert hooks.crashed
+    world.sync()
+    world.sync()
+
+    assert (_role_pairs(world, roles), _deal_pairs(world, roles)) == _expected(roles)
+    assert _role_links(world) == 4, "each role linked once to its association"
+    world.clear_writes()
+    world.sync()
+    assert world.writes() == []
+
+
+def test_contract_contact_role_with_an_unlinked_contact_is_reported_then_retried(
+    world: World,
+) -> None:
+    """A role whose contact does not sync yet: the rest of the opportunity's roles sync,
+    a ``CONTACT_ROLE_NOT_SYNCED`` error names the opportunity, and a later run links
+    the role once the contact syncs, with no change to the opportunity (R3)."""
+    roles = _role_world(world)
+    world.set("contacts.salesforce_contacts", "nothing")
+    later = world.sf_create("Contact", LastName="Later", Email="later@contract.example")
+    for contact in (roles.contacts[0], later):
+        world.sf_create(
+            "OpportunityContactRole", OpportunityId=roles.opportunities[0], ContactId=contact
+        )
+    world.sync()
+
+    assert _deal_pairs(world, roles) == [(roles.deals[0], roles.people[0])]
+    with world.store.begin(_scope(world)) as tx:
+        (error,) = tx.open_errors(pair="contact_roles")
+    assert (error.api_code, error.source_id) == ("CONTACT_ROLE_NOT_SYNCED", roles.opportunities[0])
+    assert later in error.api_message
+
+    person = world.hs_create(email="later@contract.example", lastname="Later")
+    world.sync()
+    world.sync()
+    assert _deal_pairs(world, roles) == sorted(
+        [(roles.deals[0], roles.people[0]), (roles.deals[0], person)]
+    )
+    with world.store.begin(_scope(world)) as tx:
+        assert tx.open_errors(pair="contact_roles") == []

@@ -38,6 +38,7 @@ from crmsync.connectors.hubspot.change_feed import SEARCH_RESULT_CAP
 from crmsync.connectors.hubspot.client import HubSpotApis, build_apis
 from crmsync.connectors.hubspot.config import HubSpotConfig
 from crmsync.connectors.hubspot.errors import parse_body
+from crmsync.connectors.hubspot.labels import AssociationLabelCalls
 from crmsync.connectors.hubspot.pacing import SearchPacer
 from crmsync.connectors.hubspot.transport import UsageMeter, purpose
 from crmsync.connectors.hubspot.writes import (
@@ -69,7 +70,7 @@ ASSOCIATION_BATCH: Final = 100
 """Inputs per v4 association batch call (the connector keeps HubSpot's write size)."""
 
 
-class HubSpotConnector:
+class HubSpotConnector(AssociationLabelCalls):
     """Reads and writes one HubSpot account."""
 
     system = System.HUBSPOT
@@ -479,21 +480,36 @@ class HubSpotConnector:
     def _post(self, name: str, path: str, body: Mapping[str, Any], *, write: bool = False) -> Any:
         """POST JSON to an endpoint the generated clients do not model (v4 association
         batches, property creation), through the same observed, retried transport."""
+        return self._request(name, "POST", path, body, write=write)
+
+    def _request(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        write: bool | None = None,
+    ) -> Any:
+        """One JSON call the generated clients do not model; a POST with no ``write`` is
+        a write unless it only reads (``batch/read``), as ``_post`` callers say."""
         api_client = self._apis.objects_basic.api_client
+        extra: dict[str, Any] = {}
+        if body is not None:
+            extra = {"body": dict(body), "header_params": {"Content-Type": "application/json"}}
         return self._json(
             name,
             partial(
                 api_client.call_api,
                 path,
-                "POST",
-                body=dict(body),
-                header_params={"Content-Type": "application/json"},
+                method,
                 auth_settings=["oauth2"],
                 response_types_map={},
                 _return_http_data_only=True,
+                **extra,
                 **self._opts(),
             ),
-            write=write,
+            write=bool(write) if write is not None else method != "GET",
         )
 
     def _search(

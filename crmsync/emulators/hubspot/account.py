@@ -71,6 +71,7 @@ class HubSpotAccount:
             self.schema.load(snapshot.meta)
             self.store.load(snapshot.records, snapshot.meta)
             self.links.load(snapshot.associations)
+            self.links.labels.load(snapshot.meta)
             self.lists.load(snapshot.meta)
         else:
             self.schema.save()

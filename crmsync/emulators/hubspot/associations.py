@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 from crmsync.emulators.hubspot import catalog
+from crmsync.emulators.hubspot.association_labels import USER_DEFINED, LabelRegistry
 from crmsync.emulators.hubspot.errors import HubSpotApiError, bad_request
 from crmsync.emulators.hubspot.persistence import AssociationRow, Persistence
 
@@ -26,6 +27,7 @@ class AssociationStore:
         self._persist = persistence
         self._lock = threading.RLock()
         self.links: dict[Key, dict[str, dict[int, set[int]]]] = {}
+        self.labels = LabelRegistry(persistence=persistence)
         # Told (contact id, primary company id or None) when a contact's primary company
         # changes, so the account keeps the contact's ``associatedcompanyid`` in step.
         self._on_primary_change = on_primary_change
@@ -34,6 +36,28 @@ class AssociationStore:
         """Forget every association."""
         with self._lock:
             self.links = {}
+            self.labels.clear()
+
+    def kind(self, type_id: int) -> catalog.AssociationType:
+        """A type id's definition: HubSpot's own, or one of the account's labels."""
+        found = catalog.ASSOCIATION_TYPES.get(type_id) or self.labels.get(type_id)
+        if found is None:
+            raise bad_request(f"{type_id} is not a valid association type id")
+        return found
+
+    def check_type(
+        self, *, from_type: str, to_type: str, type_id: int, category: str = "HUBSPOT_DEFINED"
+    ) -> catalog.AssociationType:
+        """The type, if it really joins these object types in this category; else a 400."""
+        kind = catalog.ASSOCIATION_TYPES.get(type_id)
+        if category == USER_DEFINED:
+            kind = self.labels.get(type_id)
+        if kind is None or (kind.from_type, kind.to_type) != (from_type, to_type):
+            raise bad_request(
+                f"{type_id} is not a valid association type id between {from_type} and {to_type}",
+                sub_category="crm-associations.INVALID_ASSOCIATION_TYPE",
+            )
+        return kind
 
     def load(self, rows: Iterable[AssociationRow]) -> None:
         """Rebuild from a data file."""
@@ -57,7 +81,7 @@ class AssociationStore:
         """Associate two records with the given types (and their reverses); returns all types."""
         wanted = set(type_ids)
         for type_id in list(wanted):
-            kind = check_type(from_type=from_type, to_type=to_type, type_id=type_id)
+            kind = self.kind(type_id)
             if kind.implies is not None:
                 wanted.add(kind.implies)
         with self._lock:
@@ -72,9 +96,7 @@ class AssociationStore:
             forward = self.links.setdefault((from_type, from_id), {}).setdefault(to_type, {})
             forward.setdefault(to_id, set()).update(wanted)
             reverse = self.links.setdefault((to_type, to_id), {}).setdefault(from_type, {})
-            reverse.setdefault(from_id, set()).update(
-                catalog.ASSOCIATION_TYPES[t].reverse_id for t in wanted
-            )
+            reverse.setdefault(from_id, set()).update(self.kind(t).reverse_id for t in wanted)
             self._save_pair(from_type, from_id, to_type, to_id)
             self._primary_changed(from_type, from_id, to_type, to_id)
             return set(forward[to_id])
@@ -98,7 +120,7 @@ class AssociationStore:
             current -= drop
             reverse = self.links.get((to_type, to_id), {}).get(from_type, {})
             back = reverse.get(from_id, set())
-            back -= {catalog.ASSOCIATION_TYPES[t].reverse_id for t in drop}
+            back -= {self.kind(t).reverse_id for t in drop}
             if not current:
                 forward.pop(to_id, None)
             if not back:
@@ -116,7 +138,7 @@ class AssociationStore:
                     self.remove(
                         from_type=object_type, from_id=from_id, to_type=to_type, to_id=target_id
                     )
-                    plain = {i for i in ids if catalog.ASSOCIATION_TYPES[i].label != "Primary"}
+                    plain = {i for i in ids if self.kind(i).label != "Primary"}
                     self.add(
                         from_type=object_type,
                         from_id=to_id,
@@ -173,20 +195,11 @@ class AssociationStore:
         )
 
 
-def check_type(*, from_type: str, to_type: str, type_id: int) -> catalog.AssociationType:
-    """The association type, if it really joins these two object types; else HubSpot's 400."""
-    kind = catalog.ASSOCIATION_TYPES.get(type_id)
-    if kind is None or (kind.from_type, kind.to_type) != (from_type, to_type):
-        raise bad_request(
-            f"{type_id} is not a valid association type id between {from_type} and {to_type}",
-            sub_category="crm-associations.INVALID_ASSOCIATION_TYPE",
-        )
-    return kind
-
-
-def target_type_of(*, from_type: str, type_id: int) -> str:
+def target_type_of(*, from_type: str, type_id: int, labels: LabelRegistry | None = None) -> str:
     """The object type an association type id points to, from a given object type."""
     kind = catalog.ASSOCIATION_TYPES.get(type_id)
+    if kind is None and labels is not None:
+        kind = labels.get(type_id)
     if kind is None or kind.from_type != from_type:
         raise HubSpotApiError(
             status=400,

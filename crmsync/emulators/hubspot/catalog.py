@@ -228,14 +228,17 @@ _REVERSE_PAIRS: tuple[tuple[int, int], ...] = (
 
 @dataclass(frozen=True, kw_only=True)
 class AssociationType:
-    """One HUBSPOT_DEFINED association type, directional."""
+    """One association type, directional: HUBSPOT_DEFINED here, USER_DEFINED per account."""
 
     from_type: str
     to_type: str
     type_id: int
     label: str | None
     reverse_id: int
-    implies: int | None  # a "Primary" type also carries the unlabeled type
+    implies: int | None  # a "Primary" (or user) label also carries the unlabeled type
+    category: str = "HUBSPOT_DEFINED"
+    name: str | None = None
+    """A USER_DEFINED label's internal name (its v3 association type name)."""
 
 
 ASSOCIATION_TYPES: dict[int, AssociationType] = {}
@@ -283,6 +286,8 @@ def v3_association_name(kind: AssociationType) -> str:
         a.label == "Primary" and (a.from_type, a.to_type) == (kind.from_type, kind.to_type)
         for a in ASSOCIATION_TYPES.values()
     )
+    if kind.name is not None:
+        return kind.name
     if kind.label == "Primary" or not has_primary:
         return base
     if kind.label is None:

@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from crmsync.emulators.hubspot import catalog
 from crmsync.emulators.hubspot.account import HubSpotAccount
-from crmsync.emulators.hubspot.associations import check_type
+from crmsync.emulators.hubspot.association_labels import USER_DEFINED
 from crmsync.emulators.hubspot.errors import BatchErrors, HubSpotApiError, bad_request, not_found
 from crmsync.emulators.hubspot.http import Call, api, json_response, no_content, object_scope
 from crmsync.emulators.hubspot.values import iso
@@ -19,11 +19,12 @@ MAX_BATCH_READ = 1000
 MAX_BATCH_WRITE = 100
 
 
-def _kinds(type_ids: set[int]) -> list[dict[str, Any]]:
+def _kinds(call: Call, type_ids: set[int]) -> list[dict[str, Any]]:
     out = []
     for t in sorted(type_ids):
-        kind: dict[str, Any] = {"category": "HUBSPOT_DEFINED", "typeId": t}
-        label = catalog.ASSOCIATION_TYPES[t].label
+        definition = call.account.links.kind(t)
+        kind: dict[str, Any] = {"category": definition.category, "typeId": t}
+        label = definition.label
         if label is not None:
             # The spec types label as a non-null string: unlabeled types leave it out.
             kind["label"] = label
@@ -38,15 +39,18 @@ def _require(call: Call, object_type: str, raw: str) -> int:
     return rid
 
 
-def _type_ids(specs: Any, *, from_type: str, to_type: str) -> list[int]:
+def _type_ids(call: Call, specs: Any, *, from_type: str, to_type: str) -> list[int]:
     if not isinstance(specs, list) or not specs:
         raise bad_request("at least one association type is required")
     ids = []
     for spec in specs:
-        if spec.get("associationCategory", "HUBSPOT_DEFINED") != "HUBSPOT_DEFINED":
-            raise bad_request("only HUBSPOT_DEFINED association types exist in this account")
+        category = spec.get("associationCategory", "HUBSPOT_DEFINED")
+        if category not in ("HUBSPOT_DEFINED", USER_DEFINED):
+            raise bad_request(f"no {category} association types exist in this account")
         type_id = int(spec.get("associationTypeId", 0))
-        check_type(from_type=from_type, to_type=to_type, type_id=type_id)
+        call.account.links.check_type(
+            from_type=from_type, to_type=to_type, type_id=type_id, category=category
+        )
         ids.append(type_id)
     return ids
 
@@ -72,7 +76,9 @@ async def list_associations(call: Call) -> Response:
         if i >= start
     ]
     body: dict[str, Any] = {
-        "results": [{"toObjectId": str(i), "associationTypes": _kinds(t)} for i, t in items[:limit]]
+        "results": [
+            {"toObjectId": str(i), "associationTypes": _kinds(call, t)} for i, t in items[:limit]
+        ]
     }
     if len(items) > limit:
         cursor = encode_cursor(items[limit][0])
@@ -85,11 +91,11 @@ async def create_labeled(call: Call) -> Response:
     meta, target = call.object_type("objectType"), call.object_type("toObjectType")
     from_id = _require(call, meta.name, call.param("objectId"))
     to_id = _require(call, target.name, call.param("toObjectId"))
-    ids = _type_ids(await call.body(), from_type=meta.name, to_type=target.name)
+    ids = _type_ids(call, await call.body(), from_type=meta.name, to_type=target.name)
     now_types = call.account.links.add(
         from_type=meta.name, from_id=from_id, to_type=target.name, to_id=to_id, type_ids=ids
     )
-    labels = [catalog.ASSOCIATION_TYPES[t].label for t in sorted(now_types)]
+    labels = [call.account.links.kind(t).label for t in sorted(now_types)]
     return json_response(
         {
             "fromObjectTypeId": meta.type_id,
@@ -183,14 +189,14 @@ async def batch_create(call: Call) -> Response:
         try:
             from_id = _require(call, meta.name, str(item.get("from", {}).get("id", "")))
             to_id = _require(call, target.name, str(item.get("to", {}).get("id", "")))
-            ids = _type_ids(item.get("types"), from_type=meta.name, to_type=target.name)
+            ids = _type_ids(call, item.get("types"), from_type=meta.name, to_type=target.name)
         except HubSpotApiError as error:
             errors.add(error)
             continue
         now_types = call.account.links.add(
             from_type=meta.name, from_id=from_id, to_type=target.name, to_id=to_id, type_ids=ids
         )
-        labels = [catalog.ASSOCIATION_TYPES[t].label for t in sorted(now_types)]
+        labels = [call.account.links.kind(t).label for t in sorted(now_types)]
         results.append(
             {
                 "fromObjectTypeId": meta.type_id,
@@ -249,7 +255,7 @@ async def batch_read(call: Call) -> Response:
             {
                 "from": {"id": raw},
                 "to": [
-                    {"toObjectId": str(i), "associationTypes": _kinds(t)}
+                    {"toObjectId": str(i), "associationTypes": _kinds(call, t)}
                     for i, t in targets.items()
                 ],
             }
@@ -280,7 +286,7 @@ async def batch_archive_labels(call: Call) -> Response:
             str(item.get("from", {}).get("id", "")),
             str(item.get("to", {}).get("id", "")),
         )
-        ids = _type_ids(item.get("types"), from_type=meta.name, to_type=target.name)
+        ids = _type_ids(call, item.get("types"), from_type=meta.name, to_type=target.name)
         call.account.links.remove(
             from_type=meta.name,
             from_id=int(raw_from) if raw_from.isdecimal() else -1,
@@ -291,17 +297,82 @@ async def batch_archive_labels(call: Call) -> Response:
     return no_content()
 
 
+def _spec(kind: catalog.AssociationType) -> dict[str, Any]:
+    return {"category": kind.category, "typeId": kind.type_id, "label": kind.label}
+
+
 async def labels(call: Call) -> Response:
-    """GET the association types between two object types."""
+    """GET the association types between two object types, the account's labels too."""
     meta, target = call.object_type("fromObjectType"), call.object_type("toObjectType")
-    return json_response(
-        {
-            "results": [
-                {"category": "HUBSPOT_DEFINED", "typeId": a.type_id, "label": a.label}
-                for a in catalog.association_types_between(meta.name, target.name)
-            ]
-        }
+    kinds = [
+        *catalog.association_types_between(meta.name, target.name),
+        *call.account.links.labels.between(meta.name, target.name),
+    ]
+    return json_response({"results": [_spec(a) for a in kinds]})
+
+
+def _text(body: dict[str, Any], key: str, *, required: bool = True) -> str | None:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise bad_request(f"{key} is required and must be a string")
+    return value
+
+
+async def create_label(call: Call) -> Response:
+    """POST a USER_DEFINED label (``PublicAssociationDefinitionCreateRequest``): 200 with
+    its two directional types."""
+    meta, target = call.object_type("fromObjectType"), call.object_type("toObjectType")
+    body = await call.object_body()
+    forward, reverse = call.account.links.labels.create(
+        from_type=meta.name,
+        to_type=target.name,
+        label=_text(body, "label") or "",
+        name=_text(body, "name") or "",
+        inverse=_text(body, "inverseLabel", required=False),
     )
+    return json_response({"results": [_spec(forward), _spec(reverse)]})
+
+
+async def update_label(call: Call) -> Response:
+    """PUT a label's text (``PublicAssociationDefinitionUpdateRequest``): 204."""
+    meta, target = call.object_type("fromObjectType"), call.object_type("toObjectType")
+    body = await call.object_body()
+    raw = body.get("associationTypeId")
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise bad_request("associationTypeId is required and must be an integer")
+    call.account.links.labels.rename(
+        from_type=meta.name,
+        to_type=target.name,
+        type_id=raw,
+        label=_text(body, "label") or "",
+        inverse=_text(body, "inverseLabel", required=False),
+    )
+    return no_content()
+
+
+async def delete_label(call: Call) -> Response:
+    """DELETE a label: 204; associations keep their other types."""
+    meta, target = call.object_type("fromObjectType"), call.object_type("toObjectType")
+    raw = call.param("associationTypeId")
+    type_id = int(raw) if raw.isdecimal() else -1
+    links = call.account.links
+    forward = links.labels.find(meta.name, target.name, type_id).type_id
+    for (from_type, from_id), targets in list(links.links.items()):
+        if from_type != meta.name:
+            continue
+        for to_id, ids in list(targets.get(target.name, {}).items()):
+            if forward in ids:
+                links.remove(
+                    from_type=from_type,
+                    from_id=from_id,
+                    to_type=target.name,
+                    to_id=to_id,
+                    type_ids=[forward],
+                )
+    links.labels.delete(from_type=meta.name, to_type=target.name, type_id=type_id)
+    return no_content()
 
 
 def routes(account: HubSpotAccount) -> list[Route]:
@@ -333,4 +404,7 @@ def routes(account: HubSpotAccount) -> list[Route]:
         r(batch + "/batch/archive", batch_archive, "POST", write_from),
         r(batch + "/batch/labels/archive", batch_archive_labels, "POST", write_from),
         r(batch + "/labels", labels, "GET", read_from),
+        r(batch + "/labels", create_label, "POST", write_from),
+        r(batch + "/labels", update_label, "PUT", write_from),
+        r(batch + "/labels/{associationTypeId}", delete_label, "DELETE", write_from),
     ]

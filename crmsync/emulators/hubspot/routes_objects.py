@@ -73,7 +73,9 @@ def _associate_on_create(call: Call, object_type: str, record_id: int, specs: li
             raise bad_request("each association needs at least one type")
         for t in types:
             type_id = int(t.get("associationTypeId", 0))
-            to_type = target_type_of(from_type=object_type, type_id=type_id)
+            to_type = target_type_of(
+                from_type=object_type, type_id=type_id, labels=account.links.labels
+            )
             if account.store.get(to_type, to_id) is None:
                 raise bad_request(
                     f"{catalog.OBJECT_TYPES[to_type].singular} {to_id} does not exist; "
@@ -98,7 +100,9 @@ def _check_association_targets(call: Call, object_type: str, specs: list[Any]) -
         to_id = _record_id(str(spec.get("to", {}).get("id", "")))
         for t in spec.get("types") or []:
             to_type = target_type_of(
-                from_type=object_type, type_id=int(t.get("associationTypeId", 0))
+                from_type=object_type,
+                type_id=int(t.get("associationTypeId", 0)),
+                labels=call.account.links.labels,
             )
             if call.account.store.get(to_type, to_id) is None:
                 raise bad_request(

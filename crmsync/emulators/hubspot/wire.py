@@ -79,7 +79,7 @@ def _associations(
             if store.get(target.name, to_id) is None:
                 continue
             for type_id in sorted(targets[to_id]):
-                kind = catalog.ASSOCIATION_TYPES[type_id]
+                kind = links.kind(type_id)
                 rows.append({"id": str(to_id), "type": catalog.v3_association_name(kind)})
         if rows:
             found[target.name] = {"results": rows}

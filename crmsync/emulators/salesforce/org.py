@@ -7,7 +7,7 @@ so an org needs no locks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final, Literal
 
@@ -15,7 +15,12 @@ from crmsync.emulators.common.clock import MovableClock
 from crmsync.emulators.salesforce.geography import code_fields, geography_for
 from crmsync.emulators.salesforce.ids import KEY_PREFIXES, IdFactory, to18
 from crmsync.emulators.salesforce.persistence import DataFile
-from crmsync.emulators.salesforce.schema import FieldDef, ObjectDef, custom_field_from_spec
+from crmsync.emulators.salesforce.schema import (
+    FieldDef,
+    ObjectDef,
+    custom_field_from_spec,
+    picklist,
+)
 from crmsync.emulators.salesforce.settings import OrgSettings, PicklistMode
 from crmsync.emulators.salesforce.setup_rows import SetupRows
 from crmsync.emulators.salesforce.standard_objects import (
@@ -238,7 +243,19 @@ class Org:
                     f"{prefix}Country": code_fields(prefix, geography)
                     for prefix in ADDRESS_PREFIXES.get(sobject, ())
                 }
-            for definition in base.fields.values():
+            restricted = {
+                key.split(".", 1)[1]: values
+                for key, values in self.settings.restricted_picklists.items()
+                if key.split(".", 1)[0] == sobject and "." in key
+            }
+            for base_field in base.fields.values():
+                definition = base_field
+                if definition.name in restricted and definition.picklist:
+                    definition = replace(
+                        definition,
+                        picklist=picklist(*restricted[definition.name]),
+                        restricted=True,
+                    )
                 found.add(definition)
                 for code in codes.get(definition.name, ()):  # after Country, as in describe
                     found.add(code)

@@ -124,6 +124,7 @@ class Records:
         _check_owner(self.org, row, values)
         row["Id"] = self.org.ids.new(self.org.describe(sobject).key_prefix)
         self.org.store.put(sobject, row)
+        self._one_primary(sobject, row)
         return str(row["Id"])
 
     def update(self, sobject: str, record_id: str, body: dict[str, Any]) -> str:
@@ -135,7 +136,20 @@ class Records:
         check_rules(self.org, sobject, row, values, allow_duplicates=self.allow_duplicates)
         _check_owner(self.org, row, values)
         self.org.store.put(sobject, row)
+        self._one_primary(sobject, row)
         return str(row["Id"])
+
+    def _one_primary(self, sobject: str, row: Row) -> None:
+        """An opportunity has one primary contact role: a new primary clears the others."""
+        if sobject != "OpportunityContactRole" or not row.get("IsPrimary"):
+            return
+        stamp = format_datetime(self.org.now())
+        for other in self.org.store.find(sobject, "OpportunityId", row["OpportunityId"]):
+            if other["Id"] != row["Id"] and other.get("IsPrimary") and not other.get("IsDeleted"):
+                self.org.store.put(sobject, {
+                    **other, "IsPrimary": False, "SystemModstamp": stamp,
+                    "LastModifiedDate": stamp, "LastModifiedById": self.caller.user_id,
+                })  # fmt: skip
 
     def upsert(
         self, sobject: str, field: str, value: str, body: dict[str, Any], *, update_only: bool

@@ -86,7 +86,10 @@ class OrgSettings:
     (none: the org has only the master record type and no ``RecordTypeId`` field).
     ``currencies`` turns multi-currency on (``CurrencyIsoCode`` on records, the
     ``CurrencyType`` object); ``corporate_currency`` is the org's currency either way
-    (``Organization.DefaultCurrencyIsoCode``). ``custom_countries`` maps ISO codes to the
+    (``Organization.DefaultCurrencyIsoCode``). ``restricted_picklists`` maps
+    ``"Object.Field"`` to the picklist's active values after an admin edited its value set
+    and ticked "restrict picklist to the values defined in the value set" (other values:
+    INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST). ``custom_countries`` maps ISO codes to the
     org's labels (used in ``customized`` mode; a new code adds a country);
     ``custom_states`` maps a country code to ``{state code: label}``.
     """
@@ -98,6 +101,7 @@ class OrgSettings:
     validation_rules: list[ValidationRule] = field(default_factory=list)
     field_security: dict[str, str] = field(default_factory=dict)
     object_access: dict[str, str] = field(default_factory=dict)
+    restricted_picklists: dict[str, list[str]] = field(default_factory=dict)
     daily_api_cap: int = DEFAULT_DAILY_API_CAP
     query_batch_size: int = DEFAULT_QUERY_BATCH_SIZE
     opportunity_record_types: list[RecordTypeSetting] = field(default_factory=list)
@@ -172,6 +176,10 @@ class OrgSettings:
                               data.get("validation_rules") or []],
             field_security=security,
             object_access=access,
+            restricted_picklists={
+                str(k): [str(v) for v in values]
+                for k, values in (data.get("restricted_picklists") or {}).items()
+            },
             daily_api_cap=cap,
             query_batch_size=batch,
         )  # fmt: skip

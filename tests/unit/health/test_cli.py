@@ -110,6 +110,7 @@ def test_r7_explain_covers_deals_lifecycle_and_activities(database_url: str) -> 
                 "activities.calls.enabled",
             ):
                 tx.set_setting(key, True)
+            tx.set_setting("deals.contact_roles.labels", {"Champion": "Influencer"})
         row = StageRow(pipeline="default", stage="closedwon", salesforce_stage="Closed Won")
         save_stage_table(store, StageTable(rows=(row,)))
     finally:
@@ -123,6 +124,10 @@ def test_r7_explain_covers_deals_lifecycle_and_activities(database_url: str) -> 
     assert "Fields of a Salesforce Opportunity" in result.output
     assert "(R15)" in result.output and "(R19)" in result.output
     assert "HubSpot calls on a synced contact become Salesforce tasks" in result.output
+    # R22: how association labels read as contact roles, from the stored settings.
+    assert "'Champion' → Influencer" in result.output
+    assert "The label 'Primary' marks the primary contact role" in result.output
+    assert "deals.contact_roles.create_labels" in result.output
 
 
 def test_r22_explain_names_each_pipeline_record_type_and_the_currency_rule(
