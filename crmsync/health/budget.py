@@ -179,7 +179,7 @@ class ApiBudget:
         self._unflushed: list[_Call] = []
         self._in_flight: dict[tuple[int, str], _Call] = {}
         self._flushed_at = monotonic_time.monotonic()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     # -- CallObserver -----------------------------------------------------------------
 
@@ -232,13 +232,15 @@ class ApiBudget:
         self._flushed_at = monotonic_time.monotonic()
         if not self._unflushed:
             return
-        calls, self._unflushed = self._unflushed, []
+        calls = self._unflushed
         rows = [call.row() for call in calls]
         with self._store.begin() as tx:
             tx.session.add_all(rows)
             tx.session.flush()
             for call, row in zip(calls, rows, strict=True):
                 call.row_id = row.id
+        # Only once they are stored: a failed write keeps them for the next flush.
+        self._unflushed = []
 
     def _update_row(self, call: _Call) -> None:
         with self._store.begin() as tx:
@@ -263,7 +265,8 @@ class ApiBudget:
     def calls_in_window(self, system: System, *, now: datetime | None = None) -> int:
         """Calls made (not refused) in the rolling 24 h ending ``now``."""
         at = now or self._clock()
-        with self._store.begin() as tx:
+        # Under the lock: a flush moving rows from memory to the store is not counted twice.
+        with self._lock, self._store.begin() as tx:
             count = tx.session.scalar(
                 select(func.count(ApiCallRecord.id)).where(
                     *self._of(system),
@@ -271,10 +274,10 @@ class ApiBudget:
                     ApiCallRecord.at > at - WINDOW,
                 )
             )
-        # Calls not flushed yet count as well: the check is as exact as the log (R2).
-        return int(count or 0) + sum(
-            1 for call in self._made(system) if _aware(call.at) > at - WINDOW
-        )
+            # Calls not flushed yet count as well: the check is as exact as the log (R2).
+            return int(count or 0) + sum(
+                1 for call in self._made(system) if _aware(call.at) > at - WINDOW
+            )
 
     @property
     def retries_paused(self) -> bool:
