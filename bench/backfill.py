@@ -464,12 +464,16 @@ def main() -> None:
 
 
 def summarise_profile(path: Path, *, top: int = 25) -> str:
-    """The crmsync functions with the largest share of samples, inclusive, as a table."""
+    """The crmsync functions with the largest share of samples, inclusive, as a table.
+
+    Only the main thread counts (other threads, such as the progress display's
+    refresher, start in ``Thread._bootstrap`` and mostly sleep).
+    """
     inclusive: dict[str, int] = {}
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack or not count.isdigit():
+        if not stack or not count.isdigit() or "Thread._bootstrap" in stack:
             continue
         samples = int(count)
         total += samples
