@@ -233,18 +233,26 @@ def _counts(
 
 
 def _timed_sync(
-    tree: Path, env: dict[str, str], workdir: Path, *, profile: Path | None = None
+    tree: Path,
+    env: dict[str, str],
+    workdir: Path,
+    *,
+    profile: Path | None = None,
+    sample_idle: bool = False,
 ) -> tuple[float, float, Any]:
     """Run ``crmsync sync --once``; wall seconds, peak RSS in MB and its JSON summary.
 
     With ``profile``, the sync runs under ``py-spy record`` (collapsed stacks written
-    there); its wall time then includes the sampling.
+    there); its wall time then includes the sampling. ``sample_idle`` samples waiting
+    threads too (``py-spy --idle``): pacing sleeps and network waits.
     """
     out = (workdir / "sync.out").open("w+")
     command = _crmsync(tree, "sync", "--once")
     if profile is not None:
         spy = Path(sys.executable).with_name("py-spy")
-        command = [str(spy), "record", "--format", "raw", "-o", str(profile), "--", *command]
+        waits = ["--idle"] if sample_idle else []
+        output = ["--format", "raw", "-o", str(profile)]
+        command = [str(spy), "record", *waits, *output, "--", *command]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
     _pid, status, usage = os.wait4(process.pid, 0)
@@ -261,7 +269,13 @@ def _timed_sync(
 
 
 def measure(
-    tree: Path, *, n: int, label: str, idle: bool, profile: Path | None = None
+    tree: Path,
+    *,
+    n: int,
+    label: str,
+    idle: bool,
+    profile: Path | None = None,
+    sample_idle: bool = False,
 ) -> list[Run]:
     """Seed fresh emulators, run a first sync (and, with ``idle``, two runs after it)."""
     runs: list[Run] = []
@@ -302,7 +316,11 @@ def measure(
             logged = _purposes(workdir / "state.sqlite")
             before = _counts(salesforce, hubspot)
             seconds, rss, summary = _timed_sync(
-                tree, env, workdir, profile=profile if name == "first sync" else None
+                tree,
+                env,
+                workdir,
+                profile=profile if name == "first sync" else None,
+                sample_idle=sample_idle,
             )
             after = _counts(salesforce, hubspot)
             created = summary.get("created") or {}
@@ -382,6 +400,11 @@ def main() -> None:
         type=Path,
         help="profile this tree's first sync with py-spy (collapsed stacks to this file)",
     )
+    parser.add_argument(
+        "--profile-idle",
+        action="store_true",
+        help="with --profile, sample waiting too and show where the sync's wall time went",
+    )
     args = parser.parse_args()
     # A terminated benchmark still stops the processes it started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -402,6 +425,7 @@ def main() -> None:
                 label=f"{args.ref} ({_commit(args.ref)})",
                 idle=args.idle,
                 profile=args.profile,
+                sample_idle=args.profile_idle,
             )
     elif not args.baseline_only:
         runs += measure(
@@ -410,6 +434,7 @@ def main() -> None:
             label=f"this tree ({_commit('HEAD')})",
             idle=args.idle,
             profile=args.profile,
+            sample_idle=args.profile_idle,
         )
     print(f"First sync of {args.n:,} HubSpot contacts and {args.n:,} Salesforce leads.")
     print(
@@ -430,18 +455,25 @@ def main() -> None:
     if args.profile:
         print(f"\nWhere the sync process spent its time (py-spy, {args.profile}):\n")
         print(summarise_profile(args.profile))
+        if args.profile_idle:
+            print("\nThe sync's main thread, by wall time (py-spy --idle):\n")
+            print(wall_time_breakdown(args.profile))
     if args.json:
         document = {"n": args.n, "minimum": asdict(minimum), "runs": [asdict(r) for r in runs]}
         args.json.write_text(json.dumps(document, indent=2))
 
 
 def summarise_profile(path: Path, *, top: int = 25) -> str:
-    """The crmsync functions with the largest share of samples, inclusive, as a table."""
+    """The crmsync functions with the largest share of samples, inclusive, as a table.
+
+    Only the main thread counts (other threads, such as the progress display's
+    refresher, start in ``Thread._bootstrap`` and mostly sleep).
+    """
     inclusive: dict[str, int] = {}
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack or not count.isdigit():
+        if not stack or not count.isdigit() or "Thread._bootstrap" in stack:
             continue
         samples = int(count)
         total += samples
@@ -461,6 +493,36 @@ def summarise_profile(path: Path, *, top: int = 25) -> str:
     rows = sorted(inclusive.items(), key=lambda item: -item[1])[:top]
     lines = ["| function (inclusive) | share of samples |", "|---|---|"]
     lines += [f"| {label} | {100 * count / max(total, 1):.1f}% |" for label, count in rows]
+    return "\n".join(lines)
+
+
+WAITS: Final = (
+    ("waiting for HubSpot's search pacing (5 a second)", ("SearchPacer.wait",)),
+    ("waiting for an API answer (socket)", ("readinto", "sock_recv", "_ssl")),
+    ("importing modules (start-up)", ("_find_and_load",)),
+)
+
+
+def wall_time_breakdown(path: Path) -> str:
+    """Where the main thread's samples went: each kind of waiting, and running."""
+    shares: dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        # Other threads (the progress display's refresher) start in Thread._bootstrap.
+        if not stack or not count.isdigit() or "Thread._bootstrap" in stack:
+            continue
+        samples = int(count)
+        total += samples
+        kind = next(
+            (label for label, marks in WAITS if any(mark in stack for mark in marks)), "running"
+        )
+        shares[kind] = shares.get(kind, 0) + samples
+    lines = ["| main thread | share of wall time |", "|---|---|"]
+    lines += [
+        f"| {kind} | {100 * count / max(total, 1):.1f}% |"
+        for kind, count in sorted(shares.items(), key=lambda item: -item[1])
+    ]
     return "\n".join(lines)
 
 

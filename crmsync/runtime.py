@@ -8,7 +8,7 @@ imports the CLI.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from crmsync.config import CrmsyncConfig
@@ -41,6 +41,7 @@ def connected(config: CrmsyncConfig) -> Iterator[Connected]:
     from crmsync.vault import open_vault
 
     store = StateStore.open(config.database_url)
+    budget: ApiBudget | None = None
     try:
         # Saved credentials are encrypted at rest (a legacy clear one is encrypted now).
         vault = open_vault(store, secret_key=config.secret_key, database_url=config.database_url)
@@ -79,6 +80,16 @@ def connected(config: CrmsyncConfig) -> Iterator[Connected]:
             store=store,
             retries_paused=lambda: budget.retries_paused,
         )
+    except BaseException:
+        # The call rows still in memory are stored on every way out (R1); when the store
+        # itself is what failed, the run's own error is the one reported.
+        if budget is not None:
+            with suppress(Exception):
+                budget.flush()
+        raise
+    else:
+        if budget is not None:
+            budget.flush()
     finally:
         store.close()
 

@@ -9,8 +9,9 @@ stops the others.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from crmsync.connectors.base import (
@@ -29,6 +30,7 @@ from crmsync.engine.pairs import ObjectPair
 from crmsync.engine.report import PlannedWrite, SyncReport
 from crmsync.engine.work import Item, LinkView, direction, other_side
 from crmsync.errors import ConfigurationError, RecordError, RetriableError
+from crmsync.store.chunked import AuditRow, IntentOutcome, NewIntent, NewLink
 from crmsync.store.models import Link
 from crmsync.store.state import ErrorReport, Scope, StateStore, StoreTransaction
 
@@ -190,20 +192,26 @@ class Writer:
                 )
 
     def _journal(self, creates: Sequence[Item], target: System) -> None:
+        """Journal every create before any is sent (R25): one multi-row insert."""
         if not creates:
             return
         with self.store.begin(self.scope) as tx:
-            for item in creates:
-                entry = tx.journal_intent(
-                    pair=self.pair.name,
-                    target_system=target.value,
-                    target_type=self._target_type(item, target),
-                    key=item.key or "",
-                    source_system=item.source_system.value,
-                    source_type=item.source.object_type,
-                    source_id=item.source.id,
-                )
-                item.journal_id = entry.id
+            ids = tx.journal_intents(
+                [
+                    NewIntent(
+                        pair=self.pair.name,
+                        target_system=target.value,
+                        target_type=self._target_type(item, target),
+                        key=item.key or "",
+                        source_system=item.source_system.value,
+                        source_type=item.source.object_type,
+                        source_id=item.source.id,
+                    )
+                    for item in creates
+                ]
+            )
+        for item, entry_id in zip(creates, ids, strict=True):
+            item.journal_id = entry_id
 
     def _fields(self, item: Item, target: System) -> dict[str, Any]:
         """The values written as fields: references HubSpot keeps as associations are
@@ -317,91 +325,117 @@ class Writer:
         *,
         partial: bool,
     ) -> None:
+        """Record a chunk's results in one transaction with a few statements: one read
+        of its links, one multi-row insert of its new links and of its audit entries,
+        one update closing its journal entries and one per side closing its errors; no
+        query per record (a failure's error row is the exception: it is rare)."""
         by_key = {result.key: result for result in results}
-        resolved: dict[str, list[str]] = {}
+        chunk = _ChunkRecord()
         with self.store.begin(self.scope) as tx:
-            # One read of the chunk's links and one statement closing its errors, not a
-            # query per record.
             stored_links = tx.links_by_id(
                 item.link.id for item in items if item.link is not None and item.link.id is not None
             )
+            created: list[tuple[Item, str, bool]] = []
             for index, item in enumerate(items):
                 result = by_key.get(str(index))
                 if result is not None and result.ok:
-                    self._record_success(
-                        tx,
-                        item,
-                        target,
-                        str(result.id),
-                        existing=result.existing,
-                        stored_links=stored_links,
-                        resolved=resolved,
-                    )
+                    if item.link is None:
+                        created.append((item, str(result.id), result.existing))
+                    else:
+                        self._record_update(
+                            tx, item, item.link, target, stored_links=stored_links, chunk=chunk
+                        )
                 elif result is not None or not partial:
-                    self._record_failure(tx, item, target, result)
-            self._resolve_errors(tx, resolved)
+                    self._record_failure(tx, item, target, result, chunk)
+            self._record_creates(tx, created, target, chunk)
+            tx.resolve_intents(chunk.intents)
+            tx.audit_many(chunk.audits)
+            self._resolve_errors(tx, chunk.resolved)
 
-    def _record_success(
+    def _record_creates(
         self,
         tx: StoreTransaction,
-        item: Item,
+        created: Sequence[tuple[Item, str, bool]],
         target: System,
-        new_id: str,
-        *,
-        existing: bool,
-        stored_links: Mapping[int, Link],
-        resolved: dict[str, list[str]],
+        chunk: _ChunkRecord,
     ) -> None:
-        plan = item.plan
-        if item.link is None:
-            hubspot_id = new_id if target is System.HUBSPOT else item.source.id
-            salesforce_id = new_id if target is System.SALESFORCE else item.source.id
-            salesforce_type = (
-                self._target_type(item, target)
-                if target is System.SALESFORCE
-                else item.source.object_type
+        """Link every record the chunk created (one multi-row insert) and close its
+        journal entry. A create that found the record already there wrote nothing: it
+        links with an empty snapshot and the pair is merged afterwards."""
+        if not created:
+            return
+        new_links = []
+        for item, new_id, existing in created:
+            plan = item.plan
+            new_links.append(
+                NewLink(
+                    pair=self.pair.name,
+                    hubspot_type=self.pair.hubspot_object,
+                    hubspot_id=new_id if target is System.HUBSPOT else item.source.id,
+                    salesforce_type=(
+                        self._target_type(item, target)
+                        if target is System.SALESFORCE
+                        else item.source.object_type
+                    ),
+                    salesforce_id=new_id if target is System.SALESFORCE else item.source.id,
+                    snapshot={} if existing else {**plan.settled, **plan.snapshot_after(target)},
+                )
             )
-            # A create that found the record already there wrote nothing: link with an
-            # empty snapshot and merge the pair afterwards.
-            link = tx.add_link(
-                pair=self.pair.name,
-                hubspot_type=self.pair.hubspot_object,
-                hubspot_id=hubspot_id,
-                salesforce_type=salesforce_type,
-                salesforce_id=salesforce_id,
-                snapshot={} if existing else {**plan.settled, **plan.snapshot_after(target)},
-            )
+        links = tx.add_links(new_links)
+        for (item, new_id, existing), link in zip(created, links, strict=True):
             item.link = LinkView.of(link)
             if item.journal_id is not None:
-                tx.resolve_intent(item.journal_id, state="done", result_id=new_id)
+                chunk.intents.append(
+                    IntentOutcome(entry_id=item.journal_id, state="done", result_id=new_id)
+                )
             if existing:
                 self.relinked.append(item)
                 self.report.linked += 1
-                return
+                continue
             self.report.created[target.value] += 1
-        else:
-            stored = stored_links.get(item.link.id) if item.link.id is not None else None
-            if stored is None:
-                return
-            snapshot = {**(stored.snapshot or {}), **plan.settled, **plan.snapshot_after(target)}
-            tx.save_snapshot(stored, snapshot)
-            item.link.snapshot = snapshot
-            link = stored
-            self.report.updated[target.value] += 1
+            self._record_changes(tx, item, target, link, chunk)
+
+    def _record_update(
+        self,
+        tx: StoreTransaction,
+        item: Item,
+        view: LinkView,
+        target: System,
+        *,
+        stored_links: Mapping[int, Link],
+        chunk: _ChunkRecord,
+    ) -> None:
+        stored = stored_links.get(view.id) if view.id is not None else None
+        if stored is None:
+            return
+        plan = item.plan
+        snapshot = {**(stored.snapshot or {}), **plan.settled, **plan.snapshot_after(target)}
+        tx.save_snapshot(stored, snapshot)
+        view.snapshot = snapshot
+        self.report.updated[target.value] += 1
+        self._record_changes(tx, item, target, stored, chunk)
+
+    def _record_changes(
+        self, tx: StoreTransaction, item: Item, target: System, link: Link, chunk: _ChunkRecord
+    ) -> None:
+        """A written record's audit entries, its association errors, or its errors closed."""
+        plan = item.plan
         for change in plan.changes:
             if change.target is not target:
                 continue
             self.report.conflicts += int(change.conflict)
-            tx.audit(
-                kind="field",
-                link=link,
-                field=change.hubspot_property,
-                direction=direction(target),
-                old_value=_json(change.old_value),
-                new_value=_json(change.new_value),
-                rule=f"{change.rule}:{change.reason}",
-                losing_value=_json(change.losing_value),
-                note=f"{target.value} field {change.target_field}",
+            chunk.audits.append(
+                AuditRow(
+                    kind="field",
+                    link=link,
+                    field=change.hubspot_property,
+                    direction=direction(target),
+                    old_value=_json(change.old_value),
+                    new_value=_json(change.new_value),
+                    rule=f"{change.rule}:{change.reason}",
+                    losing_value=_json(change.losing_value),
+                    note=f"{target.value} field {change.target_field}",
+                )
             )
         if item.association_errors:
             for name, detail in item.association_errors:
@@ -410,10 +444,15 @@ class Writer:
                 )
             return
         if not item.failed and not plan.problems:
-            resolved.setdefault(item.source_system.value, []).append(item.source.id)
+            chunk.resolved.setdefault(item.source_system.value, []).append(item.source.id)
 
     def _record_failure(
-        self, tx: StoreTransaction, item: Item, target: System, result: WriteResult | None
+        self,
+        tx: StoreTransaction,
+        item: Item,
+        target: System,
+        result: WriteResult | None,
+        chunk: _ChunkRecord,
     ) -> None:
         item.failed = True
         self.report.errors += 1
@@ -425,7 +464,9 @@ class Writer:
         field = detail.fields[0] if detail.fields else None
         self._record_api_error(tx, item, target, detail, field=field)
         if item.journal_id is not None:
-            tx.resolve_intent(item.journal_id, state="failed", result_id=None)
+            chunk.intents.append(
+                IntentOutcome(entry_id=item.journal_id, state="failed", result_id=None)
+            )
 
     def _record_api_error(
         self,
@@ -502,6 +543,15 @@ class Writer:
             field=field,
             hint=hint,
         )
+
+
+@dataclass
+class _ChunkRecord:
+    """What recording one chunk collects, to store with one statement each."""
+
+    intents: list[IntentOutcome] = dataclasses.field(default_factory=list)
+    audits: list[AuditRow] = dataclasses.field(default_factory=list)
+    resolved: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
 def _linked_id(link: LinkView | None, system: System) -> str | None:

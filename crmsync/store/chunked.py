@@ -151,10 +151,13 @@ class ChunkedOperations:
         """Add every link (a multi-row insert) and its ``link`` audit entry; links in order."""
         scope = self._bound()
         now = utc_now()
-        ids: dict[tuple[str, str], int] = {}
+        inserted: dict[tuple[str, str], Link] = {}
         for chunk in _chunks(list(links)):
-            inserted = self.session.execute(
-                insert(Link).returning(Link.id, Link.hubspot_type, Link.hubspot_id),
+            # One multi-row INSERT … RETURNING the rows themselves: no second query to
+            # load them. RETURNING order is not guaranteed (asking for it makes SQLite
+            # insert row by row): rows are matched by the unique HubSpot record.
+            returned = self.session.scalars(
+                insert(Link).returning(Link),
                 [
                     {
                         "salesforce_org_id": scope.salesforce_org_id,
@@ -171,10 +174,8 @@ class ChunkedOperations:
                     for link in chunk
                 ],
             )
-            # RETURNING order is not guaranteed: match rows by the unique HubSpot record.
-            ids.update({(row[1], row[2]): int(row[0]) for row in inserted})
-        loaded = self.links_by_id(ids.values())
-        rows = [loaded[ids[(link.hubspot_type, link.hubspot_id)]] for link in links]
+            inserted.update({(row.hubspot_type, row.hubspot_id): row for row in returned})
+        rows = [inserted[(link.hubspot_type, link.hubspot_id)] for link in links]
         self.audit_many([AuditRow(kind="link", link=row, note=note) for row in rows])
         return rows
 
@@ -246,8 +247,10 @@ class ChunkedOperations:
             return
         scope = self._scope
         now = utc_now()
-        self.session.execute(
-            insert(AuditEntry),
+        # A Core insert on the table (one executemany): the ORM's bulk path adds a
+        # per-row cost and the audit log needs none of it.
+        self.session.connection().execute(
+            insert(_AUDIT_TABLE),
             [
                 {
                     "at": now,
@@ -278,6 +281,7 @@ def _length(column: Any) -> int:
 
 
 _KEY_LENGTH = _length(JournalEntry.__table__.c.key)
+_AUDIT_TABLE = AuditEntry.metadata.tables[AuditEntry.__tablename__]
 _FIELD_LENGTH = _length(AuditEntry.__table__.c.field)
 
 

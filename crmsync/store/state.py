@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, create_engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmsync.store.chunked import ChunkedOperations
@@ -310,11 +310,14 @@ class StoreTransaction(ChunkedOperations):
     def mark_sent(self, entry_ids: Sequence[int], *, sent: bool = True) -> None:
         """The creates of these entries are going out now (a crash before this sent none);
         ``sent=False`` takes that back when the API refused them before doing any work."""
+        # One UPDATE a chunk of ids, not a load of every entry.
         for chunk in _chunks([str(entry_id) for entry_id in entry_ids]):
-            for entry in self.session.scalars(
-                select(JournalEntry).where(JournalEntry.id.in_([int(i) for i in chunk]))
-            ):
-                entry.state = "sent" if sent else "pending"
+            self.session.execute(
+                update(JournalEntry)
+                .where(JournalEntry.id.in_([int(i) for i in chunk]))
+                .values(state="sent" if sent else "pending")
+                .execution_options(synchronize_session="fetch")
+            )
 
     def resolve_intent(self, entry_id: int, *, state: str, result_id: str | None) -> None:
         """Close a journal entry: ``done`` (created), ``recovered`` or ``abandoned``."""

@@ -17,7 +17,9 @@ from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from crmsync.connectors.base import WriteRequest
+from crmsync.connectors.changes import ChangeCursor
 from crmsync.connectors.retry import RetryPolicy
+from crmsync.connectors.salesforce.change_feed import MAX_SEEN
 from crmsync.connectors.salesforce.config import SalesforceConfig
 from crmsync.connectors.salesforce.connector import SalesforceConnector
 from crmsync.connectors.salesforce.loopback import loopback_session
@@ -175,3 +177,23 @@ def test_r25_a_bulk_backfill_fetches_results_once_and_a_new_process_resumes_mid_
 
         assert sorted(first + rest) == sorted(written)
         assert len(first + rest) == len(written)
+
+
+def test_r25_a_bulk_backfill_inside_the_overlap_window_keeps_a_bounded_cursor() -> None:
+    # Every lead is written just now, so every one is inside the overlap window: the
+    # cursor keeps at most the feed's MAX_SEEN pairs (not one per record), and the
+    # read after the backfill delivers none of them again.
+    with salesforce_harness() as fresh:
+        connector = _bulk_connector(fresh.url)
+        written = {str(r.id) for r in connector.write(_leads(MAX_SEEN + 300, "window"))}
+        delivered: list[str] = []
+        page, cursor = None, None
+        while page is None or page.has_more:
+            page = connector.read_changes("Lead", cursor=cursor, fields=["Email"], page_size=500)
+            delivered.extend(record.id for record in page.records)
+            cursor = page.next_cursor
+            assert len(ChangeCursor.decode(cursor).seen) <= MAX_SEEN
+
+        assert sorted(delivered) == sorted(written)
+        again = connector.read_changes("Lead", cursor=cursor, fields=["Email"], page_size=500)
+        assert again.records == []

@@ -7,7 +7,7 @@ client exception is translated once, in :meth:`SalesforceConnector._call`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
@@ -32,12 +32,12 @@ from crmsync.connectors.base import (
     WriteRequest,
     WriteResult,
 )
-from crmsync.connectors.changes import ChangeCursor
+from crmsync.connectors.changes import ChangeCursor, capped
 from crmsync.connectors.oauth import TokenSource
 from crmsync.connectors.retry import RetryPolicy, call_with_retry
 from crmsync.connectors.salesforce import lookups, records, soql
 from crmsync.connectors.salesforce.bulk import BulkPage, BulkReader
-from crmsync.connectors.salesforce.change_feed import ChangeFeed
+from crmsync.connectors.salesforce.change_feed import MAX_SEEN, ChangeFeed
 from crmsync.connectors.salesforce.client import build_client, build_session
 from crmsync.connectors.salesforce.config import SalesforceConfig
 from crmsync.connectors.salesforce.errors import json_object, translate
@@ -415,22 +415,26 @@ class SalesforceConnector:
         delivered = fetched.records[offset : offset + page_size]
         offset += len(delivered)
         # Pairs inside the overlap window are remembered so the incremental read that
-        # follows the backfill does not deliver them again.
+        # follows the backfill does not deliver them again; at most the feed's
+        # MAX_SEEN of them, as the feed itself keeps (capping page by page keeps the
+        # same pairs and floor as capping once at the end: the floor only rises). A
+        # backfill of records all changed within the window would otherwise carry
+        # every pair in each page's cursor.
         tail = {
             (record.id, record.modified_at)
             for record in delivered
             if record.modified_at >= state.floor
         }
-        seen = frozenset(state.seen | tail)
+        seen = capped(ChangeCursor(floor=state.floor, seen=state.seen | tail), max_seen=MAX_SEEN)
         done = offset >= len(fetched.records) and fetched.locator is None
         if done:
             self._bulk_results = None
-            next_state = ChangeCursor(floor=state.floor, seen=seen)
+            next_state = seen
         else:
             if offset >= len(fetched.records):
                 bulk["locator"], offset = fetched.locator, 0
             bulk["offset"] = offset
-            next_state = ChangeCursor(floor=state.floor, seen=seen, extra={"bulk": bulk})
+            next_state = replace(seen, extra={"bulk": bulk})
         return ChangePage(records=delivered, next_cursor=next_state.encode(), has_more=not done)
 
 

@@ -189,6 +189,7 @@ def test_r2_threads_sharing_one_budget_never_exceed_the_allocation(store: StateS
     assert len(made) == 10
     assert len(refused) == 20
     assert budget.calls_in_window(System.SALESFORCE) == 10
+    budget.flush()
     with store.begin() as tx:
         statuses = tx.session.scalars(
             select(ApiCallRecord.status).where(ApiCallRecord.deferred.is_(False))
@@ -210,3 +211,59 @@ def test_r2_an_old_full_org_report_does_not_hold_work_back_forever(store: StateS
         budget.before_call(System.SALESFORCE, purpose="query")
     clock.now += timedelta(hours=2)
     _call(budget, headers={"Sforce-Limit-Info": "api-usage=1/1000"})
+
+
+def _stored_calls(store: StateStore) -> list[ApiCallRecord]:
+    with store.begin() as tx:
+        return list(tx.session.scalars(select(ApiCallRecord).order_by(ApiCallRecord.id)))
+
+
+def test_r1_call_rows_are_written_in_batches_with_their_answers(store: StateStore) -> None:
+    budget = ApiBudget(store, clock=FakeClock(), allocation=1000, flush_calls=3)
+    _call(budget, headers={"Sforce-Limit-Info": "api-usage=5/15000"})
+    _call(budget)
+    assert _stored_calls(store) == []  # in memory, yet counted (R2)
+    assert budget.calls_in_window(System.SALESFORCE) == 2
+    _call(budget, headers={"Sforce-Limit-Info": "api-usage=7/15000"})
+    stored = _stored_calls(store)
+    assert [(row.status, row.org_used, row.org_limit) for row in stored] == [
+        (200, 5, 15000),
+        (200, None, None),
+        (200, 7, 15000),
+    ]
+    _call(budget)
+    assert len(_stored_calls(store)) == 3
+    budget.flush()
+    assert len(_stored_calls(store)) == 4
+    assert budget.calls_in_window(System.SALESFORCE) == 4  # stored and in memory, not twice
+
+
+def test_r1_call_rows_wait_in_memory_for_a_bounded_time(store: StateStore) -> None:
+    budget = ApiBudget(store, clock=FakeClock(), allocation=1000, flush_seconds=0.0)
+    _call(budget)
+    assert len(_stored_calls(store)) == 1
+
+
+def test_r2_a_process_killed_before_a_flush_loses_only_the_unflushed_rows(
+    store: StateStore,
+) -> None:
+    clock = FakeClock()
+    killed = ApiBudget(store, clock=clock, allocation=1000, flush_calls=100)
+    for _ in range(250):
+        _call(killed)
+    # Killed here (no flush): the next process sees the 200 calls flushed, not the last 50.
+    after_the_kill = ApiBudget(store, clock=clock, allocation=1000, flush_calls=1)
+    assert after_the_kill.calls_in_window(System.SALESFORCE) == 200
+    # The org's own count, read on every answer, still stops it at the reserve line.
+    _call(after_the_kill, headers={"Sforce-Limit-Info": "api-usage=960/1000"})
+    with pytest.raises(BudgetExhaustedError):
+        after_the_kill.before_call(System.SALESFORCE, purpose="query")
+
+
+def test_r2_a_refusal_is_stored_at_once(store: StateStore) -> None:
+    budget = ApiBudget(store, clock=FakeClock(), allocation=1)
+    _call(budget)
+    with pytest.raises(BudgetExhaustedError):
+        budget.before_call(System.SALESFORCE, purpose="write")
+    assert [row.deferred for row in _stored_calls(store)] == [False, True]
+    assert ApiBudget(store, clock=FakeClock(), allocation=1).snapshot(System.SALESFORCE).deferred

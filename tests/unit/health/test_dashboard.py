@@ -51,6 +51,7 @@ def _seed(store: StateStore) -> None:
     for _ in range(3):
         budget.before_call(System.SALESFORCE, purpose="query")
         budget.after_call(System.SALESFORCE, status=200, headers={})
+    budget.flush()  # as a run's end does
     with store.begin(SCOPE) as tx:
         for source_id in ("11", "12"):
             tx.record_error(
@@ -193,6 +194,7 @@ def test_r1_an_unlimited_daily_limit_reads_unlimited_not_a_thirteen_digit_number
             "X-HubSpot-RateLimit-Daily-Remaining": "999999999000",
         },
     )
+    budget.flush()
 
     page = client.get("/").text
 
@@ -211,6 +213,7 @@ def test_r2_health_page_says_when_hubspot_work_waits_for_its_daily_limit(
         status=200,
         headers={"X-HubSpot-RateLimit-Daily": "1000", "X-HubSpot-RateLimit-Daily-Remaining": "20"},
     )
+    budget.flush()
 
     page = client.get("/").text
 
@@ -231,6 +234,7 @@ def test_r1_health_page_shows_hubspot_calls_against_the_accounts_daily_limit(
             "X-HubSpot-RateLimit-Daily-Remaining": "249000",
         },
     )
+    budget.flush()
 
     page = client.get("/").text
 
@@ -248,6 +252,7 @@ def test_r1_health_page_breaks_the_24_hours_down_by_hour(
         for _ in range(calls):
             budget.before_call(System.SALESFORCE, purpose="query")
             budget.after_call(System.SALESFORCE, status=200, headers={})
+        budget.flush()
 
     page = client.get("/").text
 
