@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from conftest import HUBSPOT_TOKEN, World
 from hubspot import HubSpot
 
 from crmsync.engine.contacts import INVALID_EMAIL_CODE
 from crmsync.store.state import Scope
+from tests.e2e.conftest import HUBSPOT_TOKEN, World
 
 
 def _open_errors(world: World) -> list[tuple[str, str, str]]:

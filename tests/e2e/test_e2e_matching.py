@@ -3,9 +3,8 @@ and one write batch, and address values coming back from Salesforce (R11, R13)."
 
 from __future__ import annotations
 
-from conftest import World
-
 from crmsync.store.state import Scope
+from tests.e2e.conftest import World
 
 
 def test_r13_salesforce_contact_updates_the_hubspot_contact_with_the_same_email(

@@ -6,13 +6,13 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import CrashAt, SimulatedCrash, World
 
 from crmsync.connectors.errors import ConnectionLostError
 from crmsync.engine.hooks import Checkpoint
 from crmsync.engine.sync import LATE_WRITE_HORIZON
 from crmsync.store.models import SyncErrorRecord
 from crmsync.store.state import Scope
+from tests.e2e.conftest import CrashAt, SimulatedCrash, World
 
 
 def _scope(world: World) -> Scope:

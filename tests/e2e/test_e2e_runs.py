@@ -4,10 +4,10 @@ and a crash mid-update neither loses the change nor echoes it (R25, R26)."""
 from __future__ import annotations
 
 import pytest
-from conftest import CrashAt, SimulatedCrash, World
 
 from crmsync.engine.hooks import Checkpoint
 from crmsync.store.state import Scope
+from tests.e2e.conftest import CrashAt, SimulatedCrash, World
 
 
 def test_dry_run_lists_planned_writes_and_writes_nothing(world: World) -> None:

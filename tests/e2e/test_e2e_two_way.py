@@ -4,9 +4,9 @@ state/country translation against the org's picklist setup (R11)."""
 from __future__ import annotations
 
 import pytest
-from conftest import World
 
 from crmsync.store.state import Scope
+from tests.e2e.conftest import World
 
 
 def _linked_pair(world: World) -> tuple[str, str]:
