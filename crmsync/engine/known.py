@@ -28,7 +28,10 @@ A field edited on both sides in that interval is a two-way conflict that this me
 decides for Salesforce, without comparing modification times: the same outcome a
 re-read gives when the HubSpot edit lands between the re-read and the write (HubSpot
 has no conditional update), over the longer interval from the HubSpot read to the
-Salesforce feed's merge.
+Salesforce feed's merge. A record deleted in HubSpot in that interval is not seen
+missing: its update fails as that record's sync error (R27), and the error's retry
+reads it by id, finds it gone and creates it again from Salesforce, as a re-read
+would have at once.
 """
 
 from __future__ import annotations

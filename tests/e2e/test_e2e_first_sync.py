@@ -3,6 +3,8 @@ and loses no HubSpot edit made while it runs (R25, R26)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from conftest import World
 
 from crmsync.engine.hooks import Checkpoint
@@ -78,3 +80,35 @@ def test_r25_a_hubspot_edit_during_the_first_sync_reaches_salesforce_and_stays(
     world.clear_writes()
     world.sync()
     assert world.writes() == []
+
+
+class DeleteAfterTheHubSpotRead(EditAfterTheHubSpotRead):
+    """Deletes the contact instead of editing it."""
+
+    def progress(self, *, source: str, object_type: str, records: int) -> None:
+        """After the HubSpot batch: a user deletes the contact."""
+        if source == "hubspot" and object_type == "contacts" and not self.edited:
+            self.edited = True
+            self.world.hs_archive(self.hubspot_id)
+
+
+def test_r27_a_contact_deleted_during_the_first_sync_is_an_error_then_recreated(
+    world: World,
+) -> None:
+    world.set("contacts.create_as", "Lead")
+    ann = world.hs_create(email="ann@example.com", firstname="Ann", lastname="Lee", company="Acme")
+    bo = world.hs_create(email="bo@example.com", firstname="Bo", lastname="Ng", company="Acme")
+
+    report = world.sync(hooks=DeleteAfterTheHubSpotRead(world, ann))
+
+    # The lead status update of the deleted contact fails on its own; the other goes.
+    assert report.errors == 1
+    status = world.hubspot.read_by_ids("contacts", [bo], fields=("hs_lead_status",))
+    assert status[0].fields["hs_lead_status"] == "NEW"
+    later = datetime.now(UTC) + timedelta(minutes=15)  # the next scheduled run
+
+    world.sync(clock=lambda: later)
+
+    (again,) = world.hs_by_email("ann@example.com")
+    assert again.id != ann  # the lead's partner is gone: it is created again
+    assert again.fields["firstname"] == "Ann"
