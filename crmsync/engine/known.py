@@ -22,7 +22,9 @@ A HubSpot edit made after this run read the record is not lost (R25, R26):
   edited in HubSpot that Salesforce did not change is not sent and keeps the edit;
 - the edit moved the record's last-modified time past the position the HubSpot feed
   saved in this run, so the next run's feed reads it, finds it differs from the
-  snapshot while Salesforce still holds the snapshot's value, and carries it over.
+  snapshot while Salesforce still holds the snapshot's value, and carries it over
+  (where a HubSpot-first rule wrote the snapshot's value back to Salesforce, the edit
+  differs from that value and goes over it the same way).
 
 A field edited on both sides in that interval is a two-way conflict that this merge
 decides for Salesforce, without comparing modification times: the same outcome a
