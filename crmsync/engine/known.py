@@ -10,7 +10,7 @@ so one-way and blank fields the snapshot leaves out are covered too), the merge 
 the HubSpot side as the snapshot (:func:`merge_unchanged_hubspot`) instead of reading
 it again by id.
 
-Only a fingerprint of (Salesforce type, snapshot) is kept per HubSpot id, about 100
+Only a fingerprint of (Salesforce type, snapshot) is kept per HubSpot id, about 150
 bytes a record, for the run and the pair: memory stays flat at any size. A later
 write changes the snapshot (or a conversion the type), so an entry is used only
 against the snapshot it was checked with; anything else is read again as before.
