@@ -10,14 +10,15 @@ writes for each side, the snapshot entries each write settles, and audit entries
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from crmsync.connectors.base import RemoteRecord, System
 from crmsync.core.mapping import FieldMapping, ObjectMapping
 from crmsync.core.sync_rules import FieldSnapshot, SyncRule, decide_field
-from crmsync.core.translation import Translator
+from crmsync.core.translation import Translation, Translator
 from crmsync.core.values import FieldValue, is_blank, values_equal
 
 
@@ -142,11 +143,68 @@ def merge_pair(
     translator: Translator,
 ) -> PairPlan:
     """Decide every mapped field of a linked pair against the last snapshot."""
+
+    def hubspot_side(row: FieldMapping) -> tuple[Any, Translation]:
+        raw = hubspot.fields.get(row.hubspot_property)
+        return raw, translator.to_salesforce(row, raw, record=hubspot.fields)
+
+    return _merge(
+        hubspot_side,
+        hubspot_modified_at=hubspot.modified_at,
+        salesforce=salesforce,
+        mapping=mapping,
+        snapshot=snapshot,
+        translator=translator,
+    )
+
+
+def merge_unchanged_hubspot(
+    *,
+    salesforce: RemoteRecord,
+    mapping: ObjectMapping,
+    snapshot: Mapping[str, Any],
+    translator: Translator,
+) -> PairPlan:
+    """:func:`merge_pair` for a HubSpot record known to hold its snapshot, unread.
+
+    The caller knows that every synced field of the HubSpot record, translated, equals
+    its snapshot entry or is blank and has none (:func:`hubspot_changed` was false for
+    the record against this very snapshot, :mod:`crmsync.engine.known`). The HubSpot
+    side is then the snapshot itself, in Salesforce's space, and only the fields
+    Salesforce changed since it produce writes. Its modification time is never needed:
+    an unchanged side is never in a two-way conflict. The audit's old
+    HubSpot value is the snapshot's (Salesforce's space).
+    """
+
+    def hubspot_side(row: FieldMapping) -> tuple[Any, Translation]:
+        value = snapshot.get(row.hubspot_property)
+        return value, Translation(value=value)
+
+    return _merge(
+        hubspot_side,
+        hubspot_modified_at=None,
+        salesforce=salesforce,
+        mapping=mapping,
+        snapshot=snapshot,
+        translator=translator,
+    )
+
+
+def _merge(
+    hubspot_side: Callable[[FieldMapping], tuple[Any, Translation]],
+    *,
+    hubspot_modified_at: datetime | None,
+    salesforce: RemoteRecord,
+    mapping: ObjectMapping,
+    snapshot: Mapping[str, Any],
+    translator: Translator,
+) -> PairPlan:
+    """The merge of one pair; ``hubspot_side`` gives a row's raw HubSpot value and its
+    translation to Salesforce's space."""
     plan = PairPlan()
     for row in _synced_rows(mapping):
         prop = row.hubspot_property
-        raw = hubspot.fields.get(prop)
-        translated = translator.to_salesforce(row, raw, record=hubspot.fields)
+        raw, translated = hubspot_side(row)
         if not translated.ok:
             if System.SALESFORCE in row.rule.writes_to:
                 plan.problems.append(_problem(row, System.SALESFORCE, translated))
@@ -159,7 +217,7 @@ def merge_pair(
             snapshot=(
                 FieldSnapshot(value=comparable(row, snapshot[prop])) if prop in snapshot else None
             ),
-            hubspot_modified_at=hubspot.modified_at,
+            hubspot_modified_at=hubspot_modified_at,
             salesforce_modified_at=salesforce.modified_at,
         )
         if decision.write_to is None:

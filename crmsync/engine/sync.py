@@ -28,9 +28,16 @@ from crmsync.core.retry_schedule import retry_due
 from crmsync.core.translation import Translator
 from crmsync.engine.deletes import delete_partners
 from crmsync.engine.hooks import Checkpoint, NoHooks, SyncHooks
+from crmsync.engine.known import KnownHubSpot
 from crmsync.engine.links import LinkBook
 from crmsync.engine.matching import Matcher
-from crmsync.engine.merge import creation_plan, hubspot_changed, merge_pair, salesforce_changed
+from crmsync.engine.merge import (
+    creation_plan,
+    hubspot_changed,
+    merge_pair,
+    merge_unchanged_hubspot,
+    salesforce_changed,
+)
 from crmsync.engine.pairs import Action, ObjectPair
 from crmsync.engine.references import ReferenceResolver
 from crmsync.engine.report import SyncReport
@@ -229,6 +236,9 @@ class _PairRun:
         self.references = ReferenceResolver(
             pair=pair, store=engine.store, scope=engine.scope, pull=self._pull
         )
+        self.known = KnownHubSpot()
+        """HubSpot records this run read whose values equal their snapshot: their
+        partners' changes merge without reading them again."""
 
     def prepare(self) -> None:
         """Let the policy load what it needs (inclusion list, picklists)."""
@@ -515,6 +525,8 @@ class _PairRun:
             link = links.get(record.id)
             if link is not None and not force and not self._changed(source, record, link):
                 self.report.unchanged += 1
+                if source is System.HUBSPOT and not self.dry_run:
+                    self._note_known(record, link)
                 continue
             if source is System.HUBSPOT:
                 gate = self.pair.policy.outbound(
@@ -567,6 +579,10 @@ class _PairRun:
         self.writer.relinked.clear()
         creating = [item for item in items if item.is_create and item.key]
         self.writer.write(items)
+        if source is System.HUBSPOT and not self.dry_run:
+            self.known.note_written(
+                items, mapping_for=self.pair.mapping_for, translator=self.translator
+            )
         if source is System.SALESFORCE:
             self.matcher.remember_created(
                 [(str(item.key), item.link.hubspot_id) for item in creating if item.link]
@@ -636,6 +652,15 @@ class _PairRun:
         )
         return found[0], moved
 
+    def _note_known(self, record: RemoteRecord, link: LinkView) -> None:
+        self.known.note(
+            record,
+            salesforce_type=link.salesforce_type,
+            snapshot=link.snapshot,
+            mapping=self.pair.mapping_for(link.salesforce_type),
+            translator=self.translator,
+        )
+
     def _changed(self, source: System, record: RemoteRecord, link: LinkView) -> bool:
         mapping = self.pair.mapping_for(link.salesforce_type)
         if source is System.HUBSPOT:
@@ -663,7 +688,7 @@ class _PairRun:
         target = other_side(source)
         wanted: dict[str, list[str]] = defaultdict(list)
         for _record, link, known in pairs:
-            if known is None:
+            if known is None and not self._known_partner(target, link):
                 object_type = (
                     self.pair.hubspot_object if target is System.HUBSPOT else link.salesforce_type
                 )
@@ -683,6 +708,17 @@ class _PairRun:
         for record, paired_link, counterpart in pairs:
             link = paired_link
             other = counterpart or fetched.get(link.id_on(target))
+            if other is None and self._known_partner(target, link):
+                # Read (or written) by this run and equal to the snapshot: only
+                # Salesforce's changes since it are merged (crmsync.engine.known).
+                plan = merge_unchanged_hubspot(
+                    salesforce=record,
+                    mapping=self.pair.mapping_for(link.salesforce_type),
+                    snapshot=link.snapshot,
+                    translator=self.translator,
+                )
+                items.append(Item(source=record, source_system=source, plan=plan, link=link))
+                continue
             if other is None:
                 if link.id is not None and not self.dry_run:
                     orphaned.append((record, link))
@@ -708,6 +744,12 @@ class _PairRun:
                 self.pair.complete_plan(plan, hubspot=hubspot_record, salesforce=salesforce_record)
             items.append(Item(source=record, source_system=source, plan=plan, link=link))
         return items, orphaned
+
+    def _known_partner(self, target: System, link: LinkView) -> bool:
+        """True when ``link``'s HubSpot record needs no read to merge (see ``known``)."""
+        return target is System.HUBSPOT and self.known.holds(
+            link.hubspot_id, salesforce_type=link.salesforce_type, snapshot=link.snapshot
+        )
 
     def _create_items(
         self, source: System, creates: Sequence[tuple[RemoteRecord, str, str | None]]

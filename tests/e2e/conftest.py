@@ -62,8 +62,12 @@ class WriteLog:
     writes: list[str] = field(default_factory=list)
     answered: list[tuple[str, int]] = field(default_factory=list)
     """Each write with the status it was answered with (a 401 is refused, not applied)."""
+    requests: list[str] = field(default_factory=list)
+    """Every API request (method and path), reads included."""
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/__emulator__"):
+            self.requests.append(f"{scope['method']} {scope['path']}")
         if not (scope["type"] == "http" and _is_write(scope["method"], scope["path"])):
             await self.app(scope, receive, send)
             return
@@ -270,6 +274,7 @@ class World:
         for log in (self.servers.hubspot_log, self.servers.salesforce_log):
             log.writes.clear()
             log.answered.clear()
+            log.requests.clear()
 
     def writes(self) -> list[str]:
         """Write requests both APIs received since :meth:`clear_writes`."""

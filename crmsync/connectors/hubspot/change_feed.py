@@ -101,21 +101,29 @@ class Forward:
 def read_forward(
     search: Search, *, object_type: str, position: Position | None, limit: int
 ) -> Forward:
-    """Up to ``limit`` records after ``position``; ``full`` when the limit was reached."""
+    """Up to ``limit`` records after ``position``; ``full`` when more may follow (the
+    limit was reached, or the page stops before an instant the limit cut)."""
     modified = records.modified_property(object_type)
     page: list[RemoteRecord] = []
     while len(page) < limit:
         if position is not None and position.after_id is not None:
             want = limit - len(page)
+            # One row more than wanted says whether the instant goes on past this page,
+            # so a drained instant is not searched again by the next page.
             ties = search(
                 [_stamp(modified, "EQ", position.at), _id_after(position.after_id)],
                 ID_PROPERTY,
-                want,
+                want + 1,
             ).rows
+            if len(ties) > want:
+                page.extend(ties[:want])
+                return Forward(
+                    records=page, position=_after(position.at, ties[want - 1].id), full=True
+                )
             page.extend(ties)
-            if len(ties) >= want:
-                return Forward(records=page, position=_after(position.at, ties[-1].id), full=True)
             position = Position(at=position.at, after_id=None)
+            if len(page) >= limit:
+                return Forward(records=page, position=position, full=True)
         later = [_stamp(modified, "GT", position.at)] if position else []
         found = search(later, modified, limit - len(page))
         if not found.more:
@@ -125,8 +133,12 @@ def read_forward(
             return Forward(records=page, position=position, full=len(page) >= limit)
         cut_at = found.rows[-1].modified_at
         page.extend(row for row in found.rows if row.modified_at < cut_at)
-        # Records at the cut instant may continue past the page: drain them by id.
+        # Records at the cut instant may continue past the page: they are drained by id,
+        # by the next page when this one holds records (one search for the instant
+        # there instead of one here and one to find it drained).
         position = Position(at=cut_at, after_id=0)
+        if page:
+            return Forward(records=page, position=position, full=True)
     return Forward(records=page, position=position, full=True)
 
 

@@ -90,6 +90,34 @@ def test_many_records_at_one_instant_are_each_read_once_in_linear_rows() -> None
     assert search.calls < 2 * (1000 // 50) + 5
 
 
+def test_an_instant_cut_by_a_page_costs_one_search_by_id() -> None:
+    search = FakeSearch()
+    for record_id in range(1, 5001):
+        search.put(record_id, T0 + timedelta(milliseconds=record_id // 7))  # 7 an instant
+    by_id: list[int] = []
+
+    def counting(filters: list[dict[str, Any]], sort: str, limit: int) -> Found:
+        if sort == "hs_object_id":
+            by_id.append(limit)
+        return search(filters, sort, limit)
+
+    cursor, pages, delivered = None, 0, []
+    while True:
+        page = change_feed.read_changes(
+            counting, object_type="contacts", cursor=cursor, page_size=1000, overlap=OVERLAP
+        )
+        pages += 1
+        delivered.extend(int(record.id) for record in page.records)
+        cursor = page.next_cursor
+        if not page.has_more:
+            break
+
+    assert delivered == list(range(1, 5001))
+    # One search by id for each instant a page cut (not one to fill the page and
+    # another to find the instant drained).
+    assert len(by_id) == pages - 1
+
+
 def test_pages_cut_inside_one_instant_lose_nothing_around_it() -> None:
     search = FakeSearch()
     record_id = 0
