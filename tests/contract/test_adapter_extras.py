@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -11,7 +12,7 @@ from pydantic import SecretStr
 from salesforce_contract import TOKEN, SalesforceHarness, salesforce_harness
 from simple_salesforce.api import Salesforce
 
-from crmsync.connectors.base import WriteRequest
+from crmsync.connectors.base import RemoteRecord, WriteRequest
 from crmsync.connectors.retry import RetryPolicy
 from crmsync.connectors.salesforce.config import SalesforceConfig
 from crmsync.connectors.salesforce.connector import SalesforceConnector
@@ -107,20 +108,12 @@ def test_hubspot_searches_stay_under_the_accounts_per_second_search_limit(
 ) -> None:
     # The default pacing of 5 searches a second; a 429 would raise (one attempt).
     connector = hs.connector(retry=RetryPolicy.immediate(attempts=1), search_per_second=5)
-    tag = uuid.uuid4().hex[:8]
-    connector.write(
-        [
-            WriteRequest(
-                object_type="contacts",
-                key=str(n),
-                fields={"email": f"paced{n}-{tag}@example.com", "lastname": "Paced"},
-            )
-            for n in range(12)
-        ]
-    )
+    # A backfill lists (no search); the incremental reads after it search.
+    cursor = read_all(hs, None)[1]
+    time.sleep(0.002)  # past the instant the backfill's search saw last
+    connector.write(hs_contacts("paced", 12))
     hs.control.set_limits(tier="unlimited", search_per_second=5)
     try:
-        cursor: str | None = None
         pages = 0
         more = True
         while more:  # one record a page: a burst of searches
@@ -130,3 +123,62 @@ def test_hubspot_searches_stay_under_the_accounts_per_second_search_limit(
         hs.control.set_limits(tier="unlimited", search_per_second=10_000)
 
     assert pages >= 12
+
+
+def hs_contacts(prefix: str, count: int) -> list[WriteRequest]:
+    tag = uuid.uuid4().hex[:8]
+    return [
+        WriteRequest(
+            object_type="contacts",
+            key=str(n),
+            fields={"email": f"{prefix}{n}-{tag}@example.com", "lastname": prefix.title()},
+        )
+        for n in range(count)
+    ]
+
+
+def read_all(
+    hs: HubSpotHarness, cursor: str | None, *, page_size: int = 1000
+) -> tuple[list[RemoteRecord], str]:
+    connector = hs.connector()
+    delivered: list[RemoteRecord] = []
+    while True:
+        page = connector.read_changes(
+            "contacts", cursor=cursor, fields=["email", "lastname"], page_size=page_size
+        )
+        delivered.extend(page.records)
+        assert page.next_cursor is not None
+        cursor = page.next_cursor
+        if not page.has_more:
+            return delivered, cursor
+
+
+def test_r25_a_hubspot_backfill_reads_contacts_search_does_not_show_yet(
+    hs: HubSpotHarness,
+) -> None:
+    # The first read lists the primary store: no search lag, nothing to sweep for.
+    hs.control.set_behaviour(search_lag_seconds=600)
+    try:
+        created = hs.connector().write(hs_contacts("lagged", 3))
+        delivered, _ = read_all(hs, None)
+    finally:
+        hs.control.set_behaviour(search_lag_seconds=0)
+
+    assert {result.id for result in created} <= {record.id for record in delivered}
+
+
+def test_r25_a_hubspot_edit_behind_the_backfill_list_is_read_next(hs: HubSpotHarness) -> None:
+    connector = hs.connector()
+    connector.write(hs_contacts("behind", 3))
+    first = connector.read_changes("contacts", cursor=None, fields=["lastname"], page_size=1)
+    [passed] = first.records  # the list is past this id now
+    [edit] = connector.write(
+        [WriteRequest(object_type="contacts", key="e", id=passed.id, fields={"lastname": "Edited"})]
+    )
+    assert edit.ok
+    listed, cursor = read_all(hs, first.next_cursor)
+    assert passed.id not in {record.id for record in listed}
+
+    delivered, _ = read_all(hs, cursor)
+
+    assert [(r.id, r.fields["lastname"]) for r in delivered] == [(passed.id, "Edited")]

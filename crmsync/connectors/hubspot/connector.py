@@ -33,7 +33,7 @@ from crmsync.connectors.base import (
     WriteResult,
 )
 from crmsync.connectors.errors import ConnectionLostError, NotFoundError
-from crmsync.connectors.hubspot import association_fields, change_feed, records
+from crmsync.connectors.hubspot import association_fields, change_feed, list_read, records
 from crmsync.connectors.hubspot.change_feed import SEARCH_RESULT_CAP
 from crmsync.connectors.hubspot.client import HubSpotApis, build_apis
 from crmsync.connectors.hubspot.config import HubSpotConfig
@@ -181,18 +181,31 @@ class HubSpotConnector(AssociationLabelCalls):
     ) -> ChangePage:
         """Records modified since ``cursor`` (see :mod:`.change_feed`).
 
+        A first read (no cursor) goes through the objects list (:mod:`.list_read`).
         Every search asks for at most 10,000 rows, and each one starts from the
         feed's position rather than paging on, so the search cap is never crossed:
         the position is the time slice (wire facts B.4).
         """
         real, wanted = association_fields.split(fields)
-        page = change_feed.read_changes(
-            partial(self._search, object_type, fields=real),
-            object_type=object_type,
-            cursor=cursor,
-            page_size=page_size,
-            overlap=self._config.overlap,
-        )
+        search = partial(self._search, object_type, fields=real)
+        if list_read.applies(cursor):
+            # A backfill reads by the objects list, outside the search limit (.list_read).
+            page = list_read.read_changes(
+                partial(self._list_page, object_type, fields=real),
+                search,
+                object_type=object_type,
+                cursor=cursor,
+                page_size=page_size,
+                overlap=self._config.overlap,
+            )
+        else:
+            page = change_feed.read_changes(
+                search,
+                object_type=object_type,
+                cursor=cursor,
+                page_size=page_size,
+                overlap=self._config.overlap,
+            )
         if not wanted:
             return page
         return ChangePage(
@@ -555,6 +568,29 @@ class HubSpotConnector(AssociationLabelCalls):
             rows=[records.remote_record(object_type, obj) for obj in rows],
             more=total > len(rows),
             total=total,
+        )
+
+    def _list_page(
+        self, object_type: str, after: str | None, limit: int, *, fields: Sequence[str]
+    ) -> list_read.Listed:
+        """One page of the objects list (``GET /crm/v3/objects/{type}``), by id."""
+        properties = list(dict.fromkeys([*fields, records.modified_property(object_type)]))
+        paging: dict[str, Any] = {"after": after} if after is not None else {}
+        answer = self._json(
+            "read_changes",
+            partial(
+                self._apis.objects_basic.get_page,
+                object_type,
+                limit=limit,
+                properties=properties,
+                archived=False,
+                **paging,
+                **self._opts(),
+            ),
+        )
+        return list_read.Listed(
+            rows=[records.remote_record(object_type, obj) for obj in answer.get("results") or []],
+            after=_next_after(answer),
         )
 
     def _batch_read(

@@ -103,6 +103,26 @@ def test_list_pages_with_after_cursor_until_no_paging(client: HubSpot) -> None:
     assert seen == ids
 
 
+def test_list_returns_the_asked_properties_on_every_after_page(client: HubSpot) -> None:
+    # The first read of a backfill lists with ``properties`` (repeated, as the official
+    # client sends them) and ``after`` paging; archived records are not listed.
+    ids = [_create(client, email=f"l{i}@example.com", firstname=f"F{i}") for i in range(5)]
+    client.crm.contacts.basic_api.archive(ids[1])
+    rows, after = [], None
+    while True:
+        page = client.crm.contacts.basic_api.get_page(
+            limit=2, after=after, properties=["firstname", "lastmodifieddate"], archived=False
+        )
+        rows += page.results
+        if page.paging is None:
+            break
+        after = page.paging.next.after
+    assert [r.id for r in rows] == [ids[0], *ids[2:]]
+    assert [r.properties["firstname"] for r in rows] == ["F0", "F2", "F3", "F4"]
+    assert all(r.properties["lastmodifieddate"] for r in rows)
+    assert all("email" not in r.properties for r in rows)
+
+
 def test_duplicate_email_is_409_conflict_naming_the_existing_id(client: HubSpot) -> None:
     first = _create(client, email="dup@example.com")
     with pytest.raises(ApiException) as caught:
