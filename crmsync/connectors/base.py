@@ -121,6 +121,9 @@ class ApiErrorDetail:
     message: str
     fields: tuple[str, ...] = ()
     status: int | None = None
+    sub_code: str | None = None
+    """A finer code under ``code`` where the API gives one (HubSpot's ``subCategory``,
+    or the per-property ``error`` of a VALIDATION_ERROR such as INVALID_OPTION)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -380,7 +380,8 @@ def _refusal(opportunity: str, what: str, target: System, result: WriteResult) -
     message = detail.message if detail is not None else "the API returned no result"
     field = detail.fields[0] if detail is not None and detail.fields else None
     system = ErrorSource.HUBSPOT if target is System.HUBSPOT else ErrorSource.SALESFORCE
-    classification = classify(system, code, field=field)
+    sub_code = detail.sub_code if detail is not None else None
+    classification = classify(system, code, sub_category=sub_code, field=field)
     return ErrorReport(
         pair=STEP_NAME,
         object_type="Opportunity",

@@ -480,7 +480,7 @@ class Writer:
     ) -> None:
         """Store the API's own code and message for ``item`` (its category as classified,
         unless the caller knows better)."""
-        classification = classify(target, detail.code, field=field)
+        classification = classify(target, detail.code, sub_category=detail.sub_code, field=field)
         tx.record_error(
             self._error_report(
                 item,

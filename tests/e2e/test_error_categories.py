@@ -259,11 +259,6 @@ def test_r27_a_lead_status_hubspot_does_not_offer_is_stored_with_hubspots_error(
     assert _hs_lead_status(world, "good@acme.io") == "NEW"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the writer classifies HubSpot errors by category alone (VALIDATION_ERROR), "
-    "dropping the per-property code INVALID_OPTION, so the card is property_values",
-)
 def test_r3_an_option_hubspot_does_not_offer_is_on_the_picklists_card(world: World) -> None:
     _lead_status_hubspot_no_longer_offers(world)
 

@@ -66,7 +66,11 @@ def error_detail(*, status: int, body: Any) -> ApiErrorDetail:
     code = str(body.get("category") or body.get("policyName") or body.get("errorType") or "")
     fields = _invalid_properties(body)
     return ApiErrorDetail(
-        code=code, message=str(body.get("message", "")), fields=fields, status=status
+        code=code,
+        message=str(body.get("message", "")),
+        fields=fields,
+        status=status,
+        sub_code=_sub_code(body),
     )
 
 
@@ -91,7 +95,36 @@ def row_error(error: Mapping[str, Any]) -> ApiErrorDetail:
         code=str(error.get("category") or error.get("subCategory") or "UNKNOWN_ERROR"),
         message=str(error.get("message", "")),
         fields=_invalid_properties(error),
+        sub_code=_sub_code(error),
     )
+
+
+_PROPERTY_PROBLEMS = "Property values were not valid: "
+
+
+def _sub_code(body: Mapping[str, Any]) -> str | None:
+    """The finer code under the category: ``subCategory``, else the first per-error
+    ``code``, else the ``error`` of the first problem a VALIDATION_ERROR lists in its
+    message (HubSpot embeds them there as JSON, often with no ``errors`` array)."""
+    sub_category = body.get("subCategory")
+    if isinstance(sub_category, str) and sub_category:
+        return sub_category
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        for error in errors:
+            if isinstance(error, Mapping) and isinstance(error.get("code"), str):
+                return str(error["code"])
+    message = body.get("message")
+    if isinstance(message, str) and message.startswith(_PROPERTY_PROBLEMS):
+        try:
+            problems = json.loads(message[len(_PROPERTY_PROBLEMS) :])
+        except ValueError:
+            return None
+        if isinstance(problems, list):
+            for problem in problems:
+                if isinstance(problem, Mapping) and isinstance(problem.get("error"), str):
+                    return str(problem["error"])
+    return None
 
 
 def _invalid_properties(body: Mapping[str, Any]) -> tuple[str, ...]:

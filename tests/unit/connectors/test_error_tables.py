@@ -11,6 +11,7 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
+from crmsync.connectors.base import System
 from crmsync.connectors.errors import (
     ApiBudgetExhaustedError,
     AuthenticationError,
@@ -23,8 +24,9 @@ from crmsync.connectors.errors import (
     ServerError,
     ServiceUnavailableError,
 )
-from crmsync.connectors.hubspot.errors import row_error, translate_response
+from crmsync.connectors.hubspot.errors import error_detail, row_error, translate_response
 from crmsync.connectors.salesforce.errors import record_errors, translate
+from crmsync.core.errors_table import classify as classify_card
 from crmsync.errors import BudgetExhaustedError, ConfigurationError, CrmsyncError, RetriableError
 
 URL = "https://x.my.salesforce.com/services/data/v59.0/query/"
@@ -182,3 +184,54 @@ def test_hubspot_row_error_keeps_category_and_message() -> None:
         "Property values were not valid",
         ("email",),
     )
+
+
+# R3: the per-property code under VALIDATION_ERROR decides the error card.
+_PROBLEMS = (
+    '[{"isValid":false,"message":"reports was not one of the allowed options",'
+    '"error":"INVALID_OPTION","name":"hs_ticket_category"}]'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "sub_code"),
+    [
+        # As the wire facts quote it: the problems only inside the message.
+        (
+            {
+                "category": "VALIDATION_ERROR",
+                "message": f"Property values were not valid: {_PROBLEMS}",
+            },
+            "INVALID_OPTION",
+        ),
+        (
+            {"category": "VALIDATION_ERROR", "message": "x", "errors": [{"code": "INVALID_EMAIL"}]},
+            "INVALID_EMAIL",
+        ),
+        (
+            {
+                "category": "VALIDATION_ERROR",
+                "message": "x",
+                "subCategory": "PROPERTY_DOESNT_EXIST",
+            },
+            "PROPERTY_DOESNT_EXIST",
+        ),
+        (
+            {
+                "category": "VALIDATION_ERROR",
+                "message": "Property values were not valid: [not json",
+            },
+            None,
+        ),
+        ({"category": "VALIDATION_ERROR", "message": "plain"}, None),
+    ],
+)
+def test_hubspot_errors_keep_the_code_under_the_category(
+    body: dict[str, object], sub_code: str | None
+) -> None:
+    assert row_error(body).sub_code == sub_code
+    detail = error_detail(status=400, body=body)
+    assert (detail.code, detail.sub_code) == ("VALIDATION_ERROR", sub_code)
+    expected = "picklists" if sub_code == "INVALID_OPTION" else "property_values"
+    card = classify_card(System.HUBSPOT, detail.code, sub_category=detail.sub_code)
+    assert card.category.value == expected
