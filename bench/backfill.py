@@ -478,6 +478,15 @@ def main() -> None:
         args.json.write_text(json.dumps(document, indent=2))
 
 
+def _main_thread_stacks(path: Path) -> Iterator[tuple[str, int]]:
+    """(folded stack, samples) of py-spy's raw output, the main thread's only: other
+    threads (the progress display's refresher) start in ``Thread._bootstrap``."""
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit() and "Thread._bootstrap" not in stack:
+            yield stack, int(count)
+
+
 def summarise_profile(path: Path, *, top: int = 25) -> str:
     """The crmsync functions with the largest share of samples, inclusive, as a table.
 
@@ -486,11 +495,7 @@ def summarise_profile(path: Path, *, top: int = 25) -> str:
     """
     inclusive: dict[str, int] = {}
     total = 0
-    for line in path.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not stack or not count.isdigit() or "Thread._bootstrap" in stack:
-            continue
-        samples = int(count)
+    for stack, samples in _main_thread_stacks(path):
         total += samples
         names = set()
         for frame in stack.split(";"):
@@ -522,12 +527,7 @@ def wall_time_breakdown(path: Path) -> str:
     """Where the main thread's samples went: each kind of waiting, and running."""
     shares: dict[str, int] = {}
     total = 0
-    for line in path.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        # Other threads (the progress display's refresher) start in Thread._bootstrap.
-        if not stack or not count.isdigit() or "Thread._bootstrap" in stack:
-            continue
-        samples = int(count)
+    for stack, samples in _main_thread_stacks(path):
         total += samples
         kind = next(
             (label for label, marks in WAITS if any(mark in stack for mark in marks)), "running"

@@ -12,33 +12,29 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crmsync.connectors.base import ChangePage, RemoteRecord
+from crmsync.connectors.base import ChangePage
 from crmsync.connectors.changes import BEGINNING, ChangeCursor
 from crmsync.connectors.hubspot import change_feed, list_read
 from crmsync.connectors.hubspot.change_feed import Found, Position
 from crmsync.connectors.hubspot.list_read import Listed
+from tests.unit.connectors.fake_hubspot_search import FakeSearch
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 OVERLAP = timedelta(seconds=120)
 
 
 @dataclass
-class FakeAccount:
-    """Contacts by id; ``during_list`` runs before each list call after the first."""
+class FakeAccount(FakeSearch):
+    """Contacts by id, listed by id over the primary store (hidden ones too) and searched
+    as :class:`FakeSearch` does; ``during_list`` runs before each list call after the
+    first."""
 
-    rows: dict[str, RemoteRecord] = field(default_factory=dict)
-    hidden: set[str] = field(default_factory=set)
-    searches: int = 0
     list_calls: list[tuple[str | None, int]] = field(default_factory=list)
     during_list: Any = None
 
-    def put(self, record_id: int, at: datetime) -> None:
-        self.rows[str(record_id)] = RemoteRecord(
-            object_type="contacts",
-            id=str(record_id),
-            fields={"lastmodifieddate": at.isoformat()},
-            modified_at=at,
-        )
+    @property
+    def searches(self) -> int:
+        return self.calls
 
     def list_page(self, after: str | None, limit: int) -> Listed:
         if self.list_calls and self.during_list is not None:
@@ -50,27 +46,7 @@ class FakeAccount:
         return Listed(rows=page, after=str(ids[limit]) if len(ids) > limit else None)
 
     def search(self, filters: list[dict[str, Any]], sort: str, limit: int) -> Found:
-        self.searches += 1
-        matched = [
-            row
-            for row in self.rows.values()
-            if row.id not in self.hidden and all(_matches(row, f) for f in filters)
-        ]
-        if sort == "hs_object_id":
-            matched.sort(key=lambda row: int(row.id))
-        else:
-            matched.sort(key=lambda row: (row.modified_at, int(row.id)))
-        if sort.startswith("-"):
-            matched.reverse()
-        return Found(rows=matched[:limit], more=len(matched) > limit, total=len(matched))
-
-
-def _matches(row: RemoteRecord, f: dict[str, Any]) -> bool:
-    if f["propertyName"] == "hs_object_id":
-        left, right = int(row.id), int(f["value"])
-    else:
-        left, right = round(row.modified_at.timestamp() * 1000), int(f["value"])
-    return {"EQ": left == right, "GT": left > right, "GTE": left >= right}[f["operator"]]
+        return self(filters, sort, limit)
 
 
 def backfill(account: FakeAccount, page_size: int = 1000) -> tuple[list[ChangePage], str]:
