@@ -54,9 +54,17 @@ def demo_command(
         config = demo_config(running, database_url=f"sqlite:///{database.resolve()}")
         result = run_demo(running, config, console=console)
         _print_summary(console, result, seconds=time.monotonic() - started)
-        _print_where_to_look(console, running, config, dashboard_port=port_dashboard)
         if serve:
+            _print_where_to_look(console, running, config, dashboard_port=port_dashboard)
             _serve(console, config, dashboard_port=port_dashboard)
+        else:
+            # The emulators stop with this command: addresses to them would lead nowhere.
+            console.print(
+                f"\nThe emulators stopped with the demo (--no-serve); its state store is "
+                f"kept: {config.database_url}",
+                markup=False,
+                highlight=False,
+            )
 
 
 def _require_free(option: str, port: int) -> None:

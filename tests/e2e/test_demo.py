@@ -50,7 +50,10 @@ def test_demo_command_prints_records_synced_both_ways(tmp_path: Path) -> None:
     (conversions,) = [line for line in lines if "conversions followed" in line]
     assert int(conversions.split("│")[3]) == 1
     assert "skipped: not on the inclusion list (R8)" in result.output
-    assert "export CRMSYNC_HUBSPOT_URL=http://127.0.0.1:" in result.output
+    # --no-serve: the emulators are gone, so no address to them is offered.
+    assert "export CRMSYNC_" not in result.output
+    unwrapped = "".join(result.output.split())  # the console wraps at its width
+    assert f"statestoreiskept:sqlite:///{database.resolve()}" in unwrapped
 
 
 @dataclass
