@@ -46,8 +46,6 @@ class Found:
 
     rows: list[RemoteRecord]
     more: bool
-    total: int | None = None
-    """How many records matched in all (search's ``total``); ``None`` when unknown."""
 
 
 Search = Callable[[list[dict[str, Any]], str, int], Found]
@@ -164,20 +162,20 @@ def read_changes(
     cursor_after = selected.cursor
     has_more = forward.full
     room = page_size - len(delivered)
-    if not forward.full and state is not None:
-        # Caught up: re-read the overlap window for records that surfaced late. (A first
-        # read has no window behind it; what it missed, the next read's sweep finds.)
+    if not forward.full and state is not None and (forward.records or not settled):
+        # Caught up: re-read the overlap window for records that surfaced late, unless it
+        # has settled and this read brought nothing. (A first read has no window behind
+        # it; what it missed, the next read's sweep finds.)
         modified = records.modified_property(object_type)
         window = [_stamp(modified, "GTE", cursor_after.floor)]
-        if forward.records or not settled:
-            settling = due is not None and now >= due
-            limit = min(fetch_limit(cursor_after, room), SEARCH_RESULT_CAP)
-            swept = search(window, modified, limit)
-            late = select_new(swept.rows, cursor=cursor_after, page_size=room, overlap=overlap)
-            delivered.extend(late.records)
-            cursor_after = late.cursor
-            has_more = late.trimmed or (swept.more and bool(late.records))
-            settled = settling and not swept.more and not late.trimmed and not forward.records
+        settling = due is not None and now >= due
+        limit = min(fetch_limit(cursor_after, room), SEARCH_RESULT_CAP)
+        swept = search(window, modified, limit)
+        late = select_new(swept.rows, cursor=cursor_after, page_size=room, overlap=overlap)
+        delivered.extend(late.records)
+        cursor_after = late.cursor
+        has_more = late.trimmed or (swept.more and bool(late.records))
+        settled = settling and not swept.more and not late.trimmed and not forward.records
     if forward.records:
         due, settled = now + overlap.total_seconds(), False
     extra = {

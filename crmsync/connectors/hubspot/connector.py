@@ -567,7 +567,6 @@ class HubSpotConnector(AssociationLabelCalls):
         return change_feed.Found(
             rows=[records.remote_record(object_type, obj) for obj in rows],
             more=total > len(rows),
-            total=total,
         )
 
     def _list_page(

@@ -1,7 +1,7 @@
 """An in-memory stand-in for HubSpot's search, shared by the change-feed unit tests.
 
 It applies EQ/GT/GTE filters and the one sort (``-name`` descending) the way HubSpot's
-search does and reports the total matched; a record in ``hidden`` is not searchable yet
+search does; a record in ``hidden`` is not searchable yet
 (search lags writes).
 """
 
@@ -18,7 +18,7 @@ from crmsync.connectors.hubspot.change_feed import Found
 @dataclass
 class FakeSearch:
     """Contacts in a search index: applies EQ/GT/GTE filters and one sort (``-name``
-    descending), and reports the total matched as search does."""
+    descending) as search does."""
 
     rows: dict[str, RemoteRecord] = field(default_factory=dict)
     hidden: set[str] = field(default_factory=set)
@@ -47,7 +47,7 @@ class FakeSearch:
         if sort.startswith("-"):
             matched.reverse()
         self.rows_returned += min(limit, len(matched))
-        return Found(rows=matched[:limit], more=len(matched) > limit, total=len(matched))
+        return Found(rows=matched[:limit], more=len(matched) > limit)
 
 
 def _matches(row: RemoteRecord, f: dict[str, Any]) -> bool:
