@@ -224,9 +224,7 @@ class DealPolicy:
             self._currencies = self._salesforce.currencies()
         return self._currencies
 
-    def complete_plan(
-        self, plan: PairPlan, *, hubspot: RemoteRecord, salesforce: RemoteRecord
-    ) -> None:
+    def complete_plan(self, plan: PairPlan, *, salesforce: RemoteRecord) -> None:
         """An opportunity moved to another record type keeping its ``StageName``: the
         deal's stage moves with the pipeline (stage ids are per pipeline)."""
         if "pipeline" not in plan.hubspot_values or "dealstage" in plan.hubspot_values:

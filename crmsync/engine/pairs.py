@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 class CompletePlan(Protocol):
     """A pair's hook on a linked pair's merge plan."""
 
-    def __call__(self, plan: PairPlan, *, hubspot: RemoteRecord, salesforce: RemoteRecord) -> None:
-        """Add to ``plan`` what follows from the writes it holds."""
+    def __call__(self, plan: PairPlan, *, salesforce: RemoteRecord) -> None:
+        """Add to ``plan`` what follows from the writes it holds (the Salesforce record
+        is at hand on every merge; the HubSpot one may be known only by its snapshot)."""
         ...
 
 

@@ -32,6 +32,7 @@ from crmsync.engine.known import KnownHubSpot
 from crmsync.engine.links import LinkBook
 from crmsync.engine.matching import Matcher
 from crmsync.engine.merge import (
+    PairPlan,
     creation_plan,
     hubspot_changed,
     merge_pair,
@@ -717,6 +718,7 @@ class _PairRun:
                     snapshot=link.snapshot,
                     translator=self.translator,
                 )
+                self._complete(plan, salesforce=record)
                 items.append(Item(source=record, source_system=source, plan=plan, link=link))
                 continue
             if other is None:
@@ -740,10 +742,15 @@ class _PairRun:
                 snapshot=link.snapshot,
                 translator=self.translator,
             )
-            if self.pair.complete_plan is not None:
-                self.pair.complete_plan(plan, hubspot=hubspot_record, salesforce=salesforce_record)
+            self._complete(plan, salesforce=salesforce_record)
             items.append(Item(source=record, source_system=source, plan=plan, link=link))
         return items, orphaned
+
+    def _complete(self, plan: PairPlan, *, salesforce: RemoteRecord) -> None:
+        """The pair's own additions to a linked pair's plan (a deal's stage follows its
+        pipeline), on both ways of merging."""
+        if self.pair.complete_plan is not None:
+            self.pair.complete_plan(plan, salesforce=salesforce)
 
     def _known_partner(self, target: System, link: LinkView) -> bool:
         """True when ``link``'s HubSpot record needs no read to merge (see ``known``)."""
