@@ -370,16 +370,7 @@ class _PairRun:
             self.process(system, records, force=False)
 
     def _read_ids(self, system: System, object_type: str, ids: Sequence[str]) -> list[RemoteRecord]:
-        connector = self.connectors[system]
-        size = max(1, connector.capabilities.max_batch_read)
-        found: list[RemoteRecord] = []
-        for start in range(0, len(ids), size):
-            found.extend(
-                connector.read_by_ids(
-                    object_type, ids[start : start + size], fields=self.fields(system, object_type)
-                )
-            )
-        return found
+        return self.matcher.context.read(system, object_type, ids)
 
     def find_records(self, key: str) -> tuple[list[RemoteRecord], list[RemoteRecord]]:
         """Both sides' records for an email or an id (``resync``)."""
