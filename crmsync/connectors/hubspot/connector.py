@@ -44,6 +44,7 @@ from crmsync.connectors.hubspot.transport import UsageMeter, purpose
 from crmsync.connectors.hubspot.writes import (
     CASE_INSENSITIVE_KEYS,
     UNIQUE_KEYS,
+    association_results,
     create_all,
     unique_value,
     update_all,
@@ -366,7 +367,7 @@ class HubSpotConnector(AssociationLabelCalls):
                     WriteResult(key=request.key, id=None, errors=(detail,)) for request in chunk
                 )
                 continue
-            results.extend(_association_results(chunk, answer))
+            results.extend(association_results(chunk, answer))
         return results
 
     def associated_ids(
@@ -685,28 +686,6 @@ class HubSpotConnector(AssociationLabelCalls):
             return answer
 
         return send
-
-
-def _association_results(chunk: Sequence[AssociationWrite], answer: Any) -> list[WriteResult]:
-    """One result per input: created pairs are ok, the rest carry the 207 error."""
-    # v4 answers each created pair as ``LabelsBetweenObjectPair`` (fromObjectId, toObjectId).
-    made = {
-        (str(row.get("fromObjectId")), str(row.get("toObjectId")))
-        for row in (answer or {}).get("results") or ()
-    }
-    errors = list((answer or {}).get("errors") or ())
-    results: list[WriteResult] = []
-    for request in chunk:
-        if (request.from_id, request.to_id) in made:
-            results.append(WriteResult(key=request.key, id=request.from_id))
-            continue
-        error = errors[0] if errors else {}
-        detail = ApiErrorDetail(
-            code=str(error.get("category") or "NO_RESULT"),
-            message=str(error.get("message") or "HubSpot returned no result for the association"),
-        )
-        results.append(WriteResult(key=request.key, id=None, errors=(detail,)))
-    return results
 
 
 def _paced(pacer: SearchPacer, call: Callable[[], Any]) -> Any:

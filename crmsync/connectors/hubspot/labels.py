@@ -15,6 +15,7 @@ from crmsync.connectors.base import (
     LabelChange,
     WriteResult,
 )
+from crmsync.connectors.hubspot.writes import association_results
 from crmsync.errors import RecordError
 
 LABEL_BATCH: Final = 100
@@ -77,21 +78,7 @@ class AssociationLabelCalls:
                 detail = ApiErrorDetail(code=refused.api_code, message=refused.api_message)
                 results.extend(WriteResult(key=c.key, id=None, errors=(detail,)) for c in chunk)
                 continue
-            made = {
-                (str(row.get("fromObjectId")), str(row.get("toObjectId")))
-                for row in (answer or {}).get("results") or ()
-            }
-            errors = list((answer or {}).get("errors") or ())
-            for change in chunk:
-                if (change.from_id, change.to_id) in made:
-                    results.append(WriteResult(key=change.key, id=change.from_id))
-                    continue
-                error = errors[0] if errors else {}
-                detail = ApiErrorDetail(
-                    code=str(error.get("category") or "NO_RESULT"),
-                    message=str(error.get("message") or "HubSpot returned no result"),
-                )
-                results.append(WriteResult(key=change.key, id=None, errors=(detail,)))
+            results.extend(association_results(chunk, answer))
         return results
 
     def remove_labels(

@@ -18,7 +18,7 @@ per-row 207 answers and lets results be matched back to requests.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 
 from crmsync.connectors.base import ApiErrorDetail, WriteRequest, WriteResult
 from crmsync.connectors.errors import ConflictError, InvalidRequestError, NotFoundError
@@ -246,3 +246,39 @@ def _error_indexes(error: Mapping[str, Any], by_id: Mapping[str, int], size: int
         by_id[str(record_id)] for record_id in context.get("ids") or () if str(record_id) in by_id
     ]
     return indexes
+
+
+class AssociationInput(Protocol):
+    """One pair a v4 association ``batch/create`` input names; ``key`` comes back."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def from_id(self) -> str: ...
+
+    @property
+    def to_id(self) -> str: ...
+
+
+def association_results(chunk: Sequence[AssociationInput], answer: Any) -> list[WriteResult]:
+    """One result per input of a v4 ``batch/create`` (plain or labelled): created pairs
+    are ok, the rest carry the 207 answer's error."""
+    # v4 answers each created pair as ``LabelsBetweenObjectPair`` (fromObjectId, toObjectId).
+    made = {
+        (str(row.get("fromObjectId")), str(row.get("toObjectId")))
+        for row in (answer or {}).get("results") or ()
+    }
+    errors = list((answer or {}).get("errors") or ())
+    results: list[WriteResult] = []
+    for request in chunk:
+        if (request.from_id, request.to_id) in made:
+            results.append(WriteResult(key=request.key, id=request.from_id))
+            continue
+        error = errors[0] if errors else {}
+        detail = ApiErrorDetail(
+            code=str(error.get("category") or "NO_RESULT"),
+            message=str(error.get("message") or "HubSpot returned no result for the association"),
+        )
+        results.append(WriteResult(key=request.key, id=None, errors=(detail,)))
+    return results
