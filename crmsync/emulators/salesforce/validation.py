@@ -246,12 +246,8 @@ def _check_record_type(org: Org, sobject: str, row: Row) -> None:
         )
     allowed = org.record_type_stages(str(record_type))
     stage = row.get("StageName")
-    if allowed is not None and stage is not None and stage not in allowed:
-        raise ApiError.single(
-            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-            f"Stage: bad value for restricted picklist field: {stage}",
-            fields=["StageName"],
-        )
+    if allowed is not None and stage is not None:
+        _check_picklist("Stage", "StageName", stage, frozenset(allowed))
 
 
 def _check_campaign_member(org: Org, row: Row) -> None:
