@@ -386,6 +386,15 @@ def _checkout(ref: str) -> Iterator[Path]:
         yield Path(directory) / "tree"
 
 
+def _is_commit(ref: str) -> bool:
+    found = subprocess.run(
+        ["git", "-C", str(HERE), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        capture_output=True,
+        check=False,
+    )
+    return found.returncode == 0
+
+
 def _commit(ref: str) -> str:
     return subprocess.run(
         ["git", "-C", str(HERE), "rev-parse", "--short", ref],
@@ -421,6 +430,9 @@ def main() -> None:
         help="with --profile, sample waiting too and show where the sync's wall time went",
     )
     args = parser.parse_args()
+    for option, ref in (("--baseline", args.baseline), ("--ref", args.ref)):
+        if ref and not _is_commit(ref):
+            parser.error(f"{option}: {ref!r} is not a commit of this repository")
     # A terminated benchmark still stops the processes it started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     minimum = Minimum.of(args.n)
